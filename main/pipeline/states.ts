@@ -1,0 +1,36 @@
+// Explicit states (DESIGN §4.4): one column per leg that can fail on its own.
+
+/** A record's own state: received at intake, then converted (valid FHIR) or invalid. */
+export const MessageState = {
+  received: 'received',
+  converted: 'converted',
+  invalid: 'invalid',
+} as const;
+export type MessageState = (typeof MessageState)[keyof typeof MessageState];
+
+/** A record's state at one destination. */
+export const DeliveryState = {
+  pending: 'pending',
+  inFlight: 'in_flight',
+  delivered: 'delivered',
+  retryWait: 'retry_wait',
+  rejected: 'rejected',
+  paused: 'paused',
+} as const;
+export type DeliveryState = (typeof DeliveryState)[keyof typeof DeliveryState];
+
+/** Progress of a watched file through intake. */
+export const FileState = {
+  reading: 'reading',
+  done: 'done',
+  failed: 'failed',
+} as const;
+export type FileState = (typeof FileState)[keyof typeof FileState];
+
+/** States that still owe work at a destination ("pending" in the status API). */
+export const OPEN_DELIVERY_STATES: readonly DeliveryState[] = [
+  DeliveryState.pending,
+  DeliveryState.inFlight,
+  DeliveryState.retryWait,
+  DeliveryState.paused,
+];

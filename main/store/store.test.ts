@@ -1,0 +1,171 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate, Store } from './store.js';
+import { MIGRATIONS } from './migrations.js';
+
+let dir: string;
+let path: string;
+let store: Store;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vhr-store-'));
+  path = join(dir, 'agent.db');
+  store = Store.open(path);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const rec = (raw: string, naturalKey: string | null = null, sourceId = 'his') => ({ sourceId, format: 'xml130', raw: Buffer.from(raw), naturalKey });
+
+describe('migrations', () => {
+  it('creates every table in WAL mode with the file readable by its owner only', () => {
+    expect(store.schemaVersion()).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
+    const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+    expect(tables).toEqual(expect.arrayContaining(['deliveries', 'delivery_attempts', 'ingested_files', 'messages', 'schema_migrations']));
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('applies only migrations newer than the database, once', () => {
+    store.close();
+    const db = new Database(path);
+    expect(migrate(db, MIGRATIONS)).toEqual([]);
+    const next = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'test column', sql: 'ALTER TABLE messages ADD COLUMN extra TEXT' }];
+    expect(migrate(db, next)).toEqual([MIGRATIONS.length + 1]);
+    expect(migrate(db, next)).toEqual([]);
+    expect((db.prepare("SELECT count(*) AS n FROM pragma_table_info('messages') WHERE name = 'extra'").get() as { n: number }).n).toBe(1);
+    db.close();
+    store = Store.open(path);
+  });
+
+  it('rolls a failing migration back whole', () => {
+    store.close();
+    const db = new Database(path);
+    const broken = [...MIGRATIONS, { version: 99, name: 'broken', sql: 'CREATE TABLE t1 (a INTEGER) STRICT; CREATE TABLE t1 (a INTEGER) STRICT;' }];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't1'").get()).toEqual({ n: 0 });
+    expect((db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(MIGRATIONS.length);
+    db.close();
+    store = Store.open(path);
+  });
+});
+
+describe('intake', () => {
+  it('dedupes on (source, content hash) and versions by natural key', () => {
+    const a = store.insertMessage(rec('<HOSO>1</HOSO>', '94170|LK1'), 1000);
+    const again = store.insertMessage(rec('<HOSO>1</HOSO>', '94170|LK1'), 2000);
+    const otherSource = store.insertMessage(rec('<HOSO>1</HOSO>', '94170|LK1', 'lab'), 2000);
+    const v2 = store.insertMessage(rec('<HOSO>1b</HOSO>', '94170|LK1'), 3000);
+    expect(again).toEqual({ id: a.id, duplicate: true });
+    expect(otherSource.duplicate).toBe(false);
+    expect(store.message(a.id)!.version).toBe(1);
+    expect(store.message(otherSource.id)!.version).toBe(2);
+    expect(store.message(v2.id)!.version).toBe(3);
+    expect(store.messageCounts()).toEqual({ received: 3, converted: 0, invalid: 0 });
+  });
+
+  it('stores a record known bad at intake as invalid, with its bytes', () => {
+    const r = store.insertMessage({ ...rec('<HOSO>bad</HOSO>'), invalid: { code: 'BAD_BASE64', message: 'XML1: truncated' } }, 1000);
+    const m = store.message(r.id)!;
+    expect([m.state, m.errorCode, m.errorMessage]).toEqual(['invalid', 'BAD_BASE64', 'XML1: truncated']);
+    expect(store.messageDetail(r.id)!.raw!.toString()).toBe('<HOSO>bad</HOSO>');
+    expect(store.messagesToConvert(10)).toEqual([]);
+  });
+
+  it('commits a file in batches with its resume point, and resumes after a restart', () => {
+    const f = store.beginFile('his', '/in/a.xml', 'h1', 100, 1000);
+    expect(f).toMatchObject({ state: 'reading', recordsCommitted: 0 });
+    store.commitFileRecords(f.fileId, [rec('r1', 'k1'), rec('r2', 'k2')], 2, 1000);
+    store.close();
+    store = Store.open(path);
+    const resumed = store.beginFile('his', '/in/a.xml', 'h1', 100, 2000);
+    expect(resumed).toEqual({ fileId: f.fileId, state: 'reading', recordsCommitted: 2 });
+    store.commitFileRecords(f.fileId, [rec('r3', 'k3')], 3, 2000);
+    store.finishFile(f.fileId, 'done', 3000);
+    expect(store.beginFile('his', '/in/a.xml', 'h1', 100, 4000)).toMatchObject({ state: 'done', recordsCommitted: 3 });
+    expect(store.messageCounts().received).toBe(3);
+  });
+});
+
+describe('conversion and delivery states', () => {
+  function converted(): number {
+    const { id } = store.insertMessage(rec('<HOSO/>', 'k'), 1000);
+    store.markConverted(id, '{"resourceType":"Bundle"}', '{}', 5, ['province', 'ministry'], 1100);
+    return id;
+  }
+
+  it('queues one delivery per destination when a record converts', () => {
+    const id = converted();
+    expect(store.message(id)).toMatchObject({ state: 'converted', resourceCount: 5 });
+    expect(store.deliveriesOf(id).map((d) => [d.destinationId, d.state, d.attempts])).toEqual([
+      ['ministry', 'pending', 0],
+      ['province', 'pending', 0],
+    ]);
+    expect(store.destinationCounts()).toEqual(
+      expect.arrayContaining([{ destinationId: 'province', pending: 1, delivered: 0, rejected: 0, lastSuccessAt: null }]),
+    );
+  });
+
+  it('claims due rows once, waits out retry_wait, and records every attempt', () => {
+    const id = converted();
+    const first = store.claimDue('province', 2000, 10);
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({ messageId: id, attempts: 1, bundle: '{"resourceType":"Bundle"}' });
+    expect(store.claimDue('province', 2000, 10)).toEqual([]); // in flight: not claimed twice
+    const attempt = { messageId: id, destinationId: 'province', startedAt: 2000, durationMs: 5, outcome: 'transient', errorCode: 'HTTP_503', httpStatus: 503 };
+    store.markRetry(id, 'province', 5000, 'HTTP_503', 'store unavailable', null, attempt, 2005);
+    expect(store.nextDueAt('province')).toBe(5000);
+    expect(store.claimDue('province', 4999, 10)).toEqual([]);
+    const second = store.claimDue('province', 5000, 10);
+    expect(second[0]!.attempts).toBe(2);
+    store.markDelivered(id, 'province', '200 OK', { ...attempt, startedAt: 5000, outcome: 'delivered', errorCode: undefined, httpStatus: 200 }, 5010);
+    const d = store.deliveriesOf(id).find((x) => x.destinationId === 'province')!;
+    expect([d.state, d.attempts, d.deliveredAt, d.lastErrorCode]).toEqual(['delivered', 2, 5010, null]);
+    expect(store.attemptsOf(id).map((a) => [a.outcome, a.httpStatus])).toEqual([
+      ['transient', 503],
+      ['delivered', 200],
+    ]);
+    const counts = store.destinationCounts().find((c) => c.destinationId === 'province')!;
+    expect(counts).toEqual({ destinationId: 'province', pending: 0, delivered: 1, rejected: 0, lastSuccessAt: 5010 });
+  });
+
+  it('keeps rejected rows out of the queue until an operator retries them', () => {
+    const id = converted();
+    store.claimDue('ministry', 2000, 10);
+    store.markRejected(id, 'ministry', 'HTTP_400', 'Patient.birthDate: invalid', null, { messageId: id, destinationId: 'ministry', startedAt: 2000, durationMs: 3, outcome: 'rejected', errorCode: 'HTTP_400', httpStatus: 400 }, 2003);
+    expect(store.claimDue('ministry', 9_999_999, 10)).toEqual([]);
+    expect(store.destinationCounts().find((c) => c.destinationId === 'ministry')!.rejected).toBe(1);
+    expect(store.retryNow(id, 3000)).toBe(2); // the rejected ministry row and the pending province row
+    expect(store.claimDue('ministry', 3000, 10).map((d) => d.attempts)).toEqual([2]);
+  });
+
+  it('puts deliveries interrupted by a crash back in the queue', () => {
+    const id = converted();
+    store.claimDue('province', 2000, 10);
+    store.close();
+    store = Store.open(path);
+    expect(store.resetInFlight(3000)).toBe(1);
+    expect(store.claimDue('province', 3000, 10).map((d) => d.messageId)).toEqual([id]);
+  });
+
+  it('marks a record invalid with its reason and queues nothing', () => {
+    const { id } = store.insertMessage(rec('<HOSO/>'), 1000);
+    store.markInvalid(id, 'FHIR_INVALID', 'Patient.birthDate: invalid date', '{"validation":[]}', 1100);
+    expect(store.message(id)).toMatchObject({ state: 'invalid', errorCode: 'FHIR_INVALID' });
+    expect(store.deliveriesOf(id)).toEqual([]);
+    expect(store.messageCounts()).toEqual({ received: 1, converted: 0, invalid: 1 });
+  });
+
+  it('pages records newest first with a keyset cursor', () => {
+    for (let i = 0; i < 5; i++) store.insertMessage(rec(`r${i}`), 1000 + i);
+    const page1 = store.listMessages(2);
+    const page2 = store.listMessages(2, page1[1]!.id);
+    const page3 = store.listMessages(2, page2[1]!.id);
+    expect([...page1, ...page2, ...page3].map((m) => m.receivedAt)).toEqual([1004, 1003, 1002, 1001, 1000]);
+  });
+});
