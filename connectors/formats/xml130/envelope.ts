@@ -202,16 +202,18 @@ export async function* splitEnvelope(
   const openPath = path.join('/');
   parser.close();
   while (ready.length) yield ready.shift()!;
-  if (failure) {
-    if (path.length > 0 || /unclosed|unexpected end/i.test(failure.message)) {
+  // close() reports problems through the 'error' handler, which TypeScript cannot see.
+  const closeFailure = failure as EnvelopeError | undefined;
+  if (closeFailure) {
+    if (path.length > 0 || /unclosed|unexpected end/i.test(closeFailure.message)) {
       throw new EnvelopeError(
         EnvelopeErrorCode.truncated,
         `the file ends before the XML is complete (still inside ${openPath || 'the document'}): it was probably cut off while being written or copied`,
-        failure.line,
-        failure.column,
+        closeFailure.line,
+        closeFailure.column,
       );
     }
-    throw failure;
+    throw closeFailure;
   }
   if (!sawRoot) throw new EnvelopeError(EnvelopeErrorCode.notXml, 'the file holds no XML element');
   flushHeader();

@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Store } from '../../../main/store/store.js';
+import { createLogger } from '../../../main/log.js';
+import type { FolderSourceConfig } from '../../../main/config/schema.js';
+import { FolderSource } from './folderSource.js';
+import { isIgnoredFileName } from './fileNames.js';
+import { envelopeOf, manyClaims } from '../../../test/support/claimXml.js';
+import { tempDir } from '../../../test/support/tempDir.js';
+import { waitFor } from '../../../test/support/waitFor.js';
+
+let tmp: ReturnType<typeof tempDir>;
+let store: Store;
+let source: FolderSource;
+let config: FolderSourceConfig;
+
+beforeEach(async () => {
+  tmp = tempDir('vhr-folder-');
+  store = Store.open(join(tmp.path, 'agent.db'));
+  const inbox = join(tmp.path, 'inbox');
+  config = { id: 'his', type: 'folder', path: inbox, format: 'xml130', quietMs: 150, processedDir: join(inbox, 'processed'), errorDir: join(inbox, 'error') };
+  source = new FolderSource({ config, store, logger: createLogger(), batchRecords: 2 });
+  await source.start();
+});
+afterEach(async () => {
+  await source.stop();
+  store.close();
+  tmp.cleanup();
+});
+
+const files = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
+const keys = () => store.listMessages(1000).map((m) => m.naturalKey).sort();
+
+describe('watched folder', () => {
+  it('commits every HOSO of a file, then moves it to processed/', async () => {
+    writeFileSync(join(config.path, 'export-1.xml'), envelopeOf(manyClaims(5)));
+    await waitFor(() => files(config.processedDir).length === 1, { what: 'file processed' });
+    expect(files(config.processedDir)).toEqual(['export-1.xml']);
+    expect(files(config.path)).toEqual(['error', 'processed']);
+    expect(keys()).toEqual(['94170|LK0001', '94170|LK0002', '94170|LK0003', '94170|LK0004', '94170|LK0005']);
+    expect(store.messageCounts()).toEqual({ received: 5, converted: 0, invalid: 0 });
+  });
+
+  it('sends malformed files to error/ with the reason, while good files keep flowing', async () => {
+    const good = envelopeOf(manyClaims(2, 'OK'));
+    const full = envelopeOf(manyClaims(3, 'TR'));
+    const badB64 = envelopeOf([{ maLk: 'B1' }, { maLk: 'B2', rawXml1Base64: 'PFRPTkdfSE9Q*' }, { maLk: 'B3' }]);
+    const cases: Record<string, string | Buffer> = {
+      'truncated.xml': full.slice(0, full.lastIndexOf('<HOSO>') + 30),
+      'bad-base64.xml': badB64,
+      'empty.xml': '',
+      'not-xml.xml': 'MA_LK,HO_TEN\r\n1,NGUYEN VAN A\r\n',
+      'wrong-root.xml': '<?xml version="1.0"?><TONG_HOP><MA_LK>1</MA_LK></TONG_HOP>',
+      'latin1.xml': Buffer.concat([Buffer.from('<GIAMDINHHS><THONGTINDONVI><MACSKCB>'), Buffer.from([0xe0, 0x20]), Buffer.from('</MACSKCB></THONGTINDONVI></GIAMDINHHS>')]),
+      'good.xml': good,
+    };
+    for (const [name, body] of Object.entries(cases)) writeFileSync(join(config.path, name), body);
+    await waitFor(() => files(config.processedDir).length + files(config.errorDir).filter((f) => !f.endsWith('.txt')).length === 7, { what: 'all files handled' });
+
+    expect(files(config.processedDir)).toEqual(['good.xml']);
+    const reason = (name: string) => readFileSync(join(config.errorDir, `${name}.error.txt`), 'utf8');
+    expect(reason('truncated.xml')).toMatch(/\[ENVELOPE_TRUNCATED\] \(dòng\/line 1, .*\): the file ends before the XML is complete/);
+    expect(reason('truncated.xml')).toMatch(/2 readable record\(s\) of this file were kept/);
+    expect(reason('bad-base64.xml')).toMatch(/Record #2 \(dòng\/line 1\) \[BAD_BASE64\]: XML1: NOIDUNGFILE is not base64: character "\*" at position 12/);
+    expect(reason('empty.xml')).toMatch(/\[ENVELOPE_EMPTY\]: the file is empty/);
+    expect(reason('not-xml.xml')).toMatch(/\[ENVELOPE_NOT_XML\].*not XML/);
+    expect(reason('wrong-root.xml')).toMatch(/\[ENVELOPE_WRONG_ROOT\].*<TONG_HOP>, expected <GIAMDINHHS>/);
+    expect(reason('latin1.xml')).toMatch(/\[ENVELOPE_ENCODING\].*not valid UTF-8/);
+    // Nothing lost: good records of damaged files are kept; the bad one is stored, invalid, with its bytes.
+    expect(keys().filter(Boolean)).toEqual(['94170|B1', '94170|B3', '94170|OK0001', '94170|OK0002', '94170|TR0001', '94170|TR0002']);
+    const bad = store.listMessages(1000).find((m) => m.state === 'invalid')!;
+    expect([bad.errorCode, bad.naturalKey]).toEqual(['BAD_BASE64', null]);
+    expect(store.messageDetail(bad.id)!.raw!.toString()).toContain('PFRPTkdfSE9Q*');
+  });
+
+  it('reads a slowly written file once, complete', async () => {
+    const xml = envelopeOf(manyClaims(6, 'SL'));
+    const path = join(config.path, 'slow.xml');
+    const parts = 6;
+    const step = Math.ceil(xml.length / parts);
+    for (let i = 0; i < parts; i++) {
+      appendFileSync(path, xml.slice(i * step, (i + 1) * step));
+      await new Promise((r) => setTimeout(r, 40)); // the writer's pace, shorter than quietMs
+    }
+    await waitFor(() => files(config.processedDir).includes('slow.xml'), { what: 'slow file processed' });
+    expect(keys()).toEqual(['SL0001', 'SL0002', 'SL0003', 'SL0004', 'SL0005', 'SL0006'].map((k) => `94170|${k}`));
+    expect(files(config.errorDir)).toEqual([]);
+  });
+
+  it('waits for a writer that pauses longer than the quiet time, and keeps no duplicate', async () => {
+    const xml = envelopeOf(manyClaims(4, 'PA'));
+    const path = join(config.path, 'paused.xml');
+    const half = xml.split('<HOSO>', 3).join('<HOSO>').length; // start of the third HOSO
+    writeFileSync(path, xml.slice(0, half + 20));
+    // The first half is read (2 records kept), the file looks truncated but stays in place.
+    await waitFor(() => store.messageCounts().received === 2, { what: 'first half read' });
+    appendFileSync(path, xml.slice(half + 20));
+    await waitFor(() => files(config.processedDir).includes('paused.xml'), { what: 'completed file processed' });
+    expect(keys()).toEqual(['PA0001', 'PA0002', 'PA0003', 'PA0004'].map((k) => `94170|${k}`));
+    expect(files(config.errorDir)).toEqual([]);
+  });
+
+  it('re-reading a file already committed adds nothing', async () => {
+    const xml = envelopeOf(manyClaims(3, 'RE'));
+    writeFileSync(join(config.path, 'a.xml'), xml);
+    await waitFor(() => files(config.processedDir).includes('a.xml'));
+    writeFileSync(join(config.path, 'a-copy.xml'), xml);
+    await waitFor(() => files(config.processedDir).includes('a-copy.xml'));
+    expect(store.messageCounts().received).toBe(3);
+  });
+
+  it('ignores temporary, hidden and editor files', () => {
+    expect(['x.xml.tmp', '~x.xml', '.x.xml', 'x.part', 'x.xml.crdownload', 'x.xml.error.txt', 'Thumbs.db'].map(isIgnoredFileName)).toEqual(Array(7).fill(true));
+    expect(['BV94170_20260223.xml', 'adt.hl7', 'x.tmp.xml'].map(isIgnoredFileName)).toEqual([false, false, false]);
+  });
+});

@@ -1,0 +1,218 @@
+// Watched-folder source: the HIS drops claim XML exports into a folder; each stable file is
+// read once, its records committed, and only then moved to processed/ (or to error/ with a
+// `<name>.error.txt` that says what is wrong and where). See DESIGN §4.1, §4.2.
+import chokidar, { type FSWatcher } from 'chokidar';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import type { Logger } from '../../../main/log.js';
+import type { Store } from '../../../main/store/store.js';
+import { FileState } from '../../../main/pipeline/states.js';
+import type { FolderSourceConfig } from '../../../main/config/schema.js';
+import { SourceState, type Source, type SourceStatus } from '../types.js';
+import { freeNameIn, isIgnoredFileName } from './fileNames.js';
+import { FileStabilizer, fileSignature, sameSignature, type FileSignature } from './stableFile.js';
+import { intakeClaimFile, type FileIntakeResult } from './claimFileIntake.js';
+
+export interface FolderSourceOptions {
+  config: FolderSourceConfig;
+  store: Store;
+  logger: Logger;
+  /** Records per intake transaction. */
+  batchRecords?: number;
+  onCommitted?: (ids: number[]) => void;
+  now?: () => number;
+}
+
+/** Codes of envelope failures that a still-growing file would also produce. */
+const MAYBE_INCOMPLETE = new Set(['ENVELOPE_TRUNCATED', 'ENVELOPE_MALFORMED', 'ENVELOPE_EMPTY', 'ENVELOPE_ENCODING']);
+
+export class FolderSource implements Source {
+  readonly id: string;
+  private watcher?: FSWatcher;
+  private readonly stabilizer: FileStabilizer;
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  /** Files that failed to parse once; moved to error/ only if still unchanged after a quiet period. */
+  private readonly suspect = new Map<string, FileSignature>();
+  private running = false;
+  private draining?: Promise<void>;
+  private state: SourceState = SourceState.stopped;
+  private detail?: string;
+  private progress?: SourceStatus['progress'];
+  filesDone = 0;
+  filesFailed = 0;
+
+  constructor(private readonly opts: FolderSourceOptions) {
+    this.id = opts.config.id;
+    this.stabilizer = new FileStabilizer(opts.config.quietMs, (path) => this.enqueue(path));
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this.opts;
+    this.state = SourceState.starting;
+    this.running = true;
+    for (const dir of [config.path, config.processedDir, config.errorDir]) mkdirSync(dir, { recursive: true });
+    const inbox = resolve(config.path);
+    const skipDirs = new Set([resolve(config.processedDir), resolve(config.errorDir)]);
+    this.watcher = chokidar.watch(inbox, {
+      depth: 0,
+      ignoreInitial: false,
+      ignored: (p: string) => resolve(p) !== inbox && (skipDirs.has(resolve(p)) || isIgnoredFileName(p)),
+    });
+    const onFile = (p: string) => {
+      if (dirname(resolve(p)) !== inbox || isIgnoredFileName(p)) return;
+      void this.stabilizer.touch(p);
+    };
+    this.watcher.on('add', onFile);
+    this.watcher.on('change', onFile);
+    this.watcher.on('unlink', (p) => this.stabilizer.forget(p));
+    this.watcher.on('error', (err) => {
+      this.state = SourceState.error;
+      this.detail = `cannot watch ${config.path}: ${(err as Error).message}`;
+      logger.error('folder watch failed', { source: this.id, error: (err as Error).message });
+    });
+    await new Promise<void>((ready) => this.watcher!.once('ready', () => ready()));
+    this.state = SourceState.watching;
+    this.detail = undefined;
+    logger.info('watching folder', { source: this.id, path: config.path });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stabilizer.clear();
+    await this.watcher?.close();
+    await this.draining;
+    this.state = SourceState.stopped;
+  }
+
+  status(): SourceStatus {
+    return { id: this.id, type: 'folder', state: this.state, detail: this.detail, progress: this.progress };
+  }
+
+  /** Resolves when no file is queued or being read (used by tests and the demo). */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private enqueue(path: string): void {
+    if (!this.running || this.queued.has(path)) return;
+    this.queued.add(path);
+    this.queue.push(path);
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  // One file at a time per source: memory stays flat and records keep their file order.
+  private async drain(): Promise<void> {
+    while (this.running && this.queue.length) {
+      const path = this.queue.shift()!;
+      try {
+        await this.processFile(path);
+      } catch (err) {
+        this.opts.logger.error('file intake failed', { source: this.id, file: basename(path), error: (err as Error).message });
+        this.state = SourceState.error;
+        this.detail = `cannot read ${basename(path)}: ${(err as Error).message}`;
+      } finally {
+        this.queued.delete(path);
+        this.progress = undefined;
+      }
+    }
+  }
+
+  private async processFile(path: string): Promise<void> {
+    const { store, logger, config } = this.opts;
+    const sig = await fileSignature(path);
+    if (!sig) return;
+    const name = basename(path);
+    this.progress = { file: name, bytesRead: 0, bytesTotal: sig.size, records: 0 };
+    const result = await intakeClaimFile({
+      store,
+      sourceId: this.id,
+      path,
+      batchRecords: this.opts.batchRecords,
+      now: this.opts.now,
+      onProgress: (p) => (this.progress = { file: name, ...p }),
+      onCommitted: this.opts.onCommitted,
+    });
+    if (result.outcome === 'failed') {
+      const after = await fileSignature(path);
+      const before = this.suspect.get(path);
+      // A writer that paused longer than quietMs looks like a truncated file: give it one
+      // more quiet period; only a file that stays unchanged and unreadable is an error.
+      if (after && MAYBE_INCOMPLETE.has(result.error!.code) && !(before && sameSignature(before, after))) {
+        this.suspect.set(path, after);
+        logger.info('file unreadable, waiting in case it is still being written', { source: this.id, file: name, code: result.error!.code });
+        void this.stabilizer.touch(path);
+        return;
+      }
+      this.suspect.delete(path);
+      store.finishFile(result.fileId, FileState.failed, (this.opts.now ?? Date.now)(), { code: result.error!.code, message: result.error!.message });
+      await this.moveToError(path, result);
+      return;
+    }
+    this.suspect.delete(path);
+    if (result.problems.length) await this.moveToError(path, result);
+    else {
+      await moveFile(path, freeNameIn(config.processedDir, name));
+      this.filesDone++;
+    }
+    logger.info('file ingested', {
+      source: this.id,
+      file: name,
+      records: result.recordsInFile,
+      new: result.newRecords,
+      duplicates: result.duplicates,
+      invalid: result.problems.length,
+      outcome: result.outcome,
+    });
+  }
+
+  private async moveToError(path: string, result: FileIntakeResult): Promise<void> {
+    const { config, logger } = this.opts;
+    const target = freeNameIn(config.errorDir, basename(path));
+    await moveFile(path, target);
+    writeFileSync(`${target}.error.txt`, describeFailure(basename(path), result), { mode: 0o600 });
+    this.filesFailed++;
+    logger.warn('file moved to error folder', {
+      source: this.id,
+      file: basename(target),
+      code: result.error?.code ?? result.problems[0]?.code,
+      recordsKept: result.recordsKept,
+    });
+  }
+}
+
+/** Rename, or copy then delete when processed/ or error/ lives on another drive. */
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyFile(from, to);
+    await unlink(from);
+  }
+}
+
+/** The `<name>.error.txt` beside a rejected file: what is wrong, where, and what was kept. */
+export function describeFailure(name: string, r: FileIntakeResult): string {
+  const lines: string[] = [];
+  lines.push(`Tệp / File: ${name}`);
+  if (r.error) {
+    const where = r.error.line ? ` (dòng/line ${r.error.line}${r.error.column ? `, cột/column ${r.error.column}` : ''})` : '';
+    lines.push(`Lỗi / Error [${r.error.code}]${where}: ${r.error.message}`);
+  }
+  for (const p of r.problems) {
+    lines.push(`Hồ sơ / Record #${p.record} (dòng/line ${p.line}) [${p.code}]: ${p.message}`);
+  }
+  const kept = r.recordsKept;
+  lines.push(
+    kept > 0
+      ? `Đã nhận ${kept} hồ sơ đọc được trong tệp này; chúng vẫn được xử lý. / ${kept} readable record(s) of this file were kept and are being processed.`
+      : 'Không có hồ sơ nào được nhận từ tệp này. / No record of this file was kept.',
+  );
+  if (r.problems.length) lines.push('Hồ sơ lỗi được lưu nguyên bản để xem và gửi lại. / Records with problems are stored as received, for review and resending.');
+  lines.push('Sửa tệp trên HIS và xuất lại vào thư mục nhận. / Fix the export in the HIS and drop it into the inbox again.');
+  return lines.join('\n') + '\n';
+}

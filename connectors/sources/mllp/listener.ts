@@ -1,0 +1,241 @@
+// The HL7v2 MLLP listener (DESIGN §4.1, §5): node:net + our own framing. Each connection
+// handles its frames one at a time, in order, so ACKs leave in message order; each ACK is
+// written only after Hl7Intake has committed the message's row.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Store } from '../../../main/store/store.js';
+import { readHeaderFields } from '../../formats/hl7v2/parse.js';
+import { AckCode, buildAck, Hl7ErrorCode } from './ack.js';
+import { encodeFrame, MllpDecoder, type FrameEvent } from './framing.js';
+import { Hl7Intake, IntakeOutcome, type AckMode, type ApplicationOutcome, type IntakeResult } from './intake.js';
+
+export interface MllpListenerOptions {
+  sourceId: string;
+  host: string;
+  /** 0 = any free port (see start()). */
+  port: number;
+  store: Store;
+  /** Character set used for every message of this source, whatever MSH-18 says. */
+  charset?: string;
+  /** Largest accepted payload; a larger one is answered AR and not stored. Default 16 MiB. */
+  maxMessageBytes?: number;
+  /** A connection silent this long is closed. Default 10 minutes; 0 = never. */
+  idleTimeoutMs?: number;
+  /** TCP keep-alive probe delay. Default 60 s; 0 disables keep-alive. */
+  keepAliveMs?: number;
+  /** MSH-11 values accepted (e.g. ['P']); others get AR. Unset = all. */
+  acceptProcessingIds?: string[];
+  ackMode?: AckMode;
+  /** Called after each newly committed message (not on duplicates or refusals). */
+  onStored?: (id: number) => void;
+  clock?: () => Date;
+  /** Test hook, see IntakeOptions.beforeCommit. */
+  beforeCommit?: (controlId: string) => void | Promise<void>;
+}
+
+export interface MllpListenerStats {
+  connectionsTotal: number;
+  connectionsOpen: number;
+  framesReceived: number;
+  stored: number;
+  storedInvalid: number;
+  duplicates: number;
+  refused: number;
+  oversize: number;
+  storeFailures: number;
+  junkBytes: number;
+  idleTimeouts: number;
+  acksSent: Record<string, number>;
+}
+
+const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_KEEP_ALIVE_MS = 60_000;
+
+interface Connection {
+  socket: Socket;
+  decoder: MllpDecoder;
+  /** Frames of this connection are handled strictly one after another. */
+  queue: Promise<void>;
+}
+
+export class MllpListener {
+  private server: Server | undefined;
+  private readonly intake: Hl7Intake;
+  private readonly connections = new Set<Connection>();
+  /** Which open connection delivered a message, for enhanced-mode application ACKs. */
+  private readonly origin = new Map<number, Connection>();
+  private readonly abort = { aborted: false };
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly counters: MllpListenerStats = {
+    connectionsTotal: 0,
+    connectionsOpen: 0,
+    framesReceived: 0,
+    stored: 0,
+    storedInvalid: 0,
+    duplicates: 0,
+    refused: 0,
+    oversize: 0,
+    storeFailures: 0,
+    junkBytes: 0,
+    idleTimeouts: 0,
+    acksSent: {},
+  };
+
+  constructor(private readonly opts: MllpListenerOptions) {
+    this.intake = new Hl7Intake({
+      sourceId: opts.sourceId,
+      store: opts.store,
+      charset: opts.charset,
+      acceptProcessingIds: opts.acceptProcessingIds,
+      ackMode: opts.ackMode,
+      clock: opts.clock,
+      beforeCommit: opts.beforeCommit,
+    });
+  }
+
+  start(): Promise<{ port: number }> {
+    if (this.server) throw new Error('MLLP listener already started');
+    this.abort.aborted = false;
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        const addr = server.address();
+        resolve({ port: typeof addr === 'object' && addr ? addr.port : this.opts.port });
+      });
+    });
+  }
+
+  /**
+   * Stops like a process exit: no new connections, open ones are closed at once, and a
+   * message not yet committed is neither committed nor acknowledged (its sender re-sends).
+   */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    this.abort.aborted = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const c of this.connections) c.socket.destroy();
+    await Promise.allSettled([...this.inFlight]);
+    await closed;
+    this.origin.clear();
+  }
+
+  stats(): MllpListenerStats {
+    return { ...this.counters, acksSent: { ...this.counters.acksSent } };
+  }
+
+  /**
+   * Enhanced mode: call after the pipeline converted (or failed to convert) a message
+   * received here. Builds the application ACK (AA, or AE with the reason), records it so a
+   * re-send gets it too, and writes it to the sender's connection if that is still open.
+   * Returns the ACK text, or undefined when MSH-16 wants none or the message is unknown.
+   */
+  applicationAck(messageId: number, outcome: ApplicationOutcome): string | undefined {
+    const ack = this.intake.applicationAck(messageId, outcome);
+    const conn = this.origin.get(messageId);
+    this.origin.delete(messageId);
+    if (ack && conn && !conn.socket.destroyed) this.send(conn, ack);
+    return ack;
+  }
+
+  private accept(socket: Socket): void {
+    const conn: Connection = {
+      socket,
+      decoder: new MllpDecoder(this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
+      queue: Promise.resolve(),
+    };
+    this.connections.add(conn);
+    this.counters.connectionsTotal += 1;
+    this.counters.connectionsOpen += 1;
+    socket.setNoDelay(true);
+    const keepAlive = this.opts.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+    if (keepAlive > 0) socket.setKeepAlive(true, keepAlive);
+    const idle = this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    if (idle > 0) {
+      socket.setTimeout(idle, () => {
+        this.counters.idleTimeouts += 1;
+        socket.destroy();
+      });
+    }
+    socket.on('data', (chunk: Buffer) => {
+      for (const event of conn.decoder.push(chunk)) this.enqueue(conn, event);
+    });
+    // A peer reset is routine for MLLP senders; the connection is simply gone.
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.connections.delete(conn);
+      this.counters.connectionsOpen -= 1;
+      for (const [id, c] of this.origin) if (c === conn) this.origin.delete(id);
+    });
+  }
+
+  private enqueue(conn: Connection, event: FrameEvent): void {
+    if (event.kind === 'junk') {
+      this.counters.junkBytes += event.bytes;
+      return;
+    }
+    const job = conn.queue.then(() => this.handle(conn, event));
+    conn.queue = job;
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job));
+  }
+
+  private async handle(conn: Connection, event: Exclude<FrameEvent, { kind: 'junk' }>): Promise<void> {
+    if (this.abort.aborted || conn.socket.destroyed) return;
+    this.counters.framesReceived += 1;
+    if (event.kind === 'oversize') {
+      this.counters.oversize += 1;
+      this.send(conn, this.oversizeAck(event.head, event.size), AckCode.AR);
+      return;
+    }
+    let result: IntakeResult;
+    try {
+      result = await this.intake.receive(event.payload, this.abort);
+    } catch {
+      // Unexpected failure before commit: nothing was stored, so nothing may be acknowledged.
+      conn.socket.destroy();
+      return;
+    }
+    this.count(result);
+    if (result.outcome === IntakeOutcome.aborted || conn.socket.destroyed) return;
+    if (result.messageId !== undefined && (result.outcome === IntakeOutcome.stored || result.outcome === IntakeOutcome.storedInvalid)) {
+      if (this.opts.ackMode === 'enhanced') this.origin.set(result.messageId, conn);
+      this.opts.onStored?.(result.messageId);
+    }
+    if (result.ack) this.send(conn, result.ack, result.ackCode);
+    if (result.appAck) this.send(conn, result.appAck);
+  }
+
+  private count(r: IntakeResult): void {
+    const c = this.counters;
+    if (r.outcome === IntakeOutcome.stored) c.stored += 1;
+    else if (r.outcome === IntakeOutcome.storedInvalid) c.storedInvalid += 1;
+    else if (r.outcome === IntakeOutcome.duplicate) c.duplicates += 1;
+    else if (r.outcome === IntakeOutcome.refused) c.refused += 1;
+    else if (r.outcome === IntakeOutcome.storeFailed) c.storeFailures += 1;
+  }
+
+  private oversizeAck(head: Buffer, size: number): string {
+    const limit = this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const now = (this.opts.clock ?? (() => new Date()))();
+    return buildAck({
+      header: readHeaderFields(head.toString('latin1')),
+      code: this.opts.ackMode === 'enhanced' ? AckCode.CR : AckCode.AR,
+      ackControlId: `R${now.getTime()}-${this.counters.oversize}`,
+      now,
+      text: 'refused: message too large',
+      error: { code: Hl7ErrorCode.internalError, message: `message of ${size} bytes exceeds the limit of ${limit} bytes; not stored` },
+    });
+  }
+
+  private send(conn: Connection, ack: string, code?: string): void {
+    if (conn.socket.destroyed) return;
+    conn.socket.write(encodeFrame(ack));
+    const key = code ?? 'other';
+    this.counters.acksSent[key] = (this.counters.acksSent[key] ?? 0) + 1;
+  }
+}

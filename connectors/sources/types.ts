@@ -1,0 +1,27 @@
+// What every source (watched folder, MLLP listener) offers the agent (STYLE habit 1).
+
+export const SourceState = {
+  starting: 'starting',
+  watching: 'watching',
+  listening: 'listening',
+  error: 'error',
+  stopped: 'stopped',
+} as const;
+export type SourceState = (typeof SourceState)[keyof typeof SourceState];
+
+export interface SourceStatus {
+  id: string;
+  type: string;
+  state: SourceState;
+  /** Plain-words reason when state is error. */
+  detail?: string;
+  /** Long work in progress, e.g. a large file being read. */
+  progress?: { file: string; bytesRead: number; bytesTotal: number; records: number };
+}
+
+export interface Source {
+  readonly id: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): SourceStatus;
+}
