@@ -19,8 +19,8 @@ beforeEach(async () => {
   tmp = tempDir('vhr-folder-');
   store = Store.open(join(tmp.path, 'agent.db'));
   const inbox = join(tmp.path, 'inbox');
-  config = { id: 'his', type: 'folder', path: inbox, format: 'xml130', quietMs: 150, processedDir: join(inbox, 'processed'), errorDir: join(inbox, 'error') };
-  source = new FolderSource({ config, store, logger: createLogger(), batchRecords: 2 });
+  config = { id: 'his', type: 'folder', path: inbox, format: 'xml130', quietMs: 150, processedDir: join(inbox, 'processed'), errorDir: join(inbox, 'error'), commitEvery: 2 };
+  source = new FolderSource({ config, store, logger: createLogger() });
   await source.start();
 });
 afterEach(async () => {

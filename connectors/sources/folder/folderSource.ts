@@ -131,7 +131,7 @@ export class FolderSource implements Source {
       store,
       sourceId: this.id,
       path,
-      batchRecords: this.opts.batchRecords,
+      batchRecords: this.opts.batchRecords ?? config.commitEvery,
       now: this.opts.now,
       onProgress: (p) => (this.progress = { file: name, ...p }),
       onCommitted: this.opts.onCommitted,

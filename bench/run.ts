@@ -1,0 +1,14 @@
+// `npm run bench`: every benchmark, one after the other, each printing its figures.
+const only = process.argv.slice(2);
+const benches: [string, () => Promise<{ run: () => Promise<void> }>][] = [
+  ['convert', () => import('./convert.js')],
+  ['endToEnd', () => import('./endToEnd.js')],
+  ['mllp', () => import('./mllp.js')],
+];
+
+process.stdout.write(`vhr-agent benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
+for (const [name, load] of benches) {
+  if (only.length && !only.includes(name)) continue;
+  const mod = await load();
+  await mod.run();
+}

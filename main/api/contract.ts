@@ -1,0 +1,250 @@
+// The typed contract of the loopback status API (DESIGN §8, §10), shared by the server and
+// the UI. `GET /api/status` keeps the §10 shape; fields here may only be added.
+
+export interface SourceStatusDto {
+  id: string;
+  type: string;
+  state: string;
+  /** Records received from this source, all time. */
+  received: number;
+  lastReceivedAt: string | null;
+  detail?: string;
+  progress?: { file: string; bytesRead: number; bytesTotal: number; records: number };
+}
+
+export interface DestinationStatusDto {
+  id: string;
+  baseUrl: string;
+  state: string;
+  /** Deliveries still owed: pending, in flight, waiting to retry, paused. */
+  pending: number;
+  delivered: number;
+  rejected: number;
+  lastSuccessAt: string | null;
+  lastError?: { code: string; message: string; messageVi: string; at: string };
+}
+
+export interface StatusResponse {
+  version: string;
+  facility: { code: string; name?: string };
+  startedAt: string;
+  sources: SourceStatusDto[];
+  destinations: DestinationStatusDto[];
+  counts: { received: number; converted: number; invalid: number };
+}
+
+export interface MessageSummaryDto {
+  id: number;
+  sourceId: string;
+  format: string;
+  naturalKey: string | null;
+  version: number;
+  state: string;
+  errorCode: string | null;
+  errorMessage: string | null;
+  receivedAt: string;
+  convertedAt: string | null;
+  resourceCount: number | null;
+}
+
+export interface MessageListResponse {
+  items: MessageSummaryDto[];
+  /** Pass as `before` to get the next (older) page; null at the end. */
+  nextBefore: number | null;
+}
+
+export interface DeliveryDto {
+  destinationId: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastErrorCode: string | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+}
+
+export interface AttemptDto {
+  destinationId: string;
+  startedAt: string;
+  durationMs: number;
+  outcome: string;
+  errorCode?: string;
+  httpStatus?: number;
+  response?: string;
+}
+
+export interface MessageDetailResponse extends MessageSummaryDto {
+  raw: string | null;
+  bundle: unknown;
+  issues: unknown;
+  deliveries: DeliveryDto[];
+  attempts: AttemptDto[];
+}
+
+/** `<dataDir>/api.json`, mode 0600. */
+export interface ApiInfo {
+  url: string;
+  token: string;
+  uiUrl: string;
+}
+
+// ---- Status UI (renderer/): endpoints under /api/ui/ and /api/events -------------------------
+
+/** `GET /api/ui/overview`, also pushed as the `overview` server-sent event on `/api/events`. */
+export interface OverviewResponse {
+  status: StatusResponse;
+  /** Start of "today" on the agent's clock (local midnight), ISO. */
+  todayStartsAt: string;
+  /** Records received today, by source id. */
+  receivedToday: Record<string, number>;
+  /** Deliveries that succeeded today, by destination id. */
+  deliveredToday: Record<string, number>;
+  /** Destinations an operator paused from the UI. */
+  pausedByOperator: string[];
+  /** Invalid records not yet replaced by a newer version of the same record. */
+  openInvalid: number;
+  /** Ministry-managed configuration in force, if any. */
+  managed: ManagedConfigDto | null;
+}
+
+export interface ManagedConfigDto {
+  version: number;
+  appliedAt: string | null;
+}
+
+/** One bucket of the throughput chart: records received and deliveries made in [start, start + bucketMs). */
+export interface ThroughputBucketDto {
+  start: string;
+  received: number;
+  /** Deliveries that succeeded, by destination id. */
+  delivered: Record<string, number>;
+}
+
+/** `GET /api/ui/throughput?range=24h|7d`. */
+export interface ThroughputResponse {
+  range: '24h' | '7d';
+  bucketMs: number;
+  buckets: ThroughputBucketDto[];
+}
+
+/** Delivery state of a record at one destination, as listed on the records screen. */
+export interface RecordDeliveryStateDto {
+  destinationId: string;
+  state: string;
+}
+
+export interface RecordListItemDto extends MessageSummaryDto {
+  /** MA_LK for claims, MSH-10 for HL7v2. */
+  recordKey: string | null;
+  patientName: string | null;
+  maBn: string | null;
+  deliveries: RecordDeliveryStateDto[];
+}
+
+/**
+ * `GET /api/ui/records?q&from&to&state&destination&before&limit`: newest first, keyset paging.
+ * `q` matches MA_LK, MA_BN or CCCD exactly, else the patient's name (without diacritics, any part).
+ * `from`/`to` are days `YYYY-MM-DD` on the agent's clock, both included. `state` is a record state
+ * (received, converted, invalid) or a delivery state (pending, retry_wait, rejected, delivered, …).
+ */
+export interface RecordListResponse {
+  items: RecordListItemDto[];
+  nextBefore: number | null;
+}
+
+/** `GET /api/ui/reports?from&to` (days `YYYY-MM-DD`, both included). */
+export interface ReportResponse {
+  from: string;
+  to: string;
+  days: DailyReportRowDto[];
+  quality: QualityReportDto;
+  latency: LatencyReportDto[];
+}
+
+export interface DailyReportRowDto {
+  day: string;
+  destinationId: string;
+  /** Records received that day (the same for every destination). */
+  received: number;
+  delivered: number;
+  /** Deliveries rejected by the store that day and still rejected. */
+  rejected: number;
+}
+
+/** "đúng – đủ – sạch – sống" (DESIGN §6) over the records received in the period. */
+export interface QualityReportDto {
+  received: number;
+  converted: number;
+  invalid: number;
+  /** đủ: converted records whose patient carries a CCCD. */
+  withCccd: number;
+  /** sạch: converted records whose conversion raised no warning. */
+  withoutWarnings: number;
+  /** Records sent again with changed content (version > 1). */
+  newVersions: number;
+}
+
+/** sống: time from the encounter's end to delivery, per destination. */
+export interface LatencyReportDto {
+  destinationId: string;
+  delivered: number;
+  medianHours: number | null;
+  p90Hours: number | null;
+  /** Share of deliveries made within 24 hours of the encounter's end (0–1). */
+  within24h: number | null;
+}
+
+/** `GET /api/ui/config`: the configuration in force, secrets masked. */
+export interface ConfigViewResponse {
+  facility: { code: string; name?: string };
+  dataDir: string;
+  sources: Record<string, unknown>[];
+  destinations: Record<string, unknown>[];
+  statusApi: { host: string; port: number };
+  retry: Record<string, number>;
+  managed: ManagedConfigDto | null;
+  managedUrl: string | null;
+}
+
+/** `POST /api/ui/destinations/:id/test`: reads the store's CapabilityStatement. */
+export interface ConnectionTestResponse {
+  destinationId: string;
+  ok: boolean;
+  code: 'ok' | 'unreachable' | 'timeout' | 'auth' | 'not_found' | 'not_fhir' | 'http_error' | 'secret_missing';
+  httpStatus?: number;
+  fhirVersion?: string;
+  software?: string;
+  durationMs: number;
+  message: string;
+  messageVi: string;
+}
+
+/** Operator actions (POST, JSON body), each audited. */
+export type OperatorActionRequest =
+  | { action: 'retry_message'; messageId: number }
+  | { action: 'retry_rejected'; destinationId?: string }
+  | { action: 'resend'; messageId: number; destinationId: string }
+  | { action: 'pause_destination'; destinationId: string }
+  | { action: 'resume_destination'; destinationId: string };
+
+/** `POST /api/ui/actions`. */
+export interface OperatorActionResponse {
+  action: OperatorActionRequest['action'];
+  /** Deliveries (or destinations) changed. */
+  affected: number;
+  auditId: number;
+}
+
+export interface AuditEntryDto {
+  id: number;
+  at: string;
+  action: string;
+  target: string | null;
+  actor: string;
+  affected: number;
+}
+
+/** `GET /api/ui/audit?limit`. */
+export interface AuditListResponse {
+  items: AuditEntryDto[];
+}

@@ -1,0 +1,197 @@
+// Loopback HTTP status API (DESIGN §8, §9): 127.0.0.1 only, a bearer token on every /api
+// endpoint (compared in constant time), no cookies, cross-origin requests refused. The UI's
+// static files are public (they hold no data); everything with data needs the token.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { formatEvent, type EventSubscription } from './events.js';
+
+export interface ApiRoute {
+  method: 'GET' | 'POST';
+  /** Path pattern with `:name` parameters, e.g. `/api/messages/:id`. */
+  path: string;
+  handle: (req: { params: Record<string, string>; query: URLSearchParams; body: unknown }) => Promise<ApiReply> | ApiReply;
+}
+
+export type ApiReply = {
+  status?: number;
+  json?: unknown;
+  text?: string;
+  contentType?: string;
+  /** Keep the response open as a server-sent event stream fed by this subscription. */
+  events?: EventSubscription;
+};
+
+/** A comment line every so often keeps idle event streams open through proxies and sleep. */
+const EVENT_HEARTBEAT_MS = 20_000;
+
+export interface ApiServerOptions {
+  host: string;
+  port: number;
+  token: string;
+  routes: ApiRoute[];
+  /** Folder of the built UI; served at `/`. */
+  staticDir?: string;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+export function tokenMatches(presented: string | undefined, token: string): boolean {
+  if (!presented) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function compile(path: string): { re: RegExp; names: string[] } {
+  const names: string[] = [];
+  const re = new RegExp(
+    '^' +
+      path.replace(/:([A-Za-z]+)/g, (_, n: string) => {
+        names.push(n);
+        return '([^/]+)';
+      }) +
+      '$',
+  );
+  return { re, names };
+}
+
+export class ApiServer {
+  private server?: Server;
+  private readonly compiled: { route: ApiRoute; re: RegExp; names: string[] }[];
+  private failedAuth = 0;
+  private failedAuthWindowStart = 0;
+  url = '';
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.compiled = opts.routes.map((route) => ({ route, ...compile(route.path) }));
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        if (!res.headersSent) this.send(res, 500, { error: 'internal', message: (err as Error).message });
+      });
+    });
+    this.server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.url = `http://${host}:${addr.port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown, contentType = 'application/json; charset=utf-8'): void {
+    const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': contentType });
+    res.end(payload);
+  }
+
+  /** Many wrong tokens in a short time: slow down guessing. */
+  private throttled(): boolean {
+    const now = Date.now();
+    if (now - this.failedAuthWindowStart > 60_000) {
+      this.failedAuthWindowStart = now;
+      this.failedAuth = 0;
+    }
+    return this.failedAuth >= 20;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const origin = req.headers.origin;
+    if (origin && origin !== this.url && origin !== 'null') {
+      return this.send(res, 403, { error: 'forbidden', message: 'cross-origin requests are not allowed' });
+    }
+    if (!url.pathname.startsWith('/api/')) return this.serveStatic(url.pathname, res);
+
+    if (this.throttled()) return this.send(res, 429, { error: 'too_many_attempts', message: 'too many wrong tokens; wait a minute' });
+    const auth = req.headers.authorization;
+    const presented = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
+    if (!tokenMatches(presented, this.opts.token)) {
+      this.failedAuth++;
+      return this.send(res, 401, { error: 'unauthorized', message: 'a valid bearer token is required (see api.json in the data folder)' });
+    }
+    for (const { route, re, names } of this.compiled) {
+      const m = re.exec(url.pathname);
+      if (!m) continue;
+      if (route.method !== req.method) continue;
+      const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+      let body: unknown = undefined;
+      if (req.method === 'POST') body = await readJsonBody(req);
+      const reply = await route.handle({ params, query: url.searchParams, body });
+      if (reply.events) return this.stream(res, reply.events);
+      if (reply.text !== undefined) return this.send(res, reply.status ?? 200, reply.text, reply.contentType ?? 'text/plain; charset=utf-8');
+      return this.send(res, reply.status ?? 200, reply.json ?? {});
+    }
+    return this.send(res, 404, { error: 'not_found', message: `no endpoint ${req.method} ${url.pathname}` });
+  }
+
+  private stream(res: ServerResponse, subscribe: EventSubscription): void {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    const unsubscribe = subscribe((event, data) => res.write(formatEvent(event, data)));
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), EVENT_HEARTBEAT_MS);
+    heartbeat.unref();
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  }
+
+  private async serveStatic(pathname: string, res: ServerResponse): Promise<void> {
+    const root = this.opts.staticDir;
+    if (!root) return this.send(res, 404, { error: 'not_found' });
+    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    const file = normalize(join(root, rel));
+    if (!file.startsWith(normalize(root + sep))) return this.send(res, 404, { error: 'not_found' });
+    try {
+      const data = await readFile(file);
+      this.send(res, 200, data, MIME[extname(file)] ?? 'application/octet-stream');
+    } catch {
+      this.send(res, 404, { error: 'not_found' });
+    }
+  }
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 1024 * 1024) throw new Error('request body too large');
+    chunks.push(c as Buffer);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The vhr-agent command (DESIGN §10). Contracts: `convert`, `validate`, `run --config`,
+// `demo`, `status`. Exit codes: 0 success, 1 some input rejected / not valid, 2 bad usage.
+import { createReadStream, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfigFile } from './config/load.js';
+import { ConfigError } from './config/schema.js';
+import { AGENT_VERSION } from './paths.js';
+
+const USAGE = `vhr-agent ${AGENT_VERSION} — hồ sơ sức khỏe điện tử: claim XML / HL7v2 → FHIR R4 → provincial and ministry stores
+
+Usage:
+  vhr-agent run --config FILE            run the agent headless (SIGTERM/Ctrl+C stops it cleanly)
+  vhr-agent demo [--data DIR]            run on demo data with a local FHIR store (province + ministry)
+  vhr-agent convert [--format auto|xml130|hl7v2] FILE...
+                                         one FHIR Bundle per record as NDJSON on stdout
+  vhr-agent validate [FILE|-]            validate NDJSON Bundles against FHIR R4
+  vhr-agent status [--config FILE | --data DIR] [--json]
+                                         status of a running agent
+  vhr-agent generate --records N --out DIR [--per-file N] [--seed N] [--tables XML1,XML2,…]
+                                         write realistic claim-XML envelopes for tests and demos
+`;
+
+class UsageError extends Error {}
+
+/** Minimal flag parser: `--name value`, `--flag`, and positional arguments. */
+export function parseArgs(argv: string[], valued: readonly string[], flags: readonly string[] = []): { opts: Record<string, string | true>; positional: string[] } {
+  const opts: Record<string, string | true> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-') positional.push(a);
+    else if (a.startsWith('--')) {
+      const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+      if (valued.includes(name)) {
+        const v = inline ?? argv[++i];
+        if (v === undefined) throw new UsageError(`--${name} needs a value`);
+        opts[name] = v;
+      } else if (flags.includes(name)) opts[name] = true;
+      else throw new UsageError(`unknown option --${name}`);
+    } else positional.push(a);
+  }
+  return { opts, positional };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run': {
+      const { opts } = parseArgs(rest, ['config'], ['quiet']);
+      if (typeof opts.config !== 'string') throw new UsageError('run needs --config FILE');
+      const { runAgent } = await import('./commands/run.js');
+      return runAgent(loadConfigFile(opts.config), { console: !opts.quiet });
+    }
+    case 'demo': {
+      const { opts } = parseArgs(rest, ['data', 'port', 'records'], ['no-generate']);
+      const { runDemo } = await import('./commands/demo.js');
+      return runDemo({
+        dataDir: resolve(typeof opts.data === 'string' ? opts.data : '.vhr-demo'),
+        apiPort: typeof opts.port === 'string' ? Number(opts.port) : 0,
+        generatedRecords: opts['no-generate'] ? 0 : typeof opts.records === 'string' ? Number(opts.records) : 20,
+      });
+    }
+    case 'convert': {
+      const { opts, positional } = parseArgs(rest, ['format', 'facility']);
+      const format = (opts.format as string | undefined) ?? 'auto';
+      if (!['auto', 'xml130', 'hl7v2'].includes(format)) throw new UsageError(`--format must be auto, xml130 or hl7v2, got ${format}`);
+      if (positional.length === 0) throw new UsageError('convert needs at least one FILE');
+      const { convertFiles } = await import('./commands/convert.js');
+      return convertFiles(positional, { format: format as 'auto' | 'xml130' | 'hl7v2', facilityCode: opts.facility as string | undefined });
+    }
+    case 'validate': {
+      const { positional } = parseArgs(rest, []);
+      if (positional.length > 1) throw new UsageError('validate takes one FILE (or - for standard input)');
+      const input = positional[0] ?? '-';
+      if (input !== '-' && !existsSync(input)) throw new UsageError(`no such file: ${input}`);
+      const { validateNdjson } = await import('./commands/validate.js');
+      return validateNdjson(input === '-' ? process.stdin : createReadStream(input));
+    }
+    case 'status': {
+      const { opts } = parseArgs(rest, ['config', 'data'], ['json']);
+      const dataDir =
+        typeof opts.config === 'string' ? loadConfigFile(opts.config).dataDir : typeof opts.data === 'string' ? resolve(opts.data) : resolve('.vhr-demo');
+      const { showStatus } = await import('./commands/status.js');
+      return showStatus(dataDir, { json: opts.json === true });
+    }
+    case 'generate': {
+      const { opts } = parseArgs(rest, ['records', 'out', 'per-file', 'seed', 'tables']);
+      const records = Number(opts.records);
+      if (!Number.isSafeInteger(records) || records < 1) throw new UsageError('generate needs --records N (N ≥ 1)');
+      if (typeof opts.out !== 'string') throw new UsageError('generate needs --out DIR');
+      const { generateFiles } = await import('./commands/generate.js');
+      return generateFiles({
+        records,
+        outDir: resolve(opts.out),
+        perFile: opts['per-file'] ? Number(opts['per-file']) : 1,
+        seed: opts.seed ? Number(opts.seed) : 1,
+        tables: typeof opts.tables === 'string' ? opts.tables.split(',').map((t) => t.trim().toUpperCase()) : undefined,
+      });
+    }
+    case '--version':
+    case 'version':
+      process.stdout.write(`${AGENT_VERSION}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`vhr-agent: ${err.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (err instanceof ConfigError) {
+      process.stderr.write(`vhr-agent: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`vhr-agent: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
+
