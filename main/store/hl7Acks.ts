@@ -1,4 +1,4 @@
-// HL7v2 intake bookkeeping beside the messages table: which MSH-10 each source already
+// HL7v2 intake bookkeeping beside the messages table (table hl7_acks, migration 3): which MSH-10 each source already
 // sent, the row it became, and the ACKs given for it. It makes dedupe on (source, MSH-10)
 // catch a re-send whose bytes differ (DESIGN §4.3) and lets a re-send get the same ACK.
 import type Database from 'better-sqlite3';
@@ -13,19 +13,6 @@ export interface StoredHl7Ack {
   appAck: string | null;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS hl7_acks (
-  source_id   TEXT    NOT NULL,
-  control_id  TEXT    NOT NULL,               -- MSH-10
-  message_id  INTEGER NOT NULL REFERENCES messages(id),
-  ack         TEXT    NOT NULL,
-  app_ack     TEXT,
-  acked_at    INTEGER NOT NULL,               -- epoch ms of the commit
-  PRIMARY KEY (source_id, control_id)         -- intake dedupe on (source, MSH-10)
-) STRICT;
--- application ACK after conversion: find the intake row of a message
-CREATE INDEX IF NOT EXISTS hl7_acks_by_message ON hl7_acks (message_id);
-`;
 
 type Row = { source_id: string; control_id: string; message_id: number; ack: string; app_ack: string | null };
 
@@ -40,7 +27,6 @@ export class Hl7AckStore {
   private readonly setApp: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    db.exec(SCHEMA);
     this.byKey = db.prepare('SELECT * FROM hl7_acks WHERE source_id = ? AND control_id = ?');
     this.byMessage = db.prepare('SELECT * FROM hl7_acks WHERE message_id = ? LIMIT 1');
     this.insert = db.prepare('INSERT INTO hl7_acks (source_id, control_id, message_id, ack, acked_at) VALUES (?, ?, ?, ?, ?)');

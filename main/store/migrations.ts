@@ -90,4 +90,103 @@ CREATE TABLE delivery_attempts (
 CREATE INDEX delivery_attempts_by_message ON delivery_attempts (message_id, destination_id, id);
 `,
   },
+  {
+    version: 2,
+    name: 'records search, operator actions, destination pause',
+    sql: `
+-- Records screen search (main/store/search.ts): the fields officers look a record up by. Filled
+-- by triggers inside the same transaction that stores or converts a message, so the index can
+-- never lag behind or disagree with the record.
+CREATE TABLE record_search (
+  message_id    INTEGER PRIMARY KEY,
+  record_key    TEXT,    -- MA_LK for claims (natural key after "MA_CSKCB|"), MSH-10 for HL7v2
+  ma_bn         TEXT,    -- Patient.identifier typed MR
+  cccd          TEXT,    -- Patient.identifier typed CCCD
+  patient_name  TEXT,    -- Patient.name[0] as written
+  name_folded   TEXT,    -- patient_name lower-cased without diacritics; filled by search.ts (needs JS)
+  encounter_end TEXT     -- Encounter.period.end (FHIR dateTime); reports: encounter end → delivery
+) STRICT;
+-- search by MA_LK / MA_BN / CCCD: exact match
+CREATE INDEX record_search_by_key ON record_search (record_key);
+CREATE INDEX record_search_by_ma_bn ON record_search (ma_bn);
+CREATE INDEX record_search_by_cccd ON record_search (cccd);
+-- search.ts: names converted since the last search that still need folding
+CREATE INDEX record_search_unfolded ON record_search (message_id) WHERE name_folded IS NULL AND patient_name IS NOT NULL;
+
+CREATE TRIGGER record_search_on_insert AFTER INSERT ON messages BEGIN
+  INSERT OR REPLACE INTO record_search (message_id, record_key)
+  VALUES (NEW.id, CASE WHEN instr(NEW.natural_key, '|') > 0 THEN substr(NEW.natural_key, instr(NEW.natural_key, '|') + 1) ELSE NEW.natural_key END);
+END;
+
+CREATE TRIGGER record_search_on_convert AFTER UPDATE OF bundle ON messages
+WHEN NEW.bundle IS NOT NULL AND json_valid(NEW.bundle)
+BEGIN
+  UPDATE record_search SET
+    patient_name = (
+      SELECT coalesce(p.value ->> '$.resource.name[0].text',
+                      trim(coalesce(p.value ->> '$.resource.name[0].family', '') || ' ' || coalesce(p.value ->> '$.resource.name[0].given[0]', '')))
+      FROM json_each(NEW.bundle, '$.entry') p WHERE p.value ->> '$.resource.resourceType' = 'Patient' LIMIT 1),
+    ma_bn = (
+      SELECT i.value ->> '$.value'
+      FROM json_each(NEW.bundle, '$.entry') p, json_each(p.value, '$.resource.identifier') i, json_each(i.value, '$.type.coding') c
+      WHERE p.value ->> '$.resource.resourceType' = 'Patient' AND c.value ->> '$.code' = 'MR' LIMIT 1),
+    cccd = (
+      SELECT i.value ->> '$.value'
+      FROM json_each(NEW.bundle, '$.entry') p, json_each(p.value, '$.resource.identifier') i, json_each(i.value, '$.type.coding') c
+      WHERE p.value ->> '$.resource.resourceType' = 'Patient' AND c.value ->> '$.code' = 'CCCD' LIMIT 1),
+    encounter_end = (
+      SELECT p.value ->> '$.resource.period.end'
+      FROM json_each(NEW.bundle, '$.entry') p WHERE p.value ->> '$.resource.resourceType' = 'Encounter' LIMIT 1),
+    name_folded = NULL
+  WHERE message_id = NEW.id;
+END;
+
+-- Records stored before this migration: index them now (the UPDATE fires the convert trigger).
+INSERT OR REPLACE INTO record_search (message_id, record_key)
+  SELECT id, CASE WHEN instr(natural_key, '|') > 0 THEN substr(natural_key, instr(natural_key, '|') + 1) ELSE natural_key END FROM messages;
+UPDATE messages SET bundle = bundle WHERE bundle IS NOT NULL;
+
+-- records filtered by delivery state ("rejected at the ministry"), and "retry all rejected"
+CREATE INDEX deliveries_by_state ON deliveries (state, message_id);
+-- reports per day and the throughput chart: records received in a time range
+CREATE INDEX messages_by_received_at ON messages (received_at);
+
+-- Every operator action taken from the status UI (DESIGN §9 audit): who, what, on what, how many rows.
+CREATE TABLE operator_actions (
+  id       INTEGER PRIMARY KEY,
+  at       INTEGER NOT NULL,    -- epoch ms
+  action   TEXT    NOT NULL,    -- retry_message | retry_rejected | resend | pause_destination | resume_destination
+  target   TEXT,                -- record id or destination id
+  actor    TEXT    NOT NULL,    -- OS account running the agent + where the request came from
+  affected INTEGER NOT NULL,    -- deliveries changed
+  detail   TEXT                 -- JSON, ids and codes only (no patient data)
+) STRICT;
+
+-- Destinations an operator paused from the UI; kept across restarts.
+CREATE TABLE destination_controls (
+  destination_id TEXT    PRIMARY KEY,
+  paused         INTEGER NOT NULL,  -- 1 paused by an operator, 0 running
+  changed_at     INTEGER NOT NULL
+) STRICT;
+`,
+  },
+  {
+    version: 3,
+    name: 'HL7v2 acknowledgements',
+    sql: `
+-- HL7v2 intake (main/store/hl7Acks.ts): the ACK given for each (source, MSH-10), so that a
+-- re-send with other bytes is recognised and gets the same ACK again.
+CREATE TABLE hl7_acks (
+  source_id   TEXT    NOT NULL,
+  control_id  TEXT    NOT NULL,               -- MSH-10
+  message_id  INTEGER NOT NULL REFERENCES messages(id),
+  ack         TEXT    NOT NULL,
+  app_ack     TEXT,                           -- enhanced mode: application ACK after conversion
+  acked_at    INTEGER NOT NULL,               -- epoch ms of the commit
+  PRIMARY KEY (source_id, control_id)         -- intake dedupe on (source, MSH-10)
+) STRICT;
+-- application ACK after conversion: find the intake row of a message
+CREATE INDEX hl7_acks_by_message ON hl7_acks (message_id);
+`,
+  },
 ];

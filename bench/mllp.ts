@@ -1,0 +1,124 @@
+// MLLP intake throughput on loopback: commit-before-ACK (SQLite, synchronous=FULL) versus a
+// plain listener with the same framing that ACKs without storing, measured in the same run.
+// Each connection sends one message and waits for its ACK before the next, as senders do.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Store } from '../main/store/store.js';
+import { parseHl7Text, readHeaderFields } from '../connectors/formats/hl7v2/parse.js';
+import { buildAck } from '../connectors/sources/mllp/ack.js';
+import { encodeFrame, MllpDecoder } from '../connectors/sources/mllp/framing.js';
+import { MllpListener } from '../connectors/sources/mllp/listener.js';
+
+const MESSAGES_ONE_CONNECTION = 3000;
+const MESSAGES_PER_CONNECTION_OF_8 = 750;
+
+function message(id: string): Buffer {
+  return Buffer.from(
+    [
+      `MSH|^~\\&|HIS|BV01|VHR|SYT|20260301080000||ADT^A01^ADT_A01|${id}|P|2.5`,
+      'EVN|A01|20260301080000',
+      `PID|1||BN${id}^^^BV01^MR||NGUYỄN^VĂN AN||19800215|M|||12 Lê Lợi^^Huế^^^VNM`,
+      `PV1|1|I|K01^101^2||||BS01^TRẦN^BÌNH||||||||||||VV${id}`,
+    ].join('\r'),
+  );
+}
+
+/** A plain listener: same framing and parse, ACK built at once, nothing stored. */
+function startPlain(): Promise<{ server: Server; port: number }> {
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    const decoder = new MllpDecoder(1 << 24);
+    socket.on('data', (chunk: Buffer) => {
+      for (const e of decoder.push(chunk)) {
+        if (e.kind !== 'frame') continue;
+        const text = e.payload.toString('utf8');
+        const parsed = parseHl7Text(text);
+        const ack = buildAck({ header: readHeaderFields(text), code: parsed.ok ? 'AA' : 'AE', ackControlId: 'X', now: new Date() });
+        socket.write(encodeFrame(ack));
+      }
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port })));
+}
+
+/** Sends `count` messages on one connection, each after the previous ACK; returns latencies (ms). */
+async function sendSequential(port: number, prefix: string, count: number): Promise<number[]> {
+  const socket: Socket = await new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  const decoder = new MllpDecoder(1 << 20);
+  const latencies: number[] = [];
+  let pending: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    for (const e of decoder.push(chunk)) if (e.kind === 'frame') pending?.();
+  });
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      pending = resolve;
+      socket.write(encodeFrame(message(`${prefix}-${i}`)));
+    });
+    latencies.push(performance.now() - t0);
+  }
+  socket.destroy();
+  return latencies;
+}
+
+interface Figures {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(port: number, connections: number, perConnection: number, tag: string): Promise<Figures> {
+  const t0 = performance.now();
+  const all = await Promise.all(Array.from({ length: connections }, (_, c) => sendSequential(port, `${tag}-${c}`, perConnection)));
+  const seconds = (performance.now() - t0) / 1000;
+  const lat = all.flat().sort((a, b) => a - b);
+  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
+  return { perSecond: lat.length / seconds, p50: q(0.5), p99: q(0.99) };
+}
+
+const fmt = (f: Figures): string => `${f.perSecond.toFixed(0).padStart(6)} msg/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms`;
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vhr-bench-mllp-'));
+  const store = Store.open(join(dir, 'bench.db'));
+  const listener = new MllpListener({ sourceId: 'bench', host: '127.0.0.1', port: 0, store });
+  const plain = await startPlain();
+  try {
+    const { port } = await listener.start();
+    // Warm-up: JIT, SQLite page cache, socket paths.
+    await measure(port, 1, 200, 'warm');
+    await measure(plain.port, 1, 200, 'warm');
+    const committed1 = await measure(port, 1, MESSAGES_ONE_CONNECTION, 'c1');
+    const plain1 = await measure(plain.port, 1, MESSAGES_ONE_CONNECTION, 'p1');
+    const committed8 = await measure(port, 8, MESSAGES_PER_CONNECTION_OF_8, 'c8');
+    const plain8 = await measure(plain.port, 8, MESSAGES_PER_CONNECTION_OF_8, 'p8');
+    const stored = (store.db.prepare("SELECT count(*) AS n FROM messages WHERE source_id = 'bench'").get() as { n: number }).n;
+    process.stdout.write(
+      [
+        '',
+        'MLLP intake (loopback, one message in flight per connection, ACK after each)',
+        `  commit-before-ACK, 1 connection:   ${fmt(committed1)}`,
+        `  plain (no store),  1 connection:   ${fmt(plain1)}`,
+        `  commit-before-ACK, 8 connections:  ${fmt(committed8)}`,
+        `  plain (no store),  8 connections:  ${fmt(plain8)}`,
+        `  ratio committed/plain: ${(committed1.perSecond / plain1.perSecond).toFixed(2)} (1 conn), ${(committed8.perSecond / plain8.perSecond).toFixed(2)} (8 conns)`,
+        `  rows stored: ${stored} (expected ${200 + MESSAGES_ONE_CONNECTION + 8 * MESSAGES_PER_CONNECTION_OF_8}), SQLite WAL synchronous=FULL`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await listener.stop();
+    await new Promise((r) => plain.server.close(r));
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,137 @@
+// PID (+PD1, NK1) → Patient; MRG → the merged-away Patient and Patient.link (ADT^A40).
+import type { Extension, Patient, PatientContact, PatientLink } from '@medplum/fhirtypes';
+import type { Conversion } from '../context.js';
+import { compact, toAddress, toContactPoint, toDate, toHumanName, toPersonReference, timeOf, type Ref } from '../datatypes.js';
+import { patientKey, type ResolvedIdentifier } from '../identifiers.js';
+import type { Seg } from '../reader.js';
+
+const GENDER: Record<string, Patient['gender']> = { M: 'male', F: 'female', O: 'other', A: 'other', U: 'unknown', N: 'unknown' };
+
+/** HL7 table 0002 codes that exist unchanged in v3 MaritalStatus. */
+const V3_MARITAL = new Set(['A', 'D', 'I', 'L', 'M', 'P', 'S', 'T', 'U', 'W']);
+
+function identifiersOf(conv: Conversion, seg: Seg, field: number): ResolvedIdentifier[] {
+  const out: ResolvedIdentifier[] = [];
+  for (const rep of seg.reps(field)) {
+    const resolved = conv.ids.fromCx(rep);
+    if (!resolved) continue;
+    if (!resolved.identifier.system) {
+      conv.warn(
+        'HL7V2_IDENTIFIER_WITHOUT_SYSTEM',
+        `${seg.name}-${field}`,
+        `identifier of authority "${rep.c(4)}" type "${rep.c(5)}" maps to no identifier system; kept without one`,
+      );
+    }
+    out.push(resolved);
+  }
+  return out;
+}
+
+/** Id of the Patient known by these identifiers, or undefined when none can key it. */
+function patientIdOf(conv: Conversion, ids: readonly ResolvedIdentifier[]): string | undefined {
+  const key = patientKey(ids);
+  return key?.value ? conv.id('Patient', key.system ?? 'local', key.value) : undefined;
+}
+
+export function mapPatient(conv: Conversion, pid: Seg): Ref | undefined {
+  const ids = identifiersOf(conv, pid, 3);
+  const id = patientIdOf(conv, ids);
+  if (!id) return undefined;
+  const birth = pid.get(7);
+  const birthTime = timeOf(birth);
+  const deathTime = pid.get(29);
+  const deceasedFlag = pid.get(30);
+  const marital = pid.get(16);
+  const language = pid.rep(15);
+  const birthTimeUrl = conv.ctx.profilePack.extensions.birthTime;
+  const pd1 = conv.reader.first('PD1');
+  const patient: Patient = {
+    resourceType: 'Patient',
+    id,
+    identifier: ids.map((i) => i.identifier),
+    active: true,
+    name: pid.reps(5).map(toHumanName).filter((n) => n !== undefined),
+    telecom: [
+      ...pid.reps(13).map((r) => toContactPoint(r, 'home')),
+      ...pid.reps(14).map((r) => toContactPoint(r, 'work')),
+    ].filter((t) => t !== undefined),
+    gender: GENDER[pid.get(8).toUpperCase()],
+    birthDate: birth ? toDate(birth) : undefined,
+    deceasedDateTime: deathTime ? conv.dateTime(deathTime, 'PID-29') : undefined,
+    deceasedBoolean: !deathTime && deceasedFlag ? deceasedFlag === 'Y' : undefined,
+    address: pid.reps(11).map(toAddress).filter((a) => a !== undefined),
+    maritalStatus: marital
+      ? {
+          coding: [
+            {
+              system: V3_MARITAL.has(marital) ? 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus' : 'http://terminology.hl7.org/CodeSystem/v2-0002',
+              code: marital,
+            },
+          ],
+        }
+      : undefined,
+    multipleBirthInteger: pid.get(25) && /^\d+$/.test(pid.get(25)) ? Number(pid.get(25)) : undefined,
+    multipleBirthBoolean: !pid.get(25) && pid.get(24) ? pid.get(24) === 'Y' : undefined,
+    communication: language.empty ? undefined : [{ language: conv.concept(language, 'PID-15')! }],
+    contact: conv.reader.all('NK1').map((nk1) => contactOf(conv, nk1)).filter((c) => c !== undefined),
+    generalPractitioner: pd1
+      ? [...pd1.reps(4).map(toPersonReference), ...pd1.reps(3).map((r) => (r.c(1) ? { display: r.c(1) } : undefined))].filter(
+          (g): g is Ref => g !== undefined,
+        )
+      : undefined,
+  };
+  // The primitive's extension (`_birthDate`) is valid FHIR JSON but absent from the generated types.
+  if (birthTime && birthTimeUrl && patient.birthDate) {
+    Object.assign(patient, { _birthDate: { extension: [{ url: birthTimeUrl, valueDateTime: birthTime } satisfies Extension] } });
+  }
+  if (birth && !patient.birthDate) conv.warn('HL7V2_BAD_TIMESTAMP', 'PID-7', `birth date "${birth}" is not an HL7 date; left out`);
+  conv.patient = conv.add(compact(patient));
+  return conv.patient;
+}
+
+function contactOf(conv: Conversion, nk1: Seg): PatientContact | undefined {
+  const relationship = nk1.rep(3);
+  const contact = compact<PatientContact>({
+    relationship: relationship.empty ? undefined : [conv.concept(relationship, 'NK1-3')!],
+    name: toHumanName(nk1.rep(2)),
+    telecom: [...nk1.reps(5).map((r) => toContactPoint(r, 'home')), ...nk1.reps(6).map((r) => toContactPoint(r, 'work'))].filter(
+      (t) => t !== undefined,
+    ),
+    address: toAddress(nk1.rep(4)),
+    period: nk1.get(8) || nk1.get(9) ? compact({ start: conv.dateTime(nk1.get(8), 'NK1-8'), end: conv.dateTime(nk1.get(9), 'NK1-9') }) : undefined,
+  });
+  return Object.keys(contact).length ? contact : undefined;
+}
+
+/**
+ * ADT^A40: MRG-1 names the record merged away. The surviving Patient `replaces` it; the old
+ * one is written inactive with `replaced-by`, so a store keeps both linked and its history
+ * keeps what the old record said.
+ */
+export function mapMerge(conv: Conversion, mrg: Seg, survivor: Ref): void {
+  const priorIds = identifiersOf(conv, mrg, 1);
+  const priorId = patientIdOf(conv, priorIds);
+  if (!priorId) {
+    conv.warn('HL7V2_MERGE_WITHOUT_PRIOR_ID', 'MRG-1', 'MRG-1 carries no identifier: nothing to link');
+    return;
+  }
+  const priorRef = { reference: `Patient/${priorId}` };
+  if (priorRef.reference === survivor.reference) {
+    conv.warn('HL7V2_MERGE_SAME_PATIENT', 'MRG-1', 'MRG-1 names the same patient as PID-3: nothing to link');
+    return;
+  }
+  const priorName = mrg.reps(7).map(toHumanName).filter((n) => n !== undefined);
+  conv.add<Patient>({
+    resourceType: 'Patient',
+    id: priorId,
+    identifier: priorIds.map((i) => i.identifier),
+    active: false,
+    name: priorName,
+    link: [{ other: survivor, type: 'replaced-by' }],
+  });
+  const current = conv.get<Patient>(survivor);
+  if (current) {
+    const link: PatientLink[] = [...(current.link ?? []), { other: priorRef, type: 'replaces' }];
+    conv.add<Patient>({ ...current, link });
+  }
+}
