@@ -3,6 +3,7 @@
 // dedupe, decide, COMMIT, and only then return the ACK to send (DESIGN §4.1).
 import type { Store } from '../../../main/store/store.js';
 import { Hl7AckStore } from '../../../main/store/hl7Acks.js';
+import { GroupCommit } from '../../../main/store/groupCommit.js';
 import { decodeHl7 } from '../../formats/hl7v2/charset.js';
 import { parseHl7Text, readHeaderFields, normaliseSegmentEnds, type Hl7Header } from '../../formats/hl7v2/parse.js';
 import { AckCode, buildAck, Hl7ErrorCode } from './ack.js';
@@ -56,12 +57,15 @@ export interface AbortFlag {
 
 export class Hl7Intake {
   readonly acks: Hl7AckStore;
+  /** Shared by every connection of the listener: concurrent messages share one fsync. */
+  readonly committer: GroupCommit;
   private readonly clock: () => Date;
   private readonly ackMode: AckMode;
   private refusedSeq = 0;
 
   constructor(private readonly opts: IntakeOptions) {
     this.acks = new Hl7AckStore(opts.store.db);
+    this.committer = new GroupCommit(opts.store.db);
     this.clock = opts.clock ?? (() => new Date());
     this.ackMode = opts.ackMode ?? 'original';
   }
@@ -103,7 +107,7 @@ export class Hl7Intake {
     const ackCode = parsed.ok ? (this.ackMode === 'enhanced' ? AckCode.CA : AckCode.AA) : this.ackMode === 'enhanced' ? AckCode.CE : AckCode.AE;
     const invalid = parsed.ok ? undefined : { code: parsed.code, message: parsed.message };
     try {
-      const result = this.acks.transaction(() => {
+      const result = await this.committer.run(() => {
         // Checked again inside the transaction: another connection may have committed the
         // same MSH-10 while this one waited.
         const raced = controlId ? this.acks.find(this.opts.sourceId, controlId) : undefined;
