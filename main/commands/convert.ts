@@ -2,29 +2,16 @@
 // record as NDJSON on stdout; one JSON line per rejected record on stderr
 // ({"file","record","code","message"}); exit 0 when every record converted, else 1.
 import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { splitEnvelope, hosoToXml, EnvelopeError } from '../../connectors/formats/xml130/envelope.js';
 import { convertClaimRecord } from '../../connectors/formats/xml130/convert.js';
 import { convertHl7v2Message } from '../../connectors/formats/hl7v2/convert.js';
-import { splitHl7Messages } from '../../connectors/sources/folder/hl7File.js';
+import { splitHl7File } from '../../connectors/sources/mllp/fileMessages.js';
+import { sniffFileFormat } from '../../connectors/sources/folder/sniff.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
 import type { ConvertContext, ConvertOutcome } from '../../connectors/formats/types.js';
 
 export type InputFormat = 'auto' | 'xml130' | 'hl7v2';
-
-/** Claim XML starts with `<` (after a BOM and blanks); HL7v2 with MSH (or a batch header). */
-export async function sniffFormat(path: string): Promise<'xml130' | 'hl7v2' | null> {
-  const fh = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await fh.read(Buffer.alloc(512), 0, 512, 0);
-    const head = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').trimStart();
-    if (head.startsWith('<')) return 'xml130';
-    if (/^(MSH|FHS|BHS)/.test(head)) return 'hl7v2';
-    return null;
-  } finally {
-    await fh.close();
-  }
-}
 
 interface Rejection {
   file: string;
@@ -49,7 +36,7 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
   for (const file of files) {
     let format: 'xml130' | 'hl7v2' | null;
     try {
-      format = opts.format === 'auto' ? await sniffFormat(file) : opts.format;
+      format = opts.format === 'auto' ? await sniffFileFormat(file) : opts.format;
     } catch (err) {
       reject({ file, record: null, code: 'FILE_UNREADABLE', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
       continue;
@@ -76,8 +63,7 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
         reject({ file, record: null, code: err.code, message: `${err.message}${where}; ${record} record(s) before it were read` });
       }
     } else {
-      const text = (await readFile(file)).toString('utf8');
-      splitHl7Messages(text).forEach((m, i) => emit(file, i + 1, convertHl7v2Message(Buffer.from(m, 'utf8'), ctx())));
+      splitHl7File(await readFile(file)).forEach((m, i) => emit(file, i + 1, convertHl7v2Message(m, ctx())));
     }
   }
   return rejected === 0 ? 0 : 1;

@@ -115,3 +115,26 @@ describe('watched folder', () => {
     expect(['BV94170_20260223.xml', 'adt.hl7', 'x.tmp.xml'].map(isIgnoredFileName)).toEqual([false, false, false]);
   });
 });
+
+describe('watched folder with HL7v2 files', () => {
+  it('stores each message of an HL7v2 file through the MLLP intake path, and refuses a broken one with its reason', async () => {
+    await source.stop();
+    source = new FolderSource({ config: { ...config, id: 'lab-files', format: 'auto' }, store, logger: createLogger() });
+    await source.start();
+    const hl7 = (name: string) => readFileSync(join(import.meta.dirname, '../../../test/fixtures/hl7v2', name));
+    writeFileSync(join(config.path, 'adt-a01.hl7'), hl7('ADT-A01-01.hl7'));
+    writeFileSync(join(config.path, 'two.hl7'), Buffer.concat([hl7('SIU-S12-01.hl7'), Buffer.from('\n'), hl7('ORU-R01-01.hl7')]));
+    writeFileSync(join(config.path, 'broken.hl7'), hl7('lfh-sample_unix.hl7'));
+    writeFileSync(join(config.path, 'claims.xml'), envelopeOf(manyClaims(2, 'MX')));
+    await waitFor(() => files(config.processedDir).length === 3 && files(config.errorDir).length === 2, { what: 'all files handled' });
+    expect(files(config.processedDir)).toEqual(['adt-a01.hl7', 'claims.xml', 'two.hl7']);
+    const rows = store.listMessages(100);
+    expect(rows.filter((m) => m.format === 'hl7v2').map((m) => m.state).sort()).toEqual(['invalid', 'received', 'received', 'received']);
+    expect(rows.filter((m) => m.format === 'xml130')).toHaveLength(2);
+    expect(readFileSync(join(config.errorDir, 'broken.hl7.error.txt'), 'utf8')).toMatch(/Record #1 .*\[HL7V2_BAD_ENCODING_CHARACTERS\]/);
+    // The same file again: every message is a duplicate of what is stored.
+    writeFileSync(join(config.path, 'adt-again.hl7'), hl7('ADT-A01-01.hl7'));
+    await waitFor(() => files(config.processedDir).includes('adt-again.hl7'));
+    expect(store.listMessages(100).filter((m) => m.format === 'hl7v2')).toHaveLength(4);
+  });
+});

@@ -13,6 +13,9 @@ import { SourceState, type Source, type SourceStatus } from '../types.js';
 import { freeNameIn, isIgnoredFileName } from './fileNames.js';
 import { FileStabilizer, fileSignature, sameSignature, type FileSignature } from './stableFile.js';
 import { intakeClaimFile, type FileIntakeResult } from './claimFileIntake.js';
+import { intakeHl7File } from './hl7FileIntake.js';
+import { Hl7Intake } from '../mllp/intake.js';
+import { sniffFileFormat } from './sniff.js';
 
 export interface FolderSourceOptions {
   config: FolderSourceConfig;
@@ -42,6 +45,7 @@ export class FolderSource implements Source {
   private progress?: SourceStatus['progress'];
   filesDone = 0;
   filesFailed = 0;
+  private hl7Intake?: Hl7Intake;
 
   constructor(private readonly opts: FolderSourceOptions) {
     this.id = opts.config.id;
@@ -127,7 +131,8 @@ export class FolderSource implements Source {
     if (!sig) return;
     const name = basename(path);
     this.progress = { file: name, bytesRead: 0, bytesTotal: sig.size, records: 0 };
-    const result = await intakeClaimFile({
+    const format = config.format === 'auto' ? ((await sniffFileFormat(path)) ?? 'xml130') : config.format;
+    const result = format === 'hl7v2' ? await this.readHl7File(path) : await intakeClaimFile({
       store,
       sourceId: this.id,
       path,
@@ -167,6 +172,13 @@ export class FolderSource implements Source {
       invalid: result.problems.length,
       outcome: result.outcome,
     });
+  }
+
+  private async readHl7File(path: string): Promise<FileIntakeResult> {
+    this.hl7Intake ??= new Hl7Intake({ sourceId: this.id, store: this.opts.store });
+    const result = await intakeHl7File({ store: this.opts.store, sourceId: this.id, path, intake: this.hl7Intake, now: this.opts.now });
+    if (result.newRecords) this.opts.onCommitted?.([]);
+    return result;
   }
 
   private async moveToError(path: string, result: FileIntakeResult): Promise<void> {
