@@ -4,6 +4,7 @@ const benches: [string, () => Promise<{ run: () => Promise<void> }>][] = [
   ['convert', () => import('./convert.js')],
   ['endToEnd', () => import('./endToEnd.js')],
   ['mllp', () => import('./mllp.js')],
+  ['backlog', () => import('./backlog.js')],
 ];
 
 process.stdout.write(`vhr-agent benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The vhr-agent command (DESIGN §10). Contracts: `convert`, `validate`, `run --config`,
-// `demo`, `status`. Exit codes: 0 success, 1 some input rejected / not valid, 2 bad usage.
+// `demo`, `status`, `config keygen|sign|verify|import`. Exit codes: 0 success, 1 some input rejected / not valid, 2 bad usage.
 import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfigFile } from './config/load.js';
@@ -19,6 +19,15 @@ Usage:
                                          status of a running agent
   vhr-agent generate --records N --out DIR [--per-file N] [--seed N] [--tables XML1,XML2,…]
                                          write realistic claim-XML envelopes for tests and demos
+  vhr-agent config keygen --out DIR [--force]
+                                         make the ministry signing keys: DIR/ministry.key, DIR/ministry.pub
+  vhr-agent config sign --key KEY [--no-check] DOC.json
+                                         sign a managed config document; the signed document on stdout
+  vhr-agent config verify --pub PUB SIGNED
+                                         exit 0 only when the signature holds
+  vhr-agent config import --config FILE SIGNED
+                                         apply a signed document to the running agent, or at its next start;
+                                         exit 1 with the reason when refused
 `;
 
 class UsageError extends Error {}
@@ -97,6 +106,34 @@ async function main(argv: string[]): Promise<number> {
         seed: opts.seed ? Number(opts.seed) : 1,
         tables: typeof opts.tables === 'string' ? opts.tables.split(',').map((t) => t.trim().toUpperCase()) : undefined,
       });
+    }
+    case 'config': {
+      const [sub, ...args] = rest;
+      const cmd = await import('./commands/config.js');
+      switch (sub) {
+        case 'keygen': {
+          const { opts, positional } = parseArgs(args, ['out'], ['force']);
+          if (typeof opts.out !== 'string' || positional.length) throw new UsageError('config keygen needs --out DIR');
+          return cmd.configKeygen(resolve(opts.out), { force: opts.force === true });
+        }
+        case 'sign': {
+          const { opts, positional } = parseArgs(args, ['key'], ['no-check']);
+          if (typeof opts.key !== 'string' || positional.length !== 1) throw new UsageError('config sign needs --key KEY and one DOC.json');
+          return cmd.configSign(opts.key, positional[0]!, { check: opts['no-check'] !== true });
+        }
+        case 'verify': {
+          const { opts, positional } = parseArgs(args, ['pub']);
+          if (typeof opts.pub !== 'string' || positional.length !== 1) throw new UsageError('config verify needs --pub PUB and one SIGNED file');
+          return cmd.configVerify(opts.pub, positional[0]!);
+        }
+        case 'import': {
+          const { opts, positional } = parseArgs(args, ['config']);
+          if (typeof opts.config !== 'string' || positional.length !== 1) throw new UsageError('config import needs --config FILE and one SIGNED file');
+          return cmd.configImport(loadConfigFile(opts.config), positional[0]!);
+        }
+        default:
+          throw new UsageError(`config needs keygen, sign, verify or import${sub ? `, got "${sub}"` : ''}`);
+      }
     }
     case '--version':
     case 'version':

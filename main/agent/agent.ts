@@ -4,15 +4,22 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentConfig } from '../config/schema.js';
+import type { AgentConfig, DestinationConfig, SourceConfig } from '../config/schema.js';
 import { resolveSecret } from '../config/load.js';
 import { createLogger, type Logger } from '../log.js';
 import { Store } from '../store/store.js';
 import { ConvertWorker } from '../pipeline/convertWorker.js';
 import { DeliveryWorker } from '../pipeline/deliveryWorker.js';
+import { Alerts } from '../pipeline/alerts.js';
+import { Housekeeping } from '../pipeline/housekeeping.js';
 import { ApiServer } from '../api/server.js';
 import { apiRoutes } from '../api/routes.js';
-import type { ApiInfo, StatusResponse } from '../api/contract.js';
+import { applyOperatorPauses, uiDepsOf, uiRoutes } from '../api/uiRoutes.js';
+import { configRoutes } from '../api/configRoutes.js';
+import { ManagedConfigService } from '../config/managed/service.js';
+import { changedDestinationIds } from '../config/managed/merge.js';
+import { pausedDestinations } from '../store/operatorActions.js';
+import type { ApiInfo, ManagedConfigDto, StatusResponse } from '../api/contract.js';
 import { AGENT_VERSION, UI_DIR } from '../paths.js';
 import { FolderSource } from '../../connectors/sources/folder/folderSource.js';
 import { MllpListener } from '../../connectors/sources/mllp/listener.js';
@@ -26,6 +33,10 @@ export interface AgentOptions {
   /** Print the operations log on the console too. */
   console?: boolean;
   now?: () => number;
+  /** How often managed.url is fetched (default 15 minutes); tests make it short. */
+  managedPollIntervalMs?: number;
+  /** How often the update feed is read (default 6 hours). */
+  updateCheckIntervalMs?: number;
 }
 
 /** An MLLP listener adapted to the Source interface. */
@@ -61,58 +72,57 @@ export class Agent {
   readonly sources: Source[] = [];
   readonly convertWorker: ConvertWorker;
   readonly deliveryWorkers: DeliveryWorker[] = [];
-  private readonly clients: FhirClient[] = [];
+  /** Each delivery worker's FHIR client, closed when the worker is retired. */
+  private readonly clientOf = new WeakMap<DeliveryWorker, FhirClient>();
+  readonly alerts: Alerts;
+  housekeeping: Housekeeping;
   private readonly api: ApiServer;
-  private readonly profilePack: ProfilePack;
+  private profilePack: ProfilePack;
+  /** Ministry-managed configuration (docs/managed-config.md). */
+  readonly managed: ManagedConfigService;
+  /** The configuration in force: the local file merged with the ministry document. */
+  private current: AgentConfig;
+  private readonly now: () => number;
+  private running = false;
+  /** One configuration change at a time. */
+  private applying: Promise<void> = Promise.resolve();
   private readonly startedAt = new Date();
   private readonly apiToken: string;
   apiInfo?: ApiInfo;
 
-  constructor(
-    readonly config: AgentConfig,
-    private readonly opts: AgentOptions = {},
-  ) {
-    this.logger = opts.logger ?? createLogger({ dataDir: config.dataDir, level: config.logging.level, retainDays: config.logging.retainDays, console: opts.console });
-    this.store = Store.open(join(config.dataDir, 'vhr-agent.db'));
+  constructor(localConfig: AgentConfig, opts: AgentOptions = {}) {
+    this.opts = opts;
+    this.logger = opts.logger ?? createLogger({ dataDir: localConfig.dataDir, level: localConfig.logging.level, retainDays: localConfig.logging.retainDays, console: opts.console });
+    this.store = Store.open(join(localConfig.dataDir, 'vhr-agent.db'));
+    const now = (this.now = opts.now ?? Date.now);
+    this.managed = new ManagedConfigService({
+      localConfig,
+      db: this.store.db,
+      logger: this.logger,
+      agentVersion: AGENT_VERSION,
+      now,
+      pollIntervalMs: opts.managedPollIntervalMs,
+      updateCheckIntervalMs: opts.updateCheckIntervalMs,
+      current: () => this.current,
+      apply: (next, commit, opts) => this.applyConfig(next, { commit, restartAllDeliveries: opts.restartAllDeliveries }),
+    });
+    // The ministry document in force (and one imported while stopped) shapes what starts.
+    const config = (this.current = this.managed.startupConfig());
+    if (!opts.logger) this.logger.level = config.logging.level;
     this.profilePack = loadProfilePack(config.profilePack);
-    const now = opts.now ?? Date.now;
+    this.alerts = new Alerts({ store: this.store, logger: this.logger, webhookUrl: config.alerts.webhookUrl, now });
+    this.housekeeping = this.createHousekeeping(config);
 
-    for (const d of config.destinations) {
-      const auth = d.auth;
-      const client = new FhirClient({
-        baseUrl: d.baseUrl,
-        timeoutMs: d.timeoutMs,
-        mode: d.mode,
-        headers: auth.type === 'bearer' ? () => ({ Authorization: `Bearer ${resolveSecret(auth.token)}` }) : undefined,
-      });
-      this.clients.push(client);
-      this.deliveryWorkers.push(new DeliveryWorker({ store: this.store, logger: this.logger, destination: d, client, retry: config.retry, now }));
-    }
+    for (const d of config.destinations) this.deliveryWorkers.push(this.createDeliveryWorker(d, config));
     this.convertWorker = new ConvertWorker({
       store: this.store,
       logger: this.logger,
       now,
-      context: () => ({ facilityCode: config.facility.code, now: new Date(now()), profilePack: this.profilePack }),
-      destinations: () => config.destinations.map((d) => d.id),
+      context: () => ({ facilityCode: this.current.facility.code, now: new Date(now()), profilePack: this.profilePack }),
+      destinations: () => this.current.destinations.map((d) => d.id),
       onConverted: () => this.deliveryWorkers.forEach((w) => w.wake()),
     });
-    const onStored = () => this.convertWorker.wake();
-    for (const s of config.sources) {
-      if (s.type === 'folder') {
-        this.sources.push(new FolderSource({ config: s, store: this.store, logger: this.logger, onCommitted: onStored, now }));
-      } else {
-        const listener = new MllpListener({
-          sourceId: s.id,
-          host: s.host,
-          port: s.port,
-          store: this.store,
-          charset: s.charset,
-          maxMessageBytes: s.maxMessageBytes,
-          onStored,
-        });
-        this.sources.push(new MllpSource(s.id, listener));
-      }
-    }
+    for (const s of config.sources) this.sources.push(this.createSource(s));
     this.apiToken = this.loadOrCreateToken();
     this.api = new ApiServer({
       host: config.statusApi.host,
@@ -127,8 +137,52 @@ export class Agent {
           this.deliveryWorkers.forEach((w) => w.wake());
           return n;
         },
-      }),
+      }).concat(configRoutes(this.managed), uiRoutes(uiDepsOf(this))),
     });
+  }
+
+  private readonly opts: AgentOptions;
+
+  /** The configuration in force (local file + ministry document); replaced by applyConfig. */
+  get config(): AgentConfig {
+    return this.current;
+  }
+
+  /** The ministry document in force, in the shape the status UI shows. */
+  managedConfig(): ManagedConfigDto | null {
+    return this.managed.summary();
+  }
+
+  private createHousekeeping(config: AgentConfig): Housekeeping {
+    return new Housekeeping({ store: this.store, logger: this.logger, alerts: this.alerts, config, now: this.now });
+  }
+
+  private createDeliveryWorker(d: DestinationConfig, config: AgentConfig): DeliveryWorker {
+    const auth = d.auth;
+    const client = new FhirClient({
+      baseUrl: d.baseUrl,
+      timeoutMs: d.timeoutMs,
+      mode: d.mode,
+      headers: auth.type === 'bearer' ? () => ({ Authorization: `Bearer ${resolveSecret(auth.token)}` }) : undefined,
+    });
+    const worker = new DeliveryWorker({ store: this.store, logger: this.logger, destination: d, client, retry: config.retry, alerts: this.alerts, now: this.now });
+    this.clientOf.set(worker, client);
+    return worker;
+  }
+
+  private createSource(s: SourceConfig): Source {
+    const onStored = () => this.convertWorker.wake();
+    if (s.type === 'folder') return new FolderSource({ config: s, store: this.store, logger: this.logger, onCommitted: onStored, now: this.now });
+    const listener = new MllpListener({
+      sourceId: s.id,
+      host: s.host,
+      port: s.port,
+      store: this.store,
+      charset: s.charset,
+      maxMessageBytes: s.maxMessageBytes,
+      onStored,
+    });
+    return new MllpSource(s.id, listener);
   }
 
   /** The API token is made once per install and kept in api.json (0600). */
@@ -157,15 +211,24 @@ export class Agent {
     renameSync(`${file}.tmp`, file);
     this.convertWorker.start();
     for (const w of this.deliveryWorkers) w.start();
+    await applyOperatorPauses(uiDepsOf(this));
     for (const s of this.sources) await s.start();
+    this.housekeeping.start();
+    this.running = true;
+    this.managed.start();
     logger.info('agent started', { version: AGENT_VERSION, facility: config.facility.code, api: url, sources: this.sources.length, destinations: this.deliveryWorkers.length });
   }
 
   async stop(): Promise<void> {
+    // First: no ministry document may be half-applied while everything stops.
+    await this.managed.stop();
+    await this.applying;
+    this.running = false;
+    this.housekeeping.stop();
     for (const s of this.sources) await s.stop().catch((err) => this.logger.error('source stop failed', { source: s.id, error: (err as Error).message }));
     await this.convertWorker.stop();
     await Promise.all(this.deliveryWorkers.map((w) => w.stop()));
-    for (const c of this.clients) c.close();
+    for (const w of this.deliveryWorkers) this.clientOf.get(w)?.close();
     await this.api.stop();
     this.store.close();
     this.logger.info('agent stopped');
@@ -197,10 +260,84 @@ export class Agent {
           rejected: c?.rejected ?? 0,
           lastSuccessAt: iso(c?.lastSuccessAt),
           lastError: e ? { code: e.code, message: e.message, messageVi: e.messageVi, at: new Date(e.at).toISOString() } : undefined,
+          ambiguous: w.runtime.ambiguous,
+          batchSize: w.runtime.batchSize,
         };
       }),
       counts: this.store.messageCounts(),
+      alerts: this.store.openAlerts().map((a) => ({ kind: a.kind, target: a.target, message: a.message, messageVi: a.messageVi, openedAt: new Date(a.openedAt).toISOString() })),
+      managed: this.managed.status(),
+      ...(this.managed.updateStatus() ? { update: this.managed.updateStatus() } : {}),
     };
+  }
+
+  /**
+   * Hot reload (DESIGN §7): puts `next` in force without a restart. Only what changed is
+   * stopped and started again — delivery workers of changed destinations (all of them when
+   * the retry policy changed), changed sources, housekeeping when retention changed — and the
+   * convert worker is paused so that no record is converted half with the old profile pack and
+   * half with the new one. Queued rows stay in the store and are picked up by the new workers.
+   * Everything that can fail (profile pack) is prepared before anything stops; `commit` runs
+   * while the workers are stopped, and if it throws the old configuration is restored.
+   * `restartAllDeliveries` stops every delivery worker during the commit, so that no delivery
+   * is in flight while records are sent back to conversion.
+   */
+  applyConfig(next: AgentConfig, opts: { commit?: () => void; restartAllDeliveries?: boolean } = {}): Promise<void> {
+    const run = this.applying.then(() => this.applyNow(next, opts.commit, opts.restartAllDeliveries === true));
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(next: AgentConfig, commit: (() => void) | undefined, restartAllDeliveries: boolean): Promise<void> {
+    const prev = this.current;
+    const pack = loadProfilePack(next.profilePack);
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const retryChanged = !same(prev.retry, next.retry);
+    const changedDest = new Set(retryChanged || restartAllDeliveries ? [...prev.destinations, ...next.destinations].map((d) => d.id) : changedDestinationIds(prev.destinations, next.destinations));
+    const changedSrc = new Set([...prev.sources, ...next.sources].filter((s) => !same(prev.sources.find((x) => x.id === s.id), next.sources.find((x) => x.id === s.id))).map((s) => s.id));
+    const housekeepingChanged = !same([prev.retention, prev.alerts], [next.retention, next.alerts]);
+
+    const oldWorkers = this.deliveryWorkers.filter((w) => changedDest.has(w.id));
+    const oldSources = this.sources.filter((s) => changedSrc.has(s.id));
+    await this.convertWorker.stop();
+    await Promise.all(oldWorkers.map((w) => w.stop()));
+    for (const s of oldSources) await s.stop().catch((err) => this.logger.error('source stop failed', { source: s.id, error: (err as Error).message }));
+
+    try {
+      commit?.();
+    } catch (err) {
+      if (this.running) {
+        this.convertWorker.start();
+        for (const w of oldWorkers) w.start();
+        for (const s of oldSources) await s.start().catch((e) => this.logger.error('source restart failed', { source: s.id, error: (e as Error).message }));
+      }
+      throw err;
+    }
+
+    this.current = next;
+    this.profilePack = pack;
+    if (!this.opts.logger) this.logger.level = next.logging.level;
+    for (const w of oldWorkers) this.clientOf.get(w)?.close();
+    const workers = next.destinations.map((d) => (changedDest.has(d.id) ? this.createDeliveryWorker(d, next) : this.deliveryWorkers.find((w) => w.id === d.id)!));
+    const sources = next.sources.map((s) => (changedSrc.has(s.id) ? this.createSource(s) : this.sources.find((x) => x.id === s.id)!));
+    // Same array objects: the status UI's routes hold references to them.
+    this.deliveryWorkers.splice(0, this.deliveryWorkers.length, ...workers);
+    this.sources.splice(0, this.sources.length, ...sources);
+    if (housekeepingChanged) {
+      this.housekeeping.stop();
+      this.housekeeping = this.createHousekeeping(next);
+    }
+    this.logger.info('configuration reloaded', { destinations: [...changedDest], sources: [...changedSrc], profilePack: `${pack.id}@${pack.version}` });
+    if (!this.running) return;
+
+    const paused = new Set(pausedDestinations(this.store.db));
+    for (const w of workers) if (changedDest.has(w.id) && !paused.has(w.id)) w.start();
+    for (const s of sources) {
+      // A source that cannot start shows its error in the status, as at a normal start.
+      if (changedSrc.has(s.id)) await s.start().catch((err) => this.logger.error('source start failed', { source: s.id, error: (err as Error).message }));
+    }
+    if (housekeepingChanged) this.housekeeping.start();
+    this.convertWorker.start();
   }
 
   /** Resolves once every source is idle, nothing waits for conversion and no delivery is due now. */

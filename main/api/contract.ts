@@ -22,6 +22,10 @@ export interface DestinationStatusDto {
   rejected: number;
   lastSuccessAt: string | null;
   lastError?: { code: string; message: string; messageVi: string; at: string };
+  /** Timeouts after the request was sent, retried safely (idempotent writes), counted apart. */
+  ambiguous?: number;
+  /** Records per transaction right now (adaptive batching). */
+  batchSize?: number;
 }
 
 export interface StatusResponse {
@@ -31,7 +35,67 @@ export interface StatusResponse {
   sources: SourceStatusDto[];
   destinations: DestinationStatusDto[];
   counts: { received: number; converted: number; invalid: number };
+  /** Ministry-managed configuration: the document in force and the last problem (docs/managed-config.md). */
+  managed?: ManagedStatusDto;
+  /** Present when an update feed is configured and has been read. */
+  update?: UpdateStatusDto;
+  /** Open incidents (destination down, credentials refused, backlog, no input …). */
+  alerts: AlertDto[];
 }
+
+export interface AlertDto {
+  kind: string;
+  target: string;
+  message: string;
+  messageVi: string;
+  openedAt: string;
+}
+
+export interface ManagedStatusDto {
+  /** Version of the ministry document in force; 0 when only the local configuration applies. */
+  version: number;
+  appliedAt: string | null;
+  /** How the document in force arrived: poll (managed.url), import (file into the running agent), pending (file imported while stopped), local (none). */
+  source: 'poll' | 'import' | 'pending' | 'local';
+  /** The last document refused or the last fetch that failed, until a later success. */
+  lastError?: { code: string; message: string; at: string };
+}
+
+export interface UpdateStatusDto {
+  available: boolean;
+  /** Latest version in the update feed. */
+  version: string;
+  checkedAt: string;
+}
+
+/** One ministry document applied or refused, from the audit log. */
+export interface ManagedAuditEntryDto {
+  id: number;
+  at: string;
+  action: 'config_applied' | 'config_refused';
+  /** The document's version (null when it could not be read). */
+  version: number | null;
+  /** Records sent back to conversion. */
+  affected: number;
+  detail: Record<string, unknown>;
+}
+
+/** `GET /api/config/managed`. */
+export interface ManagedConfigResponse {
+  status: ManagedStatusDto;
+  url: string | null;
+  /** Fingerprint of the pinned ministry key, null when none is pinned or it cannot be read. */
+  keyId: string | null;
+  /** The document in force (its signed JSON, decoded), null when none. */
+  document: Record<string, unknown> | null;
+  update: UpdateStatusDto | null;
+  audit: ManagedAuditEntryDto[];
+}
+
+/** `POST /api/config/import` (body: the signed document). 200 when applied, 422 when refused. */
+export type ManagedImportResponse =
+  | { applied: true; version: number; reconverted: number; unchanged: boolean }
+  | { applied: false; code: string; reason: string; version: number | null };
 
 export interface MessageSummaryDto {
   id: number;

@@ -24,13 +24,5 @@ export function loadConfigFile(path: string): AgentConfig {
   return parseConfigText(text, dirname(resolve(path)), path);
 }
 
-/** Resolves a secret reference (`env:NAME`); secrets are never written in the config itself. */
-export function resolveSecret(reference: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (reference.startsWith('env:')) {
-    const name = reference.slice(4);
-    const value = env[name];
-    if (!value) throw new ConfigError([`the environment variable ${name} (referenced as ${reference}) is not set`]);
-    return value;
-  }
-  throw new ConfigError([`unsupported secret reference ${JSON.stringify(reference.slice(0, 8))}…: use env:NAME`]);
-}
+// Secret references moved to their own module; re-exported so existing imports keep working.
+export { resolveSecret } from './secrets.js';

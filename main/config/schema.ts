@@ -1,5 +1,6 @@
 // The configuration (DESIGN §7, keys in §10), validated at start with errors that name the
 // key and the fix. Hand-written checks keep the messages plain for hospital IT staff.
+import { looksLikeSecretReference, parseSecretReference } from './secrets.js';
 
 export interface FolderSourceConfig {
   id: string;
@@ -27,14 +28,51 @@ export interface MllpSourceConfig {
 
 export type SourceConfig = FolderSourceConfig | MllpSourceConfig;
 
-export type AuthConfig = { type: 'none' } | { type: 'bearer'; token: string };
+/**
+ * How the agent proves who it is to a store (DESIGN §9). Secrets are references
+ * (`env:NAME`, `file:PATH`, `keychain:SERVICE/ACCOUNT`, see secrets.ts), never values.
+ */
+export type AuthConfig =
+  | { type: 'none' }
+  | { type: 'bearer'; token: string }
+  | {
+      /** OAuth 2.0 client credentials grant (RFC 6749 §4.4). */
+      type: 'oauth2';
+      tokenUrl: string;
+      clientId: string;
+      clientSecret: string;
+      scope?: string;
+      /** Sent as `audience` for authorization servers that issue tokens per API. */
+      audience?: string;
+      /** How the client authenticates to the token endpoint: HTTP Basic (RFC 6749 §2.3.1, the default) or form fields. */
+      clientAuth: 'basic' | 'post';
+    }
+  /** The client certificate in `tls` is the only credential. */
+  | { type: 'mtls' };
+
+/** Trust and client certificate of one destination; verification itself cannot be turned off. */
+export interface TlsConfig {
+  /** PEM CA certificate(s) trusted in addition to the public roots (a private or ministry CA). */
+  caFile?: string;
+  /** PEM client certificate (chain) for mutual TLS; needs keyFile. */
+  certFile?: string;
+  keyFile?: string;
+  /** Secret reference for an encrypted key. */
+  keyPassphrase?: string;
+}
+
+export type DeliveryMode = 'transaction' | 'batch' | 'operation';
 
 export interface DestinationConfig {
   id: string;
   type: 'fhir';
   baseUrl: string;
   auth: AuthConfig;
-  mode: 'transaction' | 'batch';
+  /** transaction (default) or batch: POST the Bundle to the base; operation: VN Core `Bundle/$submit-bhyt-claim`. */
+  mode: DeliveryMode;
+  /** `mode` parameter of `$submit-bhyt-claim`; present exactly when mode is operation. */
+  operationMode?: 'test' | 'production';
+  tls?: TlsConfig;
   timeoutMs: number;
   /** Deliveries in flight at once to this destination. */
   concurrency: number;
@@ -55,6 +93,20 @@ export interface AgentConfig {
   statusApi: { host: string; port: number };
   retry: RetryConfig;
   logging: { level: 'error' | 'warn' | 'info' | 'debug'; retainDays: number };
+  alerts: {
+    /** POST every opened/closed alert as JSON here (optional). */
+    webhookUrl?: string;
+    /** Open deliveries at one destination above which a backlog alert opens. */
+    backlogThreshold: number;
+    /** No record received for this many working hours (Mon–Sat 07–17, UTC+7) → alert; 0 = never. */
+    noInputWorkingHours: number;
+  };
+  retention: {
+    /** Payloads (raw input, bundle) of records delivered everywhere are dropped after this many days. */
+    deliveredPayloadDays: number;
+    /** And beyond this total size (MiB), oldest delivered first. */
+    maxPayloadMiB: number;
+  };
   /** Path of a profile pack JSON; absent = the built-in VN Core pack. */
   profilePack?: string;
   managed?: { url?: string; publicKey?: string };
@@ -190,26 +242,21 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
           problems.push(`${p}.baseUrl: is not a URL: ${JSON.stringify(baseUrl)}`);
         }
       }
-      let auth: AuthConfig = { type: 'none' };
-      if (d.auth !== undefined && d.auth !== null) {
-        if (!isObj(d.auth)) problems.push(`${p}.auth: must be a mapping with a type (none or bearer)`);
-        else {
-          const t = oneOf(d.auth, 'type', `${p}.auth.type`, ['none', 'bearer'] as const, 'none');
-          if (t === 'bearer') {
-            const token = str(d.auth, 'token', `${p}.auth.token`, { required: true }) ?? '';
-            if (token && !token.startsWith('env:')) {
-              problems.push(`${p}.auth.token: give a reference such as env:PROVINCE_TOKEN, never the secret itself`);
-            }
-            auth = { type: 'bearer', token };
-          }
-        }
+      const access = destinationAccess(d, p, baseUrl, { problems, str, oneOf, resolvePath });
+      const mode = oneOf(d, 'mode', `${p}.mode`, ['transaction', 'batch', 'operation'] as const, 'transaction');
+      const operationMode = d.operationMode === undefined || d.operationMode === null ? undefined : oneOf(d, 'operationMode', `${p}.operationMode`, ['test', 'production'] as const, 'test');
+      if (mode === 'operation' && !operationMode) {
+        problems.push(`${p}.operationMode: is required with mode operation: test while trying the gateway, production to submit claims`);
       }
+      if (mode !== 'operation' && operationMode) problems.push(`${p}.operationMode: applies only with mode operation`);
       destinations.push({
         id: id ?? '',
         type: 'fhir',
         baseUrl: baseUrl.replace(/\/+$/, ''),
-        auth,
-        mode: oneOf(d, 'mode', `${p}.mode`, ['transaction', 'batch'] as const, 'transaction'),
+        auth: access.auth,
+        mode,
+        ...(mode === 'operation' && operationMode ? { operationMode } : {}),
+        ...(access.tls ? { tls: access.tls } : {}),
         timeoutMs: num(d, 'timeoutMs', `${p}.timeoutMs`, 30_000, 100, 600_000),
         concurrency: num(d, 'concurrency', `${p}.concurrency`, 4, 1, 64),
       });
@@ -223,6 +270,16 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
   const retry = section('retry');
   const logging = section('logging');
   const managed = doc.managed === undefined ? undefined : section('managed');
+  const alerts = section('alerts');
+  const retention = section('retention');
+  const webhookUrl = str(alerts, 'webhookUrl', 'alerts.webhookUrl');
+  if (webhookUrl) {
+    try {
+      new URL(webhookUrl);
+    } catch {
+      problems.push(`alerts.webhookUrl: is not a URL: ${JSON.stringify(webhookUrl)}`);
+    }
+  }
 
   const config: AgentConfig = {
     facility: { code: facilityCode, name: str(facilityDoc, 'name', 'facility.name') },
@@ -240,12 +297,173 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
       level: oneOf(logging, 'level', 'logging.level', ['error', 'warn', 'info', 'debug'] as const, 'info'),
       retainDays: num(logging, 'retainDays', 'logging.retainDays', 30, 1, 3650),
     },
+    alerts: {
+      webhookUrl,
+      backlogThreshold: num(alerts, 'backlogThreshold', 'alerts.backlogThreshold', 5000, 1, 100_000_000),
+      noInputWorkingHours: num(alerts, 'noInputWorkingHours', 'alerts.noInputWorkingHours', 4, 0, 1000),
+    },
+    retention: {
+      deliveredPayloadDays: num(retention, 'deliveredPayloadDays', 'retention.deliveredPayloadDays', 30, 0, 3650),
+      maxPayloadMiB: num(retention, 'maxPayloadMiB', 'retention.maxPayloadMiB', 4096, 1, 10_000_000),
+    },
     profilePack: doc.profilePack === undefined ? undefined : resolvePath(str(doc, 'profilePack', 'profilePack') ?? ''),
     managed: managed ? { url: str(managed, 'url', 'managed.url'), publicKey: str(managed, 'publicKey', 'managed.publicKey') } : undefined,
   };
   if (config.retry.maxDelayMs < config.retry.baseDelayMs) problems.push('retry.maxDelayMs: must not be smaller than retry.baseDelayMs');
-  const known = new Set(['facility', 'dataDir', 'sources', 'destinations', 'statusApi', 'retry', 'logging', 'profilePack', 'managed']);
+  const known = new Set(['facility', 'dataDir', 'sources', 'destinations', 'statusApi', 'retry', 'logging', 'alerts', 'retention', 'profilePack', 'managed']);
   for (const k of Object.keys(doc)) if (!known.has(k)) problems.push(`${k}: unknown key (known keys: ${[...known].join(', ')})`);
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+// ── Destination access: auth, TLS (DESIGN §9) ───────────────────────────────────────
+
+interface Checks {
+  problems: string[];
+  str: (o: Obj, key: string, path: string, opts?: { required?: boolean; fallback?: string }) => string | undefined;
+  oneOf: <T extends string>(o: Obj, key: string, path: string, allowed: readonly T[], fallback: T) => T;
+  resolvePath: (p: string) => string;
+}
+
+const AUTH_KEYS = {
+  none: ['type'],
+  bearer: ['type', 'token'],
+  oauth2: ['type', 'tokenUrl', 'clientId', 'clientSecret', 'scope', 'audience', 'clientAuth'],
+  mtls: ['type'],
+} as const;
+const TLS_KEYS = ['caFile', 'certFile', 'keyFile', 'keyPassphrase'] as const;
+
+/**
+ * Switches other HTTP clients offer for skipping certificate checks, compared without case
+ * or punctuation. Named so that the refusal explains itself instead of "unknown key".
+ */
+const VERIFY_OFF_KEYS = new Set([
+  'rejectunauthorized',
+  'insecure',
+  'insecureskipverify',
+  'skipverify',
+  'skiptlsverify',
+  'noverify',
+  'verify',
+  'verifyserver',
+  'verifypeer',
+  'verifyhostname',
+  'sslverify',
+  'tlsverify',
+  'strictssl',
+  'checkserveridentity',
+  'allowselfsigned',
+  'allowinsecure',
+  'allowunauthorized',
+  'ignorecertificateerrors',
+  'trustallcertificates',
+]);
+const VERIFY_OFF_REASON =
+  'TLS certificate verification is always on and cannot be turned off: the agent sends health records, which are sensitive personal data (Law 91/2025). To trust a private or self-signed certificate, give its CA certificate in tls.caFile';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function destinationAccess(d: Obj, p: string, baseUrl: string, c: Checks): { auth: AuthConfig; tls?: TlsConfig } {
+  refuseVerifyOff(d, p, c.problems);
+  const auth = destinationAuth(d.auth, `${p}.auth`, c);
+  const tls = destinationTls(d.tls, `${p}.tls`, c);
+  if (auth.type === 'mtls' && !(tls?.certFile && tls.keyFile)) {
+    c.problems.push(`${p}.auth: type mtls needs tls.certFile and tls.keyFile (the client certificate is the credential)`);
+  }
+  const httpsSomewhere = baseUrl.startsWith('https:') || (auth.type === 'oauth2' && auth.tokenUrl.startsWith('https:'));
+  if (tls && baseUrl && !httpsSomewhere) c.problems.push(`${p}.tls: applies to https:// addresses only, and baseUrl is not one`);
+  return tls ? { auth, tls } : { auth };
+}
+
+function destinationAuth(raw: unknown, p: string, c: Checks): AuthConfig {
+  if (raw === undefined || raw === null) return { type: 'none' };
+  if (!isObj(raw)) {
+    c.problems.push(`${p}: must be a mapping with a type (none, bearer, oauth2 or mtls)`);
+    return { type: 'none' };
+  }
+  refuseVerifyOff(raw, p, c.problems);
+  const type = c.oneOf(raw, 'type', `${p}.type`, ['none', 'bearer', 'oauth2', 'mtls'] as const, 'none');
+  refuseUnknown(raw, p, AUTH_KEYS[type], c.problems, `with type ${type}`);
+  if (type === 'bearer') return { type, token: secretRef(raw, 'token', `${p}.token`, 'env:PROVINCE_TOKEN', c) };
+  if (type === 'oauth2') {
+    const tokenUrl = c.str(raw, 'tokenUrl', `${p}.tokenUrl`, { required: true }) ?? '';
+    if (tokenUrl) checkTokenUrl(tokenUrl, `${p}.tokenUrl`, c.problems);
+    const auth: AuthConfig = {
+      type,
+      tokenUrl,
+      clientId: c.str(raw, 'clientId', `${p}.clientId`, { required: true }) ?? '',
+      clientSecret: secretRef(raw, 'clientSecret', `${p}.clientSecret`, 'env:PROVINCE_CLIENT_SECRET', c),
+      clientAuth: c.oneOf(raw, 'clientAuth', `${p}.clientAuth`, ['basic', 'post'] as const, 'basic'),
+    };
+    const scope = c.str(raw, 'scope', `${p}.scope`);
+    const audience = c.str(raw, 'audience', `${p}.audience`);
+    return { ...auth, ...(scope ? { scope } : {}), ...(audience ? { audience } : {}) };
+  }
+  return { type };
+}
+
+function destinationTls(raw: unknown, p: string, c: Checks): TlsConfig | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObj(raw)) {
+    c.problems.push(`${p}: must be a mapping (caFile, certFile, keyFile, keyPassphrase)`);
+    return undefined;
+  }
+  refuseVerifyOff(raw, p, c.problems);
+  refuseUnknown(raw, p, TLS_KEYS, c.problems);
+  const tls: TlsConfig = {};
+  for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+    const file = c.str(raw, key, `${p}.${key}`);
+    if (file) tls[key] = c.resolvePath(file);
+  }
+  if (raw.keyPassphrase !== undefined && raw.keyPassphrase !== null) {
+    tls.keyPassphrase = secretRef(raw, 'keyPassphrase', `${p}.keyPassphrase`, 'env:PROVINCE_KEY_PASSPHRASE', c);
+  }
+  if (tls.certFile && !tls.keyFile) c.problems.push(`${p}.keyFile: is required with certFile (the client certificate's private key)`);
+  if (tls.keyFile && !tls.certFile) c.problems.push(`${p}.certFile: is required with keyFile (the client certificate)`);
+  if (tls.keyPassphrase && !tls.keyFile) c.problems.push(`${p}.keyPassphrase: applies only with keyFile`);
+  return tls;
+}
+
+/** A secret setting must be a reference; `file:` paths are made absolute against the config folder. */
+function secretRef(o: Obj, key: string, path: string, example: string, c: Checks): string {
+  const value = c.str(o, key, path, { required: true }) ?? '';
+  if (!value) return value;
+  // Never quote the value: when it is not a reference, it probably is the secret itself.
+  if (!looksLikeSecretReference(value)) {
+    c.problems.push(`${path}: give a reference such as ${example}, never the secret itself`);
+    return '';
+  }
+  const parsed = parseSecretReference(value);
+  if (!parsed.ok) {
+    c.problems.push(`${path}: ${parsed.problem}`);
+    return '';
+  }
+  return parsed.ref.kind === 'file' ? `file:${c.resolvePath(parsed.ref.path)}` : value;
+}
+
+function checkTokenUrl(tokenUrl: string, path: string, problems: string[]): void {
+  let u: URL;
+  try {
+    u = new URL(tokenUrl);
+  } catch {
+    problems.push(`${path}: is not a URL: ${JSON.stringify(tokenUrl)}`);
+    return;
+  }
+  if (u.username || u.password) problems.push(`${path}: must not hold credentials; give them in clientId and clientSecret`);
+  // The client secret travels in this request: plain http only on this machine.
+  if (u.protocol === 'http:' && !LOOPBACK_HOSTS.has(u.hostname)) problems.push(`${path}: must start with https:// (the client secret is sent to it)`);
+  else if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`${path}: must start with https://`);
+}
+
+function refuseVerifyOff(o: Obj, p: string, problems: string[]): void {
+  for (const key of Object.keys(o)) {
+    if (VERIFY_OFF_KEYS.has(key.toLowerCase().replace(/[^a-z0-9]/g, ''))) problems.push(`${p}.${key}: ${VERIFY_OFF_REASON}`);
+  }
+}
+
+function refuseUnknown(o: Obj, p: string, known: readonly string[], problems: string[], context = ''): void {
+  for (const key of Object.keys(o)) {
+    if (known.includes(key) || VERIFY_OFF_KEYS.has(key.toLowerCase().replace(/[^a-z0-9]/g, ''))) continue;
+    problems.push(`${p}.${key}: unknown key${context ? ` ${context}` : ''} (known keys: ${known.join(', ')})`);
+  }
 }

@@ -10,6 +10,8 @@ interface FaultMatch {
   method?: string;
   /** Only requests whose path below the base (e.g. `/`, `/Patient/1`, `/metadata`) starts with this string or matches this pattern. */
   path?: string | RegExp;
+  /** Only requests whose body contains this text (e.g. one record's MA_LK inside a batch). */
+  bodyIncludes?: string;
 }
 
 /** Answer with this status instead of handling the request; nothing is stored. */
@@ -80,8 +82,8 @@ export class FaultQueue implements FaultScript {
   }
 
   /** Removes and returns the first queued fault that matches this request. */
-  take(method: string, path: string): Fault | undefined {
-    const index = this.queue.findIndex((q) => matches(q.fault, method, path));
+  take(method: string, path: string, body?: Buffer): Fault | undefined {
+    const index = this.queue.findIndex((q) => matches(q.fault, method, path, body));
     if (index < 0) return undefined;
     const queued = this.queue[index]!;
     queued.remaining -= 1;
@@ -90,8 +92,9 @@ export class FaultQueue implements FaultScript {
   }
 }
 
-function matches(fault: Fault, method: string, path: string): boolean {
+function matches(fault: Fault, method: string, path: string, body?: Buffer): boolean {
   if (fault.method && fault.method.toUpperCase() !== method) return false;
+  if (fault.bodyIncludes !== undefined && !(body ?? Buffer.alloc(0)).includes(fault.bodyIncludes)) return false;
   if (fault.path === undefined) return true;
   return typeof fault.path === 'string' ? path.startsWith(fault.path) : fault.path.test(path);
 }

@@ -121,7 +121,7 @@ export async function startLocalFhirStore(opts: LocalFhirStoreOptions): Promise<
       record(503, 'down');
       return;
     }
-    const fault = base.faults.take(method, logPath);
+    const fault = base.faults.take(method, logPath, raw);
     if (fault && isStatusFault(fault)) {
       sendScripted(res, fault.status, fault.body ?? outcomeForStatus(fault.status), fault.headers ?? {});
       record(fault.status, 'status');

@@ -125,7 +125,9 @@ export class ConvertWorker {
         this.invalid++;
         continue;
       }
-      store.markConverted(m.id, JSON.stringify(outcome.bundle), JSON.stringify(issues), outcome.bundle.entry?.length ?? 0, destinations, now());
+      // Records of one patient reach each store in the order they were received (DESIGN §4.7).
+      const orderKey = outcome.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource?.id ?? null;
+      store.markConverted(m.id, JSON.stringify(outcome.bundle), JSON.stringify(issues), outcome.bundle.entry?.length ?? 0, destinations, now(), orderKey);
       queued.push(m.id);
       this.converted++;
     }

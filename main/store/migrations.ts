@@ -189,4 +189,52 @@ CREATE TABLE hl7_acks (
 CREATE INDEX hl7_acks_by_message ON hl7_acks (message_id);
 `,
   },
+  {
+    version: 4,
+    name: 'per-patient delivery order, alerts',
+    sql: `
+-- Order per patient (DESIGN §4.7): a delivery waits while an older delivery with the same
+-- order key (the record's Patient id) is still open at the same destination.
+ALTER TABLE deliveries ADD COLUMN order_key TEXT;
+-- claimDue: the head-of-line check "an older open delivery of the same patient here?"
+CREATE INDEX deliveries_open_by_order_key ON deliveries (destination_id, order_key, message_id)
+  WHERE state IN ('pending', 'in_flight', 'retry_wait');
+-- claimDue: open deliveries of one destination in message order (the queue itself)
+CREATE INDEX deliveries_queue ON deliveries (destination_id, message_id)
+  WHERE state IN ('pending', 'retry_wait');
+
+-- Alerts are raised on a change of state only: one row per incident, closed when it ends.
+CREATE TABLE alerts (
+  id          INTEGER PRIMARY KEY,
+  kind        TEXT    NOT NULL,           -- destination_down | destination_auth | endpoint_misconfigured | backlog | no_input
+  target      TEXT    NOT NULL,           -- destination or source id ('' for the agent)
+  message     TEXT    NOT NULL,           -- English, plain words
+  message_vi  TEXT    NOT NULL,           -- Vietnamese, plain words
+  opened_at   INTEGER NOT NULL,
+  closed_at   INTEGER
+) STRICT;
+-- "is this incident already open?" and the open alerts on the status page
+CREATE UNIQUE INDEX alerts_open ON alerts (kind, target) WHERE closed_at IS NULL;
+`,
+  },
+  {
+    version: 5,
+    name: 'ministry-managed configuration',
+    sql: `
+-- Ministry config documents applied (main/store/managedConfig.ts), one row per version. The
+-- highest version here is the floor below which documents are refused (replay / rollback),
+-- even if <dataDir>/managed/current.json were restored from an old backup. A version that is in
+-- current.json but not here was interrupted after the file was written; the next start completes it.
+CREATE TABLE managed_config_applied (
+  version     INTEGER PRIMARY KEY,
+  digest      TEXT    NOT NULL,   -- sha256 of the signed document bytes
+  key_id      TEXT    NOT NULL,   -- fingerprint of the key that signed it
+  source      TEXT    NOT NULL,   -- poll | import | pending
+  applied_at  INTEGER NOT NULL,   -- epoch ms
+  reconverted INTEGER NOT NULL    -- records sent back to conversion by this document
+) STRICT;
+-- GET /api/config/managed: the latest config_applied / config_refused audit rows
+CREATE INDEX operator_actions_by_action ON operator_actions (action, id);
+`,
+  },
 ];

@@ -169,3 +169,74 @@ describe('conversion and delivery states', () => {
     expect([...page1, ...page2, ...page3].map((m) => m.receivedAt)).toEqual([1004, 1003, 1002, 1001, 1000]);
   });
 });
+
+describe('per-patient order, alerts and retention', () => {
+  function queued(raw: string, orderKey: string | null, destinations = ['province']): number {
+    const { id } = store.insertMessage(rec(raw, raw), 1000);
+    store.markConverted(id, '{"resourceType":"Bundle"}', '{}', 1, destinations, 1000, orderKey);
+    return id;
+  }
+  const attempt = (messageId: number) => ({ messageId, destinationId: 'province', startedAt: 2000, durationMs: 1, outcome: 'transient' });
+
+  it('claims only the head of each patient\'s line, and other patients freely', () => {
+    const p1a = queued('a', 'P1');
+    const p1b = queued('b', 'P1');
+    const p2 = queued('c', 'P2');
+    const none = queued('d', null);
+    expect(store.claimDue('province', 2000, 10).map((d) => d.messageId)).toEqual([p1a, p2, none]);
+    // P1's first record fails: its second still waits, even once due.
+    store.markRetry(p1a, 'province', 5000, 'HTTP_503', 'unavailable', null, attempt(p1a), 2001);
+    expect(store.claimDue('province', 3000, 10)).toEqual([]);
+    expect(store.claimDue('province', 5000, 10).map((d) => d.messageId)).toEqual([p1a]);
+    store.markDelivered(p1a, 'province', 'ok', attempt(p1a), 5001);
+    expect(store.claimDue('province', 5001, 10).map((d) => d.messageId)).toEqual([p1b]);
+  });
+
+  it('a rejected record does not block the patient\'s later records', () => {
+    const a = queued('a', 'P1');
+    const b = queued('b', 'P1');
+    store.claimDue('province', 2000, 1);
+    store.markRejected(a, 'province', 'HTTP_400', 'bad', null, attempt(a), 2001);
+    expect(store.claimDue('province', 2002, 10).map((d) => d.messageId)).toEqual([b]);
+  });
+
+  it('opens one alert per incident and closes it once', () => {
+    expect(store.openAlert('destination_down', 'province', 'down', 'ngừng', 1000)).toBe(true);
+    expect(store.openAlert('destination_down', 'province', 'down again', 'ngừng', 2000)).toBe(false);
+    expect(store.openAlerts().map((a) => [a.kind, a.target, a.openedAt])).toEqual([['destination_down', 'province', 1000]]);
+    expect(store.closeAlert('destination_down', 'province', 3000)).toBe(true);
+    expect(store.closeAlert('destination_down', 'province', 4000)).toBe(false);
+    expect(store.openAlert('destination_down', 'province', 'down', 'ngừng', 5000)).toBe(true);
+    expect(store.recentAlerts(10).map((a) => [a.openedAt, a.closedAt])).toEqual([
+      [5000, null],
+      [1000, 3000],
+    ]);
+  });
+
+  it('drops payloads of records delivered everywhere before the cutoff, and gives the space back', () => {
+    const big = 'x'.repeat(200_000);
+    const ids = [0, 1, 2, 3].map((i) => {
+      const { id } = store.insertMessage(rec(`${big}${i}`, `k${i}`), 1000);
+      store.markConverted(id, JSON.stringify({ resourceType: 'Bundle', pad: big }), '{}', 1, ['province', 'ministry'], 1000);
+      return id;
+    });
+    const done = (id: number, dest: string, at: number) => {
+      store.claimDue(dest, at, 10);
+      store.markDelivered(id, dest, 'ok', { ...attempt(id), destinationId: dest }, at);
+    };
+    for (const id of ids) done(id, 'province', 2000);
+    done(ids[0]!, 'ministry', 2000);
+    done(ids[1]!, 'ministry', 9000); // delivered too recently
+    // ids[2], ids[3] still pending at the ministry
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    const pagesBefore = store.db.pragma('page_count', { simple: true }) as number;
+    const bytesBefore = store.payloadBytes();
+    expect(store.pruneDeliveredPayloads(5000, 100)).toBe(1);
+    expect(store.messageDetail(ids[0]!)).toEqual({ raw: null, bundle: null, issues: '{}' });
+    expect(store.messageDetail(ids[1]!)!.raw).not.toBeNull();
+    expect(store.message(ids[0]!)).toMatchObject({ state: 'converted', rawSize: 200_001 }); // metadata kept
+    expect(store.payloadBytes()).toBeLessThan(bytesBefore - 400_000);
+    store.reclaimSpace();
+    expect(store.db.pragma('page_count', { simple: true }) as number).toBeLessThan(pagesBefore - 50);
+  });
+});

@@ -118,6 +118,9 @@ export class Store {
     } else {
       this.db = new Database(path);
     }
+    // Retention frees payload space; incremental auto-vacuum gives it back to the disk. It can
+    // only be chosen before the first table exists.
+    if ((this.db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number }).n === 0) this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
@@ -166,16 +169,22 @@ export class Store {
         `UPDATE messages SET state = '${MessageState.invalid}', error_code = ?, error_message = ?, issues = ?, converted_at = ? WHERE id = ?`,
       ),
       insertDelivery: db.prepare(
-        `INSERT INTO deliveries (message_id, destination_id, state, next_attempt_at, created_at, updated_at) VALUES (?, ?, '${DeliveryState.pending}', ?, ?, ?)
-         ON CONFLICT (message_id, destination_id) DO UPDATE SET state = '${DeliveryState.pending}', next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at
+        `INSERT INTO deliveries (message_id, destination_id, state, next_attempt_at, created_at, updated_at, order_key) VALUES (?, ?, '${DeliveryState.pending}', ?, ?, ?, ?)
+         ON CONFLICT (message_id, destination_id) DO UPDATE SET state = '${DeliveryState.pending}', next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at, order_key = excluded.order_key
          WHERE deliveries.state <> '${DeliveryState.inFlight}'`,
       ),
+      // The queue of one destination in message order, heads of line only: a delivery waits
+      // while an older one of the same patient is still open here (DESIGN §4.7).
       claimDue: db.prepare(
         `UPDATE deliveries SET state = '${DeliveryState.inFlight}', attempts = attempts + 1, updated_at = @now
          WHERE rowid IN (
-           SELECT rowid FROM deliveries
-           WHERE destination_id = @destinationId AND state IN ('${DeliveryState.pending}', '${DeliveryState.retryWait}') AND next_attempt_at <= @now
-           ORDER BY message_id LIMIT @limit)
+           SELECT d.rowid FROM deliveries d INDEXED BY deliveries_queue
+           WHERE d.destination_id = @destinationId AND d.state IN ('${DeliveryState.pending}', '${DeliveryState.retryWait}') AND d.next_attempt_at <= @now
+             AND (d.order_key IS NULL OR NOT EXISTS (
+               SELECT 1 FROM deliveries e INDEXED BY deliveries_open_by_order_key
+               WHERE e.destination_id = d.destination_id AND e.order_key = d.order_key AND e.message_id < d.message_id
+                 AND e.state IN ('${DeliveryState.pending}', '${DeliveryState.inFlight}', '${DeliveryState.retryWait}')))
+           ORDER BY d.message_id LIMIT @limit)
          RETURNING message_id, destination_id, attempts`,
       ),
       bundleOf: db.prepare('SELECT bundle, natural_key FROM messages WHERE id = ?'),
@@ -298,10 +307,14 @@ export class Store {
   }
 
   /** Stores the FHIR bundle and queues one delivery per destination, atomically. */
-  markConverted(messageId: number, bundleJson: string, issuesJson: string, resourceCount: number, destinationIds: readonly string[], now: number): void {
+  /**
+   * Stores the FHIR bundle and queues one delivery per destination, atomically. `orderKey`
+   * (the record's Patient id) keeps one patient's records in order at each destination.
+   */
+  markConverted(messageId: number, bundleJson: string, issuesJson: string, resourceCount: number, destinationIds: readonly string[], now: number, orderKey: string | null = null): void {
     this.db.transaction(() => {
       this.stmt.markConverted.run(bundleJson, issuesJson, resourceCount, now, messageId);
-      for (const d of destinationIds) this.stmt.insertDelivery.run(messageId, d, now, now, now);
+      for (const d of destinationIds) this.stmt.insertDelivery.run(messageId, d, now, now, now, orderKey);
     })();
   }
 
@@ -356,6 +369,11 @@ export class Store {
     })();
   }
 
+  /** An attempt that settled nothing on its own (e.g. a batch split after a rejection). */
+  recordAttempt(a: AttemptRecord): void {
+    this.insertAttempt(a);
+  }
+
   private insertAttempt(a: AttemptRecord): void {
     this.stmt.insertAttempt.run({
       messageId: a.messageId,
@@ -380,6 +398,69 @@ export class Store {
   /** Operator action: make a message's waiting or rejected deliveries due now. */
   retryNow(messageId: number, now: number): number {
     return this.stmt.retryNow.run(now, now, messageId).changes;
+  }
+
+  /** Runs `fn` in one transaction (nested store calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- alerts ---------------------------------------------------------------------------------
+
+  /** Opens an incident unless the same one is already open; true when newly opened. */
+  openAlert(kind: string, target: string, message: string, messageVi: string, now: number): boolean {
+    const r = this.db
+      .prepare('INSERT INTO alerts (kind, target, message, message_vi, opened_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(kind, target, message, messageVi, now);
+    return r.changes === 1;
+  }
+
+  /** Closes the open incident of that kind and target; true when one was open. */
+  closeAlert(kind: string, target: string, now: number): boolean {
+    return this.db.prepare('UPDATE alerts SET closed_at = ? WHERE kind = ? AND target = ? AND closed_at IS NULL').run(now, kind, target).changes === 1;
+  }
+
+  openAlerts(): AlertRow[] {
+    return (this.db.prepare('SELECT * FROM alerts WHERE closed_at IS NULL ORDER BY opened_at').all() as Row[]).map(toAlertRow);
+  }
+
+  recentAlerts(limit: number): AlertRow[] {
+    return (this.db.prepare('SELECT * FROM alerts ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map(toAlertRow);
+  }
+
+  /** Newest received_at over all sources, or null when nothing was ever received. */
+  lastReceivedAt(): number | null {
+    return (this.db.prepare('SELECT max(received_at) AS t FROM messages').get() as { t: number | null }).t ?? null;
+  }
+
+  // ---- retention (DESIGN §4.8) ------------------------------------------------------------------
+
+  /**
+   * Drops the payloads (raw input and bundle) of records delivered everywhere before `cutoff`;
+   * their metadata stays for reports. Oldest first, at most `limit` records per call.
+   */
+  pruneDeliveredPayloads(cutoff: number, limit: number): number {
+    return this.db
+      .prepare(
+        `UPDATE messages SET raw = NULL, bundle = NULL WHERE id IN (
+           SELECT m.id FROM messages m
+           WHERE m.state = '${MessageState.converted}' AND (m.raw IS NOT NULL OR m.bundle IS NOT NULL)
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND (d.state <> '${DeliveryState.delivered}' OR d.delivered_at >= @cutoff))
+             AND EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id)
+           ORDER BY m.id LIMIT @limit)`,
+      )
+      .run({ cutoff, limit }).changes;
+  }
+
+  /** Bytes held by payloads still stored (raw input + bundle JSON). */
+  payloadBytes(): number {
+    return (this.db.prepare('SELECT coalesce(sum(coalesce(length(raw), 0) + coalesce(length(bundle), 0)), 0) AS n FROM messages').get() as { n: number }).n;
+  }
+
+  /** Gives freed pages back to the file system and trims the WAL. */
+  reclaimSpace(): void {
+    this.db.pragma('incremental_vacuum');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   // ---- status and records -----------------------------------------------------------------
@@ -458,6 +539,28 @@ export class Store {
       response: (r.response as string | null) ?? undefined,
     }));
   }
+}
+
+export interface AlertRow {
+  id: number;
+  kind: string;
+  target: string;
+  message: string;
+  messageVi: string;
+  openedAt: number;
+  closedAt: number | null;
+}
+
+function toAlertRow(r: Row): AlertRow {
+  return {
+    id: Number(r.id),
+    kind: String(r.kind),
+    target: String(r.target),
+    message: String(r.message),
+    messageVi: String(r.message_vi),
+    openedAt: Number(r.opened_at),
+    closedAt: r.closed_at == null ? null : Number(r.closed_at),
+  };
 }
 
 function toMessageRow(r: Row): MessageRow {

@@ -45,6 +45,8 @@ export type Expectation =
   | 'bundle-response'
   /** GET `<base>/metadata`: a CapabilityStatement. */
   | 'capability'
+  /** POST of `$submit-bhyt-claim`: an OperationOutcome (or the gateway's own resource). */
+  | 'operation-outcome'
   /** Anything else: any 2xx is fine, 404 is about the resource, not the endpoint. */
   | 'any';
 
@@ -101,15 +103,22 @@ function classifyHttp(o: HttpOutcome, now: Date): Classification {
   // 405 on the base, or 501: this endpoint cannot take Bundles at all. Rejecting records
   // one by one would bury the operator in identical failures; pausing raises one alert.
   if ((status === 405 && expect !== 'any') || status === 501) {
-    return make('misconfigured', 'ENDPOINT_UNSUPPORTED', { ...ctx, detail: expect === 'capability' ? 'metadata' : 'transaction/batch' });
+    return make('misconfigured', 'ENDPOINT_UNSUPPORTED', { ...ctx, detail: UNSUPPORTED_DETAIL[expect === 'any' ? 'bundle-response' : expect] });
   }
   if (status === 408 || status === 429 || status >= 500 || status < 200) return make('transient', `HTTP_${status}`, ctx);
   return make('rejected', `HTTP_${status}`, ctx);
 }
 
+const UNSUPPORTED_DETAIL: Record<Exclude<Expectation, 'any'>, string> = {
+  'bundle-response': 'transaction/batch',
+  capability: 'metadata',
+  'operation-outcome': '$submit-bhyt-claim',
+};
+
 function classifySuccess(o: HttpOutcome, expect: Expectation, retryAfterMs: number | undefined): Classification {
   const status = o.status;
   if (expect === 'any') return make('delivered', 'OK', { httpStatus: status });
+  if (expect === 'operation-outcome') return classifyOperationResult(o.body, status, retryAfterMs);
   if (expect === 'capability') {
     if (isObject(o.body) && o.body.resourceType === 'CapabilityStatement') return make('delivered', 'OK', { httpStatus: status });
     return make('misconfigured', 'UNEXPECTED_RESPONSE', { httpStatus: status, detail: 'no CapabilityStatement at /metadata' });
@@ -149,6 +158,41 @@ function classifyEntries(bundle: Record<string, unknown>, httpStatus: number, re
   return make('transient', code, { ...ctx, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
 }
 
+/** Issue types (R4 issue-type) that say "not now" rather than "not this". */
+const TRANSIENT_ISSUE_CODES = new Set(['transient', 'timeout', 'throttled']);
+
+/**
+ * A 2xx answer to `$submit-bhyt-claim`. The IG's gateway returns its verdict as an
+ * OperationOutcome, at top level or as the `return` parameter: error issues reject the
+ * record in the gateway's words; information and warnings mean it was taken. Another
+ * resource is the gateway's own business response, which only a taken record gets.
+ */
+function classifyOperationResult(body: unknown, httpStatus: number, retryAfterMs: number | undefined): Classification {
+  const outcome = operationReturn(body);
+  if (outcome) {
+    const issues = Array.isArray(outcome.issue) ? outcome.issue.filter(isObject) : [];
+    const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+    const serverText = operationOutcomeText(outcome);
+    const ctx: TextContext = { httpStatus, ...(serverText ? { serverText } : {}) };
+    if (errors.length > 0 && errors.every((i) => typeof i.code === 'string' && TRANSIENT_ISSUE_CODES.has(i.code))) {
+      return make('transient', 'OPERATION_TRANSIENT', { ...ctx, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    }
+    if (errors.length > 0) return make('rejected', 'OPERATION_REJECTED', ctx);
+    if (issues.some((i) => i.severity === 'warning')) return make('delivered', 'DELIVERED_WITH_WARNINGS', ctx);
+    return make('delivered', 'DELIVERED', { httpStatus });
+  }
+  if (isObject(body) && typeof body.resourceType === 'string') return make('delivered', 'DELIVERED', { httpStatus });
+  return make('misconfigured', 'UNEXPECTED_RESPONSE', { httpStatus, detail: 'no OperationOutcome from $submit-bhyt-claim' });
+}
+
+function operationReturn(body: unknown): Record<string, unknown> | undefined {
+  if (!isObject(body)) return undefined;
+  if (body.resourceType === 'OperationOutcome') return body;
+  if (body.resourceType !== 'Parameters' || !Array.isArray(body.parameter)) return undefined;
+  const ret = body.parameter.find((p): p is Record<string, unknown> => isObject(p) && p.name === 'return');
+  return ret && isObject(ret.resource) && ret.resource.resourceType === 'OperationOutcome' ? ret.resource : undefined;
+}
+
 /** `"201"`, `"201 Created"` → 201. */
 function entryStatus(value: unknown): number | undefined {
   const match = typeof value === 'string' ? /^\s*(\d{3})\b/.exec(value) : undefined;
@@ -180,6 +224,22 @@ const TLS_CODES = new Set([
   'CERT_UNTRUSTED',
 ]);
 
+/**
+ * TLS alerts a store sends when it wants a client certificate it did not get or does not
+ * trust (mTLS, DESIGN §9). Under TLS 1.3 they can arrive after the request was written; the
+ * store still processed nothing, and only a configuration change helps.
+ */
+const TLS_CLIENT_CERT_ALERTS = new Set([
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED',
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+]);
+
 /** Timeouts that undici raises only after the request went out. */
 const UNDICI_AFTER_SEND_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -194,6 +254,7 @@ function classifyNetwork(o: NetworkOutcome): Classification {
   // unreachable for a moment (common on hospital networks): that one is worth retrying.
   if (errorCode === 'ENOTFOUND') return make('misconfigured', 'DNS_FAILURE', { errorCode }, sent);
   if (TLS_CODES.has(errorCode)) return make('misconfigured', 'TLS_CERTIFICATE', { errorCode }, sent);
+  if (TLS_CLIENT_CERT_ALERTS.has(errorCode)) return make('misconfigured', 'TLS_CLIENT_CERTIFICATE', { errorCode }, sent);
   if (errorCode === 'ERR_INVALID_URL' || errorCode === 'ERR_INVALID_PROTOCOL' || errorCode === 'ERR_UNSUPPORTED_PROTOCOL') {
     return make('misconfigured', 'INVALID_URL', { errorCode, detail: errorMessage(o.error) }, sent);
   }

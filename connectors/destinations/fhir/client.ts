@@ -1,27 +1,42 @@
-// FHIR REST client of one destination (DESIGN §6): POSTs a record's Bundle to the base
-// as a transaction (or batch) and turns whatever happens into a Classification. It never
-// throws for a failed delivery: every outcome is a value the pipeline can store.
+// FHIR REST client of one destination (DESIGN §6): delivers a record's Bundle to the base as a
+// transaction or batch, or through the VN Core `$submit-bhyt-claim` operation, and turns
+// whatever happens into a Classification. It never throws for a failed delivery: every
+// outcome, credentials trouble included, is a value the pipeline can store.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Bundle, CapabilityStatement } from '@medplum/fhirtypes';
+import { headersAuth, noAuth } from './auth.js';
+import type { AuthHeaders, AuthProvider } from './auth.js';
 import { classify } from './classify.js';
 import type { Classification, Expectation } from './classify.js';
-import { describe } from './messages.js';
+import { SUBMIT_BHYT_CLAIM, submissionParameters } from './operation.js';
+import type { OperationMode } from './operation.js';
 import { isObject } from './operationOutcome.js';
 import { exchange } from './transport.js';
 import type { ExchangeResult } from './transport.js';
+
+export type ClientMode = 'transaction' | 'batch' | 'operation';
 
 export interface FhirClientConfig {
   /** The store's FHIR base, e.g. `https://fhir.soyte.example.vn/fhir`. */
   baseUrl: string;
   /** Whole exchange deadline (default 30 s). */
   timeoutMs?: number;
-  /** Auth headers, asked for before each request so that tokens can be refreshed (e.g. a bearer). */
+  /** Credentials for each request (createDestinationClient builds one from the configuration). */
+  auth?: AuthProvider;
+  /** Auth headers asked for before each request; used when `auth` is absent. */
   headers?: () => Promise<Record<string, string>> | Record<string, string>;
-  /** Bundle.type to send; the Bundle's own type when absent. */
-  mode?: 'transaction' | 'batch';
-  /** Extra trust and client certificates for this destination (mTLS), PEM. */
-  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
+  /**
+   * transaction / batch: POST the Bundle to the base with that Bundle.type (the Bundle's own
+   * type when absent); operation: `$submit-bhyt-claim` with the Bundle as a collection.
+   */
+  mode?: ClientMode;
+  /** `mode` parameter of `$submit-bhyt-claim`; `test` when absent, so nothing is submitted for real by default. */
+  operationMode?: OperationMode;
+  /** Extra trust and client certificates for this destination (mTLS), PEM. Verification stays on whatever is given. */
+  tls?: { ca?: string | Buffer | (string | Buffer)[]; cert?: string | Buffer; key?: string | Buffer; passphrase?: string };
+  /** A problem found while building the client (an unreadable certificate): every request reports it instead of going out. */
+  setupFailure?: Classification;
 }
 
 export interface SendResult {
@@ -48,9 +63,11 @@ export class FhirClient {
   private readonly baseError: Error | undefined;
   private readonly agent: HttpAgent | HttpsAgent | undefined;
   private readonly timeoutMs: number;
+  private readonly auth: AuthProvider;
 
   constructor(private readonly cfg: FhirClientConfig) {
     this.timeoutMs = cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.auth = cfg.auth ?? (cfg.headers ? headersAuth(cfg.headers) : noAuth);
     // A bad URL is reported by send() as a misconfiguration, like any other endpoint problem.
     try {
       const url = new URL(cfg.baseUrl.replace(/\/+$/, ''));
@@ -58,17 +75,21 @@ export class FhirClient {
         throw Object.assign(new Error(`unsupported protocol ${url.protocol}`), { code: 'ERR_INVALID_PROTOCOL' });
       }
       this.base = url;
-      this.agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...cfg.tls }) : new HttpAgent({ keepAlive: true });
+      this.agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...httpsOptions(cfg.tls) }) : new HttpAgent({ keepAlive: true });
     } catch (err) {
       this.baseError = err as Error;
     }
   }
 
-  /** Delivers one Bundle to the base URL. */
+  /** Delivers one Bundle in the configured mode. */
   async send(bundle: Bundle, opts: { now?: Date } = {}): Promise<SendResult> {
-    const outgoing: Bundle = this.cfg.mode ? { ...bundle, type: this.cfg.mode } : bundle;
-    const body = Buffer.from(JSON.stringify(outgoing), 'utf8');
-    const result = await this.request('POST', '', body, 'bundle-response', opts.now);
+    const result =
+      this.cfg.mode === 'operation'
+        ? await this.request('POST', SUBMIT_BHYT_CLAIM.path, json(submissionParameters(bundle, this.cfg.operationMode ?? 'test')), 'operation-outcome', opts.now, {
+            // The operation's answer is its verdict: ask for the OperationOutcome, not a minimal reply.
+            Prefer: 'return=OperationOutcome',
+          })
+        : await this.request('POST', '', json(this.cfg.mode ? { ...bundle, type: this.cfg.mode } : bundle), 'bundle-response', opts.now, { Prefer: 'return=minimal' });
     return { classification: result.classification, durationMs: result.durationMs, responseSummary: result.summary };
   }
 
@@ -77,6 +98,11 @@ export class FhirClient {
     const result = await this.request('GET', '/metadata', undefined, 'capability');
     if (result.classification.kind !== 'delivered') return { ok: false, classification: result.classification };
     return { ok: true, capability: result.parsed as CapabilityStatement };
+  }
+
+  /** The delivery mode this client sends in. */
+  get mode(): ClientMode | undefined {
+    return this.cfg.mode;
   }
 
   /** Closes idle keep-alive connections (call when the destination is removed or the agent stops). */
@@ -90,34 +116,24 @@ export class FhirClient {
     body: Buffer | undefined,
     expect: Expectation,
     now?: Date,
+    extraHeaders: Record<string, string> = {},
   ): Promise<{ classification: Classification; durationMs: number; summary: string; parsed?: unknown }> {
+    if (this.cfg.setupFailure) return { classification: this.cfg.setupFailure, durationMs: 0, summary: 'destination setup failed' };
     if (!this.base) {
       const classification = classify({ type: 'network', error: this.baseError, requestSent: false });
       return { classification, durationMs: 0, summary: `invalid base URL` };
     }
-    let auth: Record<string, string>;
     const started = Date.now();
-    try {
-      auth = (await this.cfg.headers?.()) ?? {};
-    } catch (err) {
-      return { ...credentialsFailure(err), durationMs: Date.now() - started };
+    let auth = await this.auth.headers();
+    if (!auth.ok) return { classification: auth.classification, summary: auth.summary, durationMs: Date.now() - started };
+    let result = await this.exchangeOnce(method, path, body, auth.headers, extraHeaders);
+    // 401: the token may have expired early or been revoked; fresh credentials get one more
+    // try. Safe to repeat: the store refused the request without processing it.
+    if (result.type === 'http' && result.status === 401 && this.auth.rejected && (await this.auth.rejected(auth.headers))) {
+      auth = await this.auth.headers();
+      if (!auth.ok) return { classification: auth.classification, summary: auth.summary, durationMs: Date.now() - started };
+      result = await this.exchangeOnce(method, path, body, auth.headers, extraHeaders);
     }
-    const headers: Record<string, string> = {
-      Accept: FHIR_JSON,
-      'User-Agent': 'vhr-agent',
-      ...(body ? { 'Content-Type': `${FHIR_JSON}; charset=utf-8`, 'Content-Length': String(body.length), Prefer: 'return=minimal' } : {}),
-      ...auth,
-    };
-    const result = await exchange({
-      method,
-      // URL adds a "/" to a bare origin; the base must not end in one before the path is appended.
-      url: new URL(this.base.href.replace(/\/+$/, '') + path),
-      headers,
-      ...(body ? { body } : {}),
-      timeoutMs: this.timeoutMs,
-      ...(this.agent ? { agent: this.agent } : {}),
-      maxResponseBytes: MAX_RESPONSE_BYTES,
-    });
     // Includes the time spent getting credentials: what the pipeline waited for.
     const durationMs = Math.max(result.durationMs, Date.now() - started);
     if (result.type === 'network') {
@@ -131,22 +147,37 @@ export class FhirClient {
     const classification = classify({ type: 'http', status: result.status, headers: result.headers, body: parsed, expect }, { now: now ?? new Date() });
     return { classification, durationMs, summary: httpSummary(result.status, parsed), parsed };
   }
+
+  private exchangeOnce(method: 'GET' | 'POST', path: string, body: Buffer | undefined, auth: AuthHeaders, extraHeaders: Record<string, string>): Promise<ExchangeResult> {
+    const headers: Record<string, string> = {
+      Accept: FHIR_JSON,
+      'User-Agent': 'vhr-agent',
+      ...(body ? { 'Content-Type': `${FHIR_JSON}; charset=utf-8`, 'Content-Length': String(body.length), ...extraHeaders } : {}),
+      ...auth,
+    };
+    return exchange({
+      method,
+      // URL adds a "/" to a bare origin; the base must not end in one before the path is appended.
+      url: new URL(this.base!.href.replace(/\/+$/, '') + path),
+      headers,
+      ...(body ? { body } : {}),
+      timeoutMs: this.timeoutMs,
+      ...(this.agent ? { agent: this.agent } : {}),
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+    });
+  }
 }
 
 /**
- * The credentials provider failed. A network error there (token endpoint unreachable) is
- * as temporary as one on the store; anything else needs a person.
+ * Agent options for a destination's TLS. Verification is forced on after the caller's
+ * options, which also overrides NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment (DESIGN §9).
  */
-function credentialsFailure(err: unknown): { classification: Classification; summary: string } {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(code) && code !== 'ENOTFOUND') {
-    return { classification: classify({ type: 'network', error: err, requestSent: false }), summary: `credentials: ${code}` };
-  }
-  const detail = err instanceof Error ? err.message : String(err);
-  return {
-    classification: { kind: 'auth', code: 'AUTH_HEADERS_FAILED', ...describe('AUTH_HEADERS_FAILED', { detail }) },
-    summary: 'credentials unavailable',
-  };
+export function httpsOptions(tls: FhirClientConfig['tls']): ConstructorParameters<typeof HttpsAgent>[0] {
+  return { ...tls, rejectUnauthorized: true, minVersion: 'TLSv1.2' };
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
 function parseJson(body: Buffer): unknown {

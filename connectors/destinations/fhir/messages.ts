@@ -42,6 +42,48 @@ export function describe(code: string, ctx: TextContext = {}): Texts {
       return { message: 'Delivered: the store accepted the record.', messageVi: 'Đã gửi: kho dữ liệu đã nhận hồ sơ.' };
     case 'OK':
       return { message: 'The store answered normally.', messageVi: 'Kho dữ liệu phản hồi bình thường.' };
+    case 'DELIVERED_WITH_WARNINGS':
+      return {
+        message: `Delivered: the store accepted the record, with remarks${quote(ctx.serverText)}.`,
+        messageVi: `Đã gửi: kho dữ liệu đã nhận hồ sơ, kèm lưu ý${quote(ctx.serverText)}.`,
+      };
+    case 'OPERATION_REJECTED':
+      return {
+        message: `The gateway refused the claim record (HTTP ${s})${quote(ctx.serverText)}. Fix the data, then send it again.`,
+        messageVi: `Cổng tiếp nhận từ chối hồ sơ (HTTP ${s})${quote(ctx.serverText)}. Sửa dữ liệu rồi gửi lại.`,
+      };
+    case 'OPERATION_TRANSIENT':
+      return {
+        message: `The gateway cannot take the record right now${quote(ctx.serverText)}; ${RETRY.en}.`,
+        messageVi: `Cổng tiếp nhận tạm thời chưa nhận được hồ sơ${quote(ctx.serverText)}; ${RETRY.vi}.`,
+      };
+    case 'OAUTH_TOKEN_REFUSED':
+      return {
+        message: `The login server refused the agent's client credentials (HTTP ${s}${ctx.detail ? `: ${ctx.detail}` : ''}). Check clientId and clientSecret of this destination; ${PAUSED.en}.`,
+        messageVi: `Máy chủ cấp quyền truy cập từ chối thông tin đăng nhập của phần mềm (HTTP ${s}${ctx.detail ? `: ${ctx.detail}` : ''}). Kiểm tra clientId và clientSecret của điểm nhận; ${PAUSED.vi}.`,
+      };
+    case 'OAUTH_TOKEN_UNAVAILABLE': {
+      const why = s !== undefined ? `HTTP ${s}` : (ctx.errorCode ?? 'network');
+      return {
+        message: `The login server cannot give an access token right now (${why}); ${RETRY.en}.`,
+        messageVi: `Máy chủ cấp quyền truy cập tạm thời không cấp được mã truy cập (${why}); ${RETRY.vi}.`,
+      };
+    }
+    case 'OAUTH_TOKEN_ENDPOINT_INVALID':
+      return {
+        message: `The login server address (tokenUrl) does not work as an OAuth token endpoint${s !== undefined ? ` (HTTP ${s})` : ''}${quote(ctx.detail)}. Check tokenUrl of this destination; ${PAUSED.en}.`,
+        messageVi: `Địa chỉ máy chủ cấp quyền (tokenUrl) không hoạt động như một điểm cấp mã OAuth${s !== undefined ? ` (HTTP ${s})` : ''}${quote(ctx.detail)}. Kiểm tra tokenUrl của điểm nhận; ${PAUSED.vi}.`,
+      };
+    case 'TLS_CLIENT_CERTIFICATE':
+      return {
+        message: `The store did not accept this computer's client certificate, or wanted one and got none (${ctx.errorCode}). Check tls.certFile and tls.keyFile with the store's administrators; ${PAUSED.en}.`,
+        messageVi: `Kho dữ liệu không chấp nhận chứng chỉ máy khách của máy này, hoặc yêu cầu chứng chỉ mà không nhận được (${ctx.errorCode}). Kiểm tra tls.certFile và tls.keyFile cùng quản trị kho dữ liệu; ${PAUSED.vi}.`,
+      };
+    case 'TLS_SETUP_FAILED':
+      return {
+        message: `The destination's certificate settings cannot be used${quote(ctx.detail)}. Fix the tls settings in the configuration; ${PAUSED.en}.`,
+        messageVi: `Không dùng được cấu hình chứng chỉ của điểm nhận${quote(ctx.detail)}. Sửa mục tls trong cấu hình; ${PAUSED.vi}.`,
+      };
     case 'HTTP_429': {
       const after = retryIn(ctx.retryAfterMs);
       return {

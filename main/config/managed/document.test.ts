@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ManagedDocumentError, parseManagedDocument } from './document.js';
+
+function problems(doc: unknown): string[] {
+  try {
+    parseManagedDocument(doc);
+    return [];
+  } catch (err) {
+    return (err as ManagedDocumentError).problems;
+  }
+}
+
+describe('managed document schema', () => {
+  it('accepts every key the ministry manages, with facility overrides', () => {
+    const doc = {
+      version: 12,
+      facilities: ['94170', '79001'],
+      minAgentVersion: '0.1.0',
+      reconvertPending: true,
+      issuedAt: '2026-03-01T08:00:00+07:00',
+      note: 'new ministry endpoint',
+      destinations: [{ id: 'ministry', baseUrl: 'https://fhir.moh.gov.vn/r4', mode: 'batch', auth: { type: 'bearer', token: 'env:MOH_TOKEN' } }],
+      retry: { maxDelayMs: 300000 },
+      logging: { level: 'warn', retainDays: 90 },
+      retention: { deliveredPayloadDays: 60 },
+      profilePack: { version: '0.7.0', identifierSystems: { maLk: 'http://moh.gov.vn/sid/ma-lk' }, codeMaps: { MA_KHOA: { K01: 'K1.01' } } },
+      updates: { url: 'https://update.moh.gov.vn/vhr-agent/', channel: 'stable' },
+      overrides: { '94170': { destinations: [{ id: 'province', baseUrl: 'https://fhir.soyte.example/r4' }] } },
+    };
+    expect(parseManagedDocument(doc)).toEqual(doc);
+  });
+
+  it('names every key at fault, in plain words', () => {
+    expect(
+      problems({
+        version: 0,
+        facility: { code: '94170' },
+        sources: [],
+        colour: 'blue',
+        facilities: ['941'],
+        minAgentVersion: 'soon',
+        reconvertPending: 'yes',
+        destinations: [{ baseUrl: 'ftp://x' }, { id: 'a', baseURL: 'https://x', auth: { type: 'bearer', token: 'plain-secret' } }, { id: 'a' }],
+        retry: { factor: 'fast', speed: 2 },
+        profilePack: { identifierSystems: { maLk: 5 }, codeMaps: { MA_KHOA: 'K01' }, extra: 1 },
+        updates: { url: 'file:///x', channel: 'Beta!' },
+        overrides: { '9417': {}, '94170': { sources: [] } },
+      }),
+    ).toEqual([
+      'version: must be a whole number ≥ 1, got 0',
+      'facility: is a local setting of each facility; a ministry document cannot set it',
+      'sources: is a local setting of each facility; a ministry document cannot set it',
+      expect.stringMatching(/^colour: unknown key \(a document may set version, facilities/),
+      'facilities[0]: must be a 5-character MA_CSKCB, got "941"',
+      'minAgentVersion: must be a release version such as "1.4.0", got "soon"',
+      'reconvertPending: must be true or false',
+      expect.stringMatching(/^destinations\[0\]\.id: is required/),
+      'destinations[0].baseUrl: must be an https:// (or http://) URL, got "ftp://x"',
+      expect.stringMatching(/^destinations\[1\]\.baseURL: unknown key/),
+      expect.stringMatching(/^destinations\[1\]\.auth\.token: must be a reference such as env:PROVINCE_TOKEN/),
+      'destinations[2].id: "a" is listed twice',
+      'retry.factor: must be a number',
+      expect.stringMatching(/^retry\.speed: unknown key/),
+      'profilePack.identifierSystems: must map names to URIs (text)',
+      'profilePack.codeMaps.MA_KHOA: must map local codes to national codes (text)',
+      expect.stringMatching(/^profilePack\.extra: unknown key/),
+      'updates.url: must be an https:// (or http://) URL of the update feed',
+      'updates.channel: must be a channel name such as "latest" or "beta"',
+      'overrides.9417: the key must be a 5-character MA_CSKCB',
+      expect.stringMatching(/^overrides\.94170\.sources: a facility override may set only destinations/),
+    ]);
+  });
+
+  it('requires a version and an object', () => {
+    expect(problems({})).toEqual(['version: is required (an integer, larger than every earlier document)']);
+    expect(problems([1])).toEqual(['the document must be a JSON object']);
+  });
+});

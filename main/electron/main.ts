@@ -1,0 +1,181 @@
+// Electron main process (DESIGN §2): thin. Single instance, the agent core in a utility
+// process, one hardened window showing the UI the core serves, a tray icon showing health,
+// start at login, updates. No business logic lives here.
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, Tray, utilityProcess, type UtilityProcess } from 'electron';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ApiInfo, OverviewResponse } from '../api/contract.js';
+import { assessHealth, type HealthLevel } from '../api/health.js';
+import type { CoreMessage } from './core.js';
+import { TRAY_TOOLTIP, trayBitmap } from './trayIcon.js';
+import { startUpdater } from './updater.js';
+import { allowNavigation, allowPermission, CREDENTIALS_CHANNEL, mayReceiveCredentials, statusWindowOptions, WINDOW_CSP, WINDOW_OPEN_REPLY } from './windowOptions.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const headless = process.argv.includes('--headless');
+const HEALTH_POLL_MS = 15_000;
+
+let core: UtilityProcess | undefined;
+let api: ApiInfo | undefined;
+let win: BrowserWindow | undefined;
+let tray: Tray | undefined;
+let quitting = false;
+
+function configPath(): string {
+  const i = process.argv.indexOf('--config');
+  if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1]!;
+  return process.env.VHR_AGENT_CONFIG ?? join(app.getPath('userData'), 'config.yaml');
+}
+
+function startCore(config: string): Promise<ApiInfo> {
+  return new Promise((resolve, reject) => {
+    core = utilityProcess.fork(join(here, 'core.js'), ['--config', config], { serviceName: 'vhr-agent-core', stdio: 'inherit' });
+    core.on('message', (m: CoreMessage) => {
+      if (m.type === 'ready') resolve(m.api);
+      else reject(new Error(m.message));
+    });
+    core.once('exit', (code) => {
+      core = undefined;
+      if (!quitting) reject(new Error(`the agent core stopped (exit code ${code})`));
+    });
+  });
+}
+
+function stopCore(): Promise<void> {
+  const c = core;
+  if (!c) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => c.kill(), 15_000);
+    c.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    c.postMessage('stop');
+  });
+}
+
+/** Every web contents: no navigation, no new windows, no webviews, no permissions. */
+function harden(): void {
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(allowPermission(permission)));
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [WINDOW_CSP] } });
+  });
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (!allowNavigation(url)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (!allowNavigation(url)) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(() => WINDOW_OPEN_REPLY);
+  });
+  // The preload asks once for the API address and token; only the agent's own page gets them.
+  ipcMain.on(CREDENTIALS_CHANNEL, (event) => {
+    event.returnValue = api && mayReceiveCredentials(event.senderFrame?.url, api.url) ? { apiBaseUrl: api.url, token: api.token } : null;
+  });
+}
+
+function showWindow(): void {
+  if (!api) return;
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+    return;
+  }
+  win = new BrowserWindow(statusWindowOptions(join(here, 'preload.cjs')));
+  win.once('ready-to-show', () => win?.show());
+  win.on('close', (e) => {
+    // Closing the window keeps the agent running in the tray; "Thoát" in the tray quits.
+    if (!quitting) {
+      e.preventDefault();
+      win?.hide();
+    }
+  });
+  win.on('closed', () => (win = undefined));
+  void win.loadURL(`${api.url}/#/overview`);
+}
+
+function setTrayHealth(level: HealthLevel | 'starting'): void {
+  tray?.setImage(nativeImage.createFromBitmap(trayBitmap(level), { width: 32, height: 32 }));
+  tray?.setToolTip(TRAY_TOOLTIP[level]);
+}
+
+function buildTray(): void {
+  tray = new Tray(nativeImage.createFromBitmap(trayBitmap('starting'), { width: 32, height: 32 }));
+  setTrayHealth('starting');
+  const menu = () =>
+    Menu.buildFromTemplate([
+      { label: 'Mở bảng trạng thái / Open status', click: showWindow },
+      {
+        label: 'Tự khởi động khi đăng nhập / Start at login',
+        type: 'checkbox',
+        checked: app.getLoginItemSettings().openAtLogin,
+        click: (item) => {
+          app.setLoginItemSettings({ openAtLogin: item.checked });
+          tray?.setContextMenu(menu());
+        },
+      },
+      { type: 'separator' },
+      { label: 'Thoát / Quit', click: () => app.quit() },
+    ]);
+  tray.setContextMenu(menu());
+  tray.on('click', showWindow);
+}
+
+async function pollHealth(): Promise<void> {
+  if (!api) return;
+  try {
+    const res = await fetch(`${api.url}/api/ui/overview`, { headers: { Authorization: `Bearer ${api.token}` }, signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const o = (await res.json()) as OverviewResponse;
+    setTrayHealth(assessHealth(o.status, { pausedByOperator: o.pausedByOperator, openInvalid: o.openInvalid }).level);
+  } catch {
+    setTrayHealth('error');
+  }
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', showWindow);
+  await app.whenReady();
+  harden();
+  const config = configPath();
+  if (!existsSync(config)) {
+    dialog.showErrorBox(
+      'VHR Agent',
+      `Chưa có tệp cấu hình tại:\n${config}\n\nNhờ bộ phận CNTT tạo tệp này (xem hướng dẫn cài đặt), rồi mở lại phần mềm.\n\nNo configuration file at this path. Ask IT to create it (see the install guide), then start the app again.`,
+    );
+    app.quit();
+    return;
+  }
+  if (!headless) buildTray();
+  try {
+    api = await startCore(config);
+  } catch (err) {
+    dialog.showErrorBox('VHR Agent', `Không khởi động được phần mềm đồng bộ:\n${(err as Error).message}\n\nKiểm tra tệp cấu hình và nhật ký trong thư mục dữ liệu (logs/).\nThe agent could not start; check the configuration and the logs.`);
+    app.quit();
+    return;
+  }
+  if (app.isPackaged) startUpdater({ info: (m) => console.log(m), warn: (m) => console.warn(m) });
+  if (headless) return;
+  showWindow();
+  void pollHealth();
+  setInterval(() => void pollHealth(), HEALTH_POLL_MS).unref();
+}
+
+app.on('before-quit', (e) => {
+  if (quitting) return;
+  quitting = true;
+  e.preventDefault();
+  void stopCore().finally(() => app.exit(0));
+});
+// The tray (or the service) keeps the app alive without windows.
+app.on('window-all-closed', () => undefined);
+
+void main();

@@ -1,0 +1,19 @@
+// Preload of the status window (DESIGN §9): sandboxed, so CommonJS with only `electron`
+// available. It exposes exactly two strings, the status API's base URL and its token, asked
+// once from the main process (which checks who asks). The renderer's type of `window.vhr` is
+// derived from `bridge` below, so the two can never drift apart.
+import { contextBridge, ipcRenderer } from 'electron';
+
+// Same channel as CREDENTIALS_CHANNEL in windowOptions.ts (a sandboxed preload cannot import it).
+const CREDENTIALS_CHANNEL = 'vhr:credentials';
+
+const credentials = ipcRenderer.sendSync(CREDENTIALS_CHANNEL) as { apiBaseUrl?: unknown; token?: unknown } | null;
+
+const bridge = Object.freeze({
+  apiBaseUrl: typeof credentials?.apiBaseUrl === 'string' ? credentials.apiBaseUrl : '',
+  token: typeof credentials?.token === 'string' ? credentials.token : '',
+});
+
+export type VhrBridge = typeof bridge;
+
+contextBridge.exposeInMainWorld('vhr', bridge);

@@ -1,0 +1,180 @@
+// Records screen queries (DESIGN §8): search by MA_LK / MA_BN / CCCD / patient name, filter by
+// received date, state and destination, newest first with keyset paging so that page 500 of a
+// million rows costs the same as page 1. Reads `record_search`, which triggers keep in step
+// with `messages` (migration 2).
+import type Database from 'better-sqlite3';
+import { DeliveryState, MessageState } from '../pipeline/states.js';
+
+export interface RecordSearch {
+  /** MA_LK, MA_BN or CCCD (exact), otherwise any part of the patient's name. */
+  q?: string;
+  /** received_at >= from (epoch ms). */
+  from?: number;
+  /** received_at < to (epoch ms). */
+  to?: number;
+  /** A record state or a delivery state. */
+  state?: string;
+  destinationId?: string;
+  /** Keyset: only records with an id below this one. */
+  before?: number;
+  limit: number;
+}
+
+export interface RecordHit {
+  id: number;
+  sourceId: string;
+  format: string;
+  naturalKey: string | null;
+  version: number;
+  state: string;
+  errorCode: string | null;
+  errorMessage: string | null;
+  receivedAt: number;
+  convertedAt: number | null;
+  resourceCount: number | null;
+  recordKey: string | null;
+  patientName: string | null;
+  maBn: string | null;
+  deliveries: { destinationId: string; state: string }[];
+}
+
+const MESSAGE_STATES = new Set<string>(Object.values(MessageState));
+const DELIVERY_STATES = new Set<string>(Object.values(DeliveryState));
+
+export function isSearchableState(state: string): boolean {
+  return MESSAGE_STATES.has(state) || DELIVERY_STATES.has(state);
+}
+
+/** Lower case, without Vietnamese diacritics (đ → d), single spaces: "Nguyễn  Văn An" → "nguyen van an". */
+export function foldName(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[đĐ]/g, 'd')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** LIKE pattern text with its wildcards escaped (escape character `\`). */
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
+
+function prepare(db: Database.Database) {
+  return {
+    unfolded: db.prepare('SELECT message_id, patient_name FROM record_search WHERE name_folded IS NULL AND patient_name IS NOT NULL LIMIT 2000'),
+    setFolded: db.prepare('UPDATE record_search SET name_folded = ? WHERE message_id = ?'),
+    exactKeyExists: db.prepare('SELECT 1 FROM record_search WHERE record_key = @q OR ma_bn = @q OR cccd = @q LIMIT 1'),
+    deliveriesOf: db.prepare('SELECT destination_id, state FROM deliveries WHERE message_id = ? ORDER BY destination_id'),
+  };
+}
+
+function stmts(db: Database.Database) {
+  let s = statements.get(db);
+  if (!s) {
+    s = prepare(db);
+    statements.set(db, s);
+  }
+  return s;
+}
+
+/**
+ * Folds the names of records converted since the last call (SQLite cannot strip Vietnamese
+ * diacritics itself, so the trigger leaves `name_folded` empty and this fills it).
+ */
+export function foldNewNames(db: Database.Database): number {
+  const s = stmts(db);
+  let total = 0;
+  for (;;) {
+    const rows = s.unfolded.all() as { message_id: number; patient_name: string }[];
+    if (rows.length === 0) return total;
+    db.transaction(() => {
+      for (const r of rows) s.setFolded.run(foldName(r.patient_name), r.message_id);
+    })();
+    total += rows.length;
+  }
+}
+
+/**
+ * One page of records, newest first. The query is shaped so SQLite walks one index in id order
+ * and stops after `limit` hits: exact ids through their own indexes, a delivery state through
+ * `deliveries_by_state`, everything else backwards along the messages' primary key.
+ */
+export function searchRecords(db: Database.Database, p: RecordSearch): RecordHit[] {
+  const { sql, params } = buildSearch(db, p);
+  const rows = db.prepare(sql).all(params) as Record<string, unknown>[];
+  const deliveriesOf = stmts(db).deliveriesOf;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    sourceId: String(r.source_id),
+    format: String(r.format),
+    naturalKey: (r.natural_key as string | null) ?? null,
+    version: Number(r.version),
+    state: String(r.state),
+    errorCode: (r.error_code as string | null) ?? null,
+    errorMessage: (r.error_message as string | null) ?? null,
+    receivedAt: Number(r.received_at),
+    convertedAt: r.converted_at == null ? null : Number(r.converted_at),
+    resourceCount: r.resource_count == null ? null : Number(r.resource_count),
+    recordKey: (r.record_key as string | null) ?? null,
+    patientName: (r.patient_name as string | null) ?? null,
+    maBn: (r.ma_bn as string | null) ?? null,
+    deliveries: (deliveriesOf.all(r.id) as { destination_id: string; state: string }[]).map((d) => ({ destinationId: d.destination_id, state: d.state })),
+  }));
+}
+
+/** The query plan of a search, for tests that keep paging off full scans. */
+export function explainSearch(db: Database.Database, p: RecordSearch): string[] {
+  const { sql, params } = buildSearch(db, p);
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
+}
+
+function buildSearch(db: Database.Database, p: RecordSearch): { sql: string; params: Record<string, unknown> } {
+  const where: string[] = ['m.id < @before'];
+  const params: Record<string, unknown> = { before: p.before ?? Number.MAX_SAFE_INTEGER, limit: p.limit };
+  const q = p.q?.trim();
+  let from = 'messages m LEFT JOIN record_search s ON s.message_id = m.id';
+
+  if (q) {
+    params.q = q;
+    if (stmts(db).exactKeyExists.get({ q })) {
+      where.push('(s.record_key = @q OR s.ma_bn = @q OR s.cccd = @q)');
+      // Drive from record_search so the exact-match indexes are used, then join messages by id.
+      from = 'record_search s JOIN messages m ON m.id = s.message_id';
+    } else {
+      foldNewNames(db);
+      params.name = `%${likeEscape(foldName(q))}%`;
+      where.push("s.name_folded LIKE @name ESCAPE '\\'");
+    }
+  }
+  if (p.from !== undefined) {
+    where.push('m.received_at >= @from');
+    params.from = p.from;
+  }
+  if (p.to !== undefined) {
+    where.push('m.received_at < @to');
+    params.to = p.to;
+  }
+  if (p.state && MESSAGE_STATES.has(p.state)) {
+    where.push('m.state = @state');
+    params.state = p.state;
+  }
+  if (p.state && DELIVERY_STATES.has(p.state)) {
+    params.dstate = p.state;
+    if (p.destinationId) params.destination = p.destinationId;
+    const dest = p.destinationId ? ' AND d.destination_id = @destination' : '';
+    // Rare states (rejected, paused) are found through deliveries_by_state, not by reading every record.
+    where.push(`m.id IN (SELECT d.message_id FROM deliveries d WHERE d.state = @dstate AND d.message_id < @before${dest})`);
+  } else if (p.destinationId) {
+    params.destination = p.destinationId;
+    where.push('EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.destination_id = @destination)');
+  }
+
+  const sql = `SELECT m.id, m.source_id, m.format, m.natural_key, m.version, m.state, m.error_code, m.error_message,
+                      m.received_at, m.converted_at, m.resource_count, s.record_key, s.patient_name, s.ma_bn
+               FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.id DESC LIMIT @limit`;
+  return { sql, params };
+}

@@ -1,0 +1,108 @@
+// Reports: per day and destination (received, delivered, rejected), data quality, and the time
+// from encounter end to delivery, over a chosen period; the daily table exports as CSV.
+import type { ReportResponse } from '../../../main/api/contract.js';
+import { h, replaceChildren } from '../dom.js';
+import { dayKey, num, percent } from '../format.js';
+import { lang, t } from '../i18n/index.js';
+import { errorText, table, type AppContext } from '../ui.js';
+
+function qualityCard(label: string, count: number, total: number, testId: string): HTMLElement {
+  return h('div', { class: 'counter', 'data-testid': testId }, h('span', {}, label), h('strong', {}, percent(count, total)), h('small', {}, t('reports.ofRecords', { count: num(count), total: num(total) })));
+}
+
+function drawReport(r: ReportResponse): HTMLElement[] {
+  const totals = r.days.reduce(
+    (acc, d) => {
+      const k = d.destinationId;
+      acc[k] ??= { delivered: 0, rejected: 0 };
+      acc[k].delivered += d.delivered;
+      acc[k].rejected += d.rejected;
+      return acc;
+    },
+    {} as Record<string, { delivered: number; rejected: number }>,
+  );
+  const hours = (v: number | null) => (v === null ? t('common.none') : t('reports.hours', { hours: num(v) }));
+  const q = r.quality;
+  return [
+    table(
+      t('reports.daily'),
+      [t('reports.day'), t('overview.destination'), t('reports.received'), t('reports.delivered'), t('reports.rejected')],
+      [
+        ...r.days.map((d) =>
+          h('tr', { 'data-day': d.day, 'data-destination': d.destinationId }, h('td', {}, d.day), h('td', {}, d.destinationId), h('td', { class: 'num' }, num(d.received)), h('td', { class: 'num' }, num(d.delivered)), h('td', { class: 'num' }, num(d.rejected))),
+        ),
+        ...Object.entries(totals).map(([dest, v]) =>
+          h('tr', { class: 'total', 'data-total': dest }, h('th', { scope: 'row' }, t('common.total')), h('td', {}, dest), h('td', { class: 'num' }, num(q.received)), h('td', { class: 'num' }, num(v.delivered)), h('td', { class: 'num' }, num(v.rejected))),
+        ),
+      ],
+      { 'data-testid': 'report-days' },
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'quality-title' },
+      h('h2', { id: 'quality-title' }, t('reports.quality')),
+      h(
+        'div',
+        { class: 'counters' },
+        qualityCard(t('reports.correct'), q.converted, q.received, 'quality-correct'),
+        qualityCard(t('reports.sufficient'), q.withCccd, q.converted, 'quality-sufficient'),
+        qualityCard(t('reports.clean'), q.withoutWarnings, q.converted, 'quality-clean'),
+        qualityCard(t('reports.newVersions'), q.newVersions, q.received, 'quality-versions'),
+      ),
+    ),
+    table(
+      t('reports.latency'),
+      [t('overview.destination'), t('reports.delivered'), t('reports.median'), t('reports.p90'), t('reports.within24h')],
+      r.latency.map((l) =>
+        h('tr', {}, h('th', { scope: 'row' }, l.destinationId), h('td', { class: 'num' }, num(l.delivered)), h('td', { class: 'num' }, hours(l.medianHours)), h('td', { class: 'num' }, hours(l.p90Hours)), h('td', { class: 'num' }, l.within24h === null ? t('common.none') : percent(l.within24h, 1))),
+      ),
+      { 'data-testid': 'report-latency' },
+    ),
+  ];
+}
+
+export function renderReports(ctx: AppContext, root: HTMLElement): () => void {
+  const today = new Date();
+  const weekAgo = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 6);
+  const from = h('input', { id: 'pfrom', type: 'date', value: dayKey(weekAgo), required: true });
+  const to = h('input', { id: 'pto', type: 'date', value: dayKey(today), required: true });
+  const out = h('div', { 'aria-live': 'polite' }, t('common.loading'));
+
+  const range = () => ({ from: from.value, to: to.value });
+  const load = async () => {
+    if (from.value > to.value) return replaceChildren(out, h('p', { class: 'error', role: 'alert' }, t('reports.badRange')));
+    try {
+      replaceChildren(out, ...drawReport(await ctx.api.report(range())));
+    } catch (err) {
+      replaceChildren(out, h('p', { class: 'error', role: 'alert' }, errorText(err)));
+    }
+  };
+  const exportCsv = async () => {
+    try {
+      const blob = await ctx.api.reportCsv({ ...range(), lang: lang() });
+      const url = URL.createObjectURL(blob);
+      const a = h('a', { href: url, download: `vhr-bao-cao-${from.value}_${to.value}.csv` });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (err) {
+      ctx.notify(errorText(err), 'error');
+    }
+  };
+
+  replaceChildren(
+    root,
+    h('h1', {}, t('reports.title')),
+    h(
+      'form',
+      { class: 'search', onsubmit: (e: Event) => { e.preventDefault(); void load(); } },
+      h('div', { class: 'field' }, h('label', { for: 'pfrom' }, t('reports.from')), from),
+      h('div', { class: 'field' }, h('label', { for: 'pto' }, t('reports.to')), to),
+      h('div', { class: 'field buttons' }, h('button', { type: 'submit', 'data-testid': 'report-show' }, t('reports.show')), h('button', { type: 'button', class: 'secondary', 'data-testid': 'report-csv', onclick: () => void exportCsv() }, t('reports.export'))),
+    ),
+    out,
+  );
+  void load();
+  return () => undefined;
+}

@@ -1,0 +1,92 @@
+// Settings: the configuration in force (secrets masked), a connection test per destination,
+// whether the ministry manages it, and the audit log of operator actions.
+import type { ConfigViewResponse } from '../../../main/api/contract.js';
+import { h, replaceChildren } from '../dom.js';
+import { dateTime, num } from '../format.js';
+import { t, type MessageKey } from '../i18n/index.js';
+import { errorText, table, type AppContext } from '../ui.js';
+
+function keyValues(o: Record<string, unknown>): HTMLElement {
+  return h(
+    'dl',
+    { class: 'facts' },
+    Object.entries(o).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? '—'))]),
+  );
+}
+
+function drawConfig(ctx: AppContext, c: ConfigViewResponse): HTMLElement[] {
+  const managed = c.managed
+    ? h('p', { class: 'badge-managed managed', 'data-testid': 'managed-badge' }, t('settings.managed', { version: c.managed.version }))
+    : h('p', { class: 'badge-managed local', 'data-testid': 'managed-badge' }, t('settings.local'));
+  return [
+    managed,
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'facility-title' },
+      h('h2', { id: 'facility-title' }, t('settings.facility')),
+      h('dl', { class: 'facts' }, h('dt', {}, t('settings.code')), h('dd', {}, c.facility.code), h('dt', {}, t('settings.name')), h('dd', {}, c.facility.name ?? '—'), h('dt', {}, t('settings.dataDir')), h('dd', {}, c.dataDir)),
+    ),
+    h('section', { class: 'card', 'aria-labelledby': 'sources-title' }, h('h2', { id: 'sources-title' }, t('settings.sources')), c.sources.map((s) => h('div', { class: 'config-item' }, h('h3', {}, String(s.id)), keyValues(s)))),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'dest-title' },
+      h('h2', { id: 'dest-title' }, t('settings.destinations')),
+      h('p', { class: 'muted' }, t('settings.secretNote')),
+      c.destinations.map((d) => {
+        const id = String(d.id);
+        const result = h('p', { class: 'test-result', role: 'status', 'data-testid': `test-result-${id}` });
+        const button = h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': `test-${id}`,
+            onclick: async () => {
+              button.disabled = true;
+              result.className = 'test-result';
+              result.textContent = t('settings.testing');
+              try {
+                const r = await ctx.api.testConnection(id);
+                result.className = `test-result ${r.ok ? 'ok' : 'error'}`;
+                result.textContent = `${document.documentElement.lang === 'en' ? r.message : r.messageVi} (${num(r.durationMs)} ms)`;
+              } catch (err) {
+                result.className = 'test-result error';
+                result.textContent = errorText(err);
+              } finally {
+                button.disabled = false;
+              }
+            },
+          },
+          t('settings.testConnection'),
+        );
+        return h('div', { class: 'config-item', 'data-destination': id }, h('h3', {}, id), keyValues(d), button, result);
+      }),
+    ),
+  ];
+}
+
+export function renderSettings(ctx: AppContext, root: HTMLElement): () => void {
+  const configBox = h('div', {}, t('common.loading'));
+  const auditBox = h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, t('settings.audit')), t('common.loading'));
+  replaceChildren(root, h('h1', {}, t('settings.title')), configBox, auditBox);
+  void ctx.api.config().then(
+    (c) => replaceChildren(configBox, ...drawConfig(ctx, c)),
+    (err) => replaceChildren(configBox, h('p', { class: 'error', role: 'alert' }, errorText(err))),
+  );
+  void ctx.api.audit().then(
+    (a) =>
+      replaceChildren(
+        auditBox,
+        h('h2', { id: 'audit-title' }, t('settings.audit')),
+        a.items.length === 0
+          ? h('p', {}, t('settings.auditEmpty'))
+          : table(
+              t('settings.audit'),
+              [t('settings.auditAt'), t('settings.auditAction'), t('settings.auditTarget'), t('settings.auditActor'), t('settings.auditAffected')],
+              a.items.map((e) => h('tr', {}, h('td', {}, dateTime(e.at)), h('td', {}, t(`action.${e.action}` as MessageKey)), h('td', {}, e.target ?? '—'), h('td', {}, e.actor), h('td', { class: 'num' }, num(e.affected)))),
+              { 'data-testid': 'audit' },
+            ),
+      ),
+    (err) => replaceChildren(auditBox, h('p', { class: 'error', role: 'alert' }, errorText(err))),
+  );
+  return () => undefined;
+}

@@ -1,0 +1,106 @@
+// Twenty SIGKILLs at random moments while 2,000 records are delivered, a restart after each:
+// at the end each store holds every record exactly once (DESIGN §4.1, §4.6).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
+import { PACKAGE_ROOT } from '../../main/paths.js';
+import { envelopeOf, manyClaims } from '../support/claimXml.js';
+import { tempDir } from '../support/tempDir.js';
+import { waitFor } from '../support/waitFor.js';
+
+const CLI = join(PACKAGE_ROOT, 'dist', 'main', 'cli.js');
+const RECORDS = 2000;
+const KILLS = 20;
+
+/** A small seeded generator: the kill moments are random but the same on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let tmp: ReturnType<typeof tempDir>;
+let fhir: LocalFhirStore;
+beforeAll(async () => {
+  tmp = tempDir('vhr-crash20-');
+  fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], validate: false });
+});
+afterAll(async () => {
+  await fhir.close();
+  tmp.cleanup();
+});
+
+function delivered(dbPath: string): number {
+  if (!existsSync(dbPath)) return 0;
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const t = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'deliveries'").get() as { n: number };
+    return t.n ? (db.prepare("SELECT count(*) AS n FROM deliveries WHERE state = 'delivered'").get() as { n: number }).n : 0;
+  } finally {
+    db.close();
+  }
+}
+
+const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode ? resolve() : p.once('exit', () => resolve())));
+
+describe('crash during delivery', () => {
+  it(`${KILLS} SIGKILLs during a ${RECORDS}-record delivery: every record exactly once at each store`, async () => {
+    const dataDir = join(tmp.path, 'data');
+    const inbox = join(tmp.path, 'inbox');
+    mkdirSync(inbox, { recursive: true });
+    const configPath = join(tmp.path, 'agent.yaml');
+    writeFileSync(
+      configPath,
+      `facility: { code: "94170" }
+dataDir: ${JSON.stringify(dataDir)}
+sources: [{ id: his, type: folder, path: ${JSON.stringify(inbox)}, quietMs: 20, commitEvery: 100 }]
+destinations:
+  - { id: province, type: fhir, baseUrl: "${fhir.baseUrl('province')}" }
+  - { id: ministry, type: fhir, baseUrl: "${fhir.baseUrl('ministry')}" }
+retry: { baseDelayMs: 20, maxDelayMs: 200 }
+`,
+    );
+    const dbPath = join(dataDir, 'vhr-agent.db');
+    writeFileSync(join(inbox, 'big.tmp'), envelopeOf(manyClaims(RECORDS, 'K')));
+    renameSync(join(inbox, 'big.tmp'), join(inbox, 'big.xml'));
+
+    const random = mulberry32(20261125);
+    const killedAt: number[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      const before = delivered(dbPath);
+      if (before === RECORDS * 2) break;
+      const agent = spawn(process.execPath, [CLI, 'run', '--config', configPath, '--quiet'], { stdio: 'ignore' });
+      // Let it make some progress, then kill it at a random moment within the next 150 ms.
+      await waitFor(() => delivered(dbPath) > before || agent.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5, what: `progress before kill ${k + 1}` });
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 150)));
+      agent.kill('SIGKILL');
+      await exited(agent);
+      killedAt.push(delivered(dbPath));
+    }
+    expect(killedAt.length).toBeGreaterThanOrEqual(10);
+    expect(killedAt.some((n) => n > 0 && n < RECORDS * 2)).toBe(true);
+
+    const agent = spawn(process.execPath, [CLI, 'run', '--config', configPath, '--quiet'], { stdio: 'ignore' });
+    try {
+      await waitFor(() => delivered(dbPath) === RECORDS * 2, { timeoutMs: 120_000, intervalMs: 50, what: 'everything delivered' });
+    } finally {
+      agent.kill('SIGTERM');
+      await exited(agent);
+    }
+    const db = new Database(dbPath, { readonly: true });
+    const messages = (db.prepare('SELECT count(*) AS n, count(DISTINCT natural_key) AS k FROM messages').get() as { n: number; k: number });
+    db.close();
+    expect(messages).toEqual({ n: RECORDS, k: RECORDS });
+    for (const base of ['province', 'ministry']) {
+      expect(await fhir.countResources(base, 'Encounter')).toBe(RECORDS);
+      expect(await fhir.countResources(base, 'Patient')).toBe(RECORDS);
+    }
+  });
+});

@@ -1,0 +1,96 @@
+// A real headless agent for the UI tests: a local FHIR store with two bases (province and
+// ministry), the agent watching a temp inbox and delivering to both, and the status API with
+// the UI routes, serving the freshly built UI. Nothing is mocked: files go in, FHIR comes out.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'vite';
+import { chromium, type Browser } from 'playwright-core';
+import { Agent } from '../../main/agent/agent.js';
+import { ApiServer } from '../../main/api/server.js';
+import { apiRoutes } from '../../main/api/routes.js';
+import { applyOperatorPauses, uiDepsOf, uiRoutes } from '../../main/api/uiRoutes.js';
+import { parseConfigText } from '../../main/config/load.js';
+import { createLogger } from '../../main/log.js';
+import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
+import { PACKAGE_ROOT, UI_DIR } from '../../main/paths.js';
+
+export interface UiHarness {
+  agent: Agent;
+  fhir: LocalFhirStore;
+  dataDir: string;
+  /** Opens the UI already authorised, like the uiUrl in api.json. */
+  uiUrl: string;
+  /** Writes a claim file into the watched folder the way a careful HIS does (temp name, then rename). */
+  drop(name: string, xml: string | Buffer): void;
+  close(): Promise<void>;
+}
+
+export async function buildUi(): Promise<void> {
+  await build({ configFile: join(PACKAGE_ROOT, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+}
+
+export async function startUiHarness(): Promise<UiHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'vhr-ui-'));
+  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
+  const yaml = `
+facility: { code: "94170", name: "Bệnh viện Đa khoa tỉnh (thử nghiệm)" }
+dataDir: ${JSON.stringify(dataDir)}
+sources:
+  - { id: his-xml, type: folder, path: ${JSON.stringify(join(dataDir, 'inbox'))}, quietMs: 50 }
+destinations:
+  - { id: province, type: fhir, baseUrl: "${fhir.baseUrl('province')}", timeoutMs: 5000 }
+  - { id: ministry, type: fhir, baseUrl: "${fhir.baseUrl('ministry')}", timeoutMs: 5000 }
+statusApi: { host: 127.0.0.1, port: 0 }
+retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }
+`;
+  const agent = new Agent(parseConfigText(yaml, dataDir), { logger: createLogger({ dataDir }) });
+  await agent.start();
+  const deps = uiDepsOf(agent, { eventIntervalMs: 250 });
+  await applyOperatorPauses(deps);
+  const token = randomBytes(32).toString('base64url');
+  const api = new ApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    token,
+    staticDir: UI_DIR,
+    routes: [
+      ...apiRoutes({ store: agent.store, status: () => agent.status(), retryMessage: (id) => agent.store.retryNow(id, Date.now()) }),
+      ...uiRoutes(deps),
+    ],
+  });
+  const url = await api.start();
+  const inbox = join(dataDir, 'inbox');
+  return {
+    agent,
+    fhir,
+    dataDir,
+    uiUrl: `${url}/#token=${token}`,
+    drop(name, xml) {
+      writeFileSync(join(inbox, `${name}.part`), xml);
+      renameSync(join(inbox, `${name}.part`), join(inbox, name));
+    },
+    async close() {
+      await api.stop();
+      await agent.stop();
+      await fhir.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Debian's chromium, headless, no calls home (see STACK.md); Playwright gives it a fresh temporary profile. */
+export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+    },
+  };
+}
