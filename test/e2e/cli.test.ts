@@ -1,0 +1,118 @@
+// The command-line contracts (DESIGN §10), run as an operator would: the built CLI in a child process.
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../main/paths.js';
+import { envelopeOf, manyClaims } from '../support/claimXml.js';
+import { tempDir } from '../support/tempDir.js';
+
+const CLI = join(PACKAGE_ROOT, 'dist', 'main', 'cli.js');
+const XML = join(PACKAGE_ROOT, 'test', 'fixtures', 'xml130');
+const HL7 = join(PACKAGE_ROOT, 'test', 'fixtures', 'hl7v2');
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
+
+describe('vhr-agent convert / validate', () => {
+  it('prints one transaction Bundle per HOSO that validate accepts', () => {
+    const files = readdirSync(XML).filter((f) => f.endsWith('.xml')).map((f) => join(XML, f));
+    const out = cli(['convert', ...files]);
+    expect(out.code).toBe(0);
+    const bundles = lines(out.stdout).map((l) => JSON.parse(l) as { resourceType: string; type: string; identifier?: { value?: string } });
+    expect(bundles.map((b) => [b.resourceType, b.type])).toEqual(Array(3).fill(['Bundle', 'transaction']));
+    expect(bundles.map((b) => b.identifier?.value).sort()).toEqual(['166731', '612273', 'OP62317537']);
+    const v = cli(['validate', '-'], out.stdout);
+    expect([v.code, v.stdout, v.stderr.trim()]).toEqual([0, '', 'vhr-agent validate: 3 of 3 valid']);
+  });
+
+  it('converts HL7v2 files too, auto-detected', () => {
+    const out = cli(['convert', join(HL7, 'ADT-A01-01.hl7'), join(HL7, 'ORU-R01-01.hl7')]);
+    expect(out.code).toBe(0);
+    expect(lines(out.stdout)).toHaveLength(2);
+    expect(cli(['validate', '-'], out.stdout).code).toBe(0);
+  });
+
+  it('reports each rejected record on stderr as JSON and exits 1, still printing the good ones', () => {
+    const tmp = tempDir('vhr-cli-');
+    try {
+      const mixed = join(tmp.path, 'mixed.xml');
+      writeFileSync(mixed, envelopeOf([{ maLk: 'G1' }, { maLk: 'B1', rawXml1Base64: '!!!' }, { maLk: 'G2' }]));
+      const truncated = join(tmp.path, 'cut.xml');
+      writeFileSync(truncated, envelopeOf(manyClaims(2)).slice(0, 500));
+      const out = cli(['convert', '--format', 'xml130', mixed, truncated]);
+      expect(out.code).toBe(1);
+      expect(lines(out.stdout)).toHaveLength(2);
+      const rejected = lines(out.stderr).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(rejected).toEqual([
+        { file: mixed, record: 2, code: 'BAD_BASE64', message: expect.stringContaining('not base64') },
+        { file: truncated, record: null, code: 'ENVELOPE_TRUNCATED', message: expect.stringMatching(/ends before the XML is complete/) },
+      ]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('says what is wrong with a bundle, and exits 2 on bad usage', () => {
+    const bad = JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient', birthDate: '1990-13-45' } }] });
+    const v = cli(['validate', '-'], bad + '\n');
+    expect(v.code).toBe(1);
+    expect(JSON.parse(lines(v.stdout)[0]!)).toMatchObject({
+      line: 1,
+      valid: false,
+      issues: expect.arrayContaining([{ severity: 'error', path: 'Bundle.entry[0].resource.birthDate', message: 'Invalid date format' }]),
+    });
+    expect(cli(['convert']).code).toBe(2);
+    expect(cli(['convert', '--format', 'pdf', 'x']).code).toBe(2);
+    expect(cli(['frobnicate']).code).toBe(2);
+    expect(cli(['run']).code).toBe(2);
+  });
+
+  it('refuses an invalid configuration naming the key', () => {
+    const tmp = tempDir('vhr-cli-');
+    try {
+      const cfg = join(tmp.path, 'agent.yaml');
+      writeFileSync(cfg, 'facility: { code: "1" }\ndataDir: ./d\n');
+      const r = cli(['run', '--config', cfg]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('facility.code: must be the 5-character MA_CSKCB');
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('vhr-agent demo (npm start)', () => {
+  it('fills both local stores with the sample records, prints the UI URL, and stops cleanly on Ctrl+C', async () => {
+    const tmp = tempDir('vhr-demo-');
+    try {
+      const child = spawn(process.execPath, [CLI, 'demo', '--data', tmp.path, '--records', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`demo did not deliver in time:\n${out}`)), 60_000);
+        child.stdout.on('data', () => {
+          if (/✔ ministry: \d+ Patient, \d+ Encounter/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      expect(out).toMatch(/Giao diện \/ UI: +http:\/\/127\.0\.0\.1:\d+\/#token=\S+/);
+      expect(out).toMatch(/✔ province: 8 Patient, 7 Encounter/); // 3 samples (one with a newborn) + 4 generated
+      expect(out).toMatch(/✔ ministry: 8 Patient, 7 Encounter/);
+      const info = JSON.parse(readFileSync(join(tmp.path, 'api.json'), 'utf8')) as { url: string; token: string };
+      const status = (await (await fetch(`${info.url}/api/status`, { headers: { Authorization: `Bearer ${info.token}` } })).json()) as { counts: { converted: number } };
+      expect(status.counts.converted).toBe(7);
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).toBe(0);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
