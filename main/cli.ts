@@ -17,6 +17,7 @@ Usage:
   vhr-agent validate [FILE|-]            validate NDJSON Bundles against FHIR R4
   vhr-agent status [--config FILE | --data DIR] [--json]
                                          status of a running agent
+  vhr-agent keys rotate --config FILE    seal every stored payload with a new data key (agent stopped)
   vhr-agent generate --records N --out DIR [--per-file N] [--seed N] [--tables XML1,XML2,…]
                                          write realistic claim-XML envelopes for tests and demos
   vhr-agent config keygen --out DIR [--force]
@@ -134,6 +135,14 @@ async function main(argv: string[]): Promise<number> {
         default:
           throw new UsageError(`config needs keygen, sign, verify or import${sub ? `, got "${sub}"` : ''}`);
       }
+    }
+    case 'keys': {
+      const [sub, ...more] = rest;
+      if (sub !== 'rotate') throw new UsageError('keys takes: rotate --config FILE');
+      const { opts } = parseArgs(more, ['config']);
+      if (typeof opts.config !== 'string') throw new UsageError('keys rotate needs --config FILE');
+      const { rotateKeys } = await import('./commands/keys.js');
+      return rotateKeys(loadConfigFile(opts.config));
     }
     case '--version':
     case 'version':

@@ -8,6 +8,8 @@ import type { AgentConfig, DestinationConfig, SourceConfig } from '../config/sch
 import { resolveSecret } from '../config/load.js';
 import { createLogger, type Logger } from '../log.js';
 import { Store } from '../store/store.js';
+import { openKeyring, type KeyringOptions } from '../store/keyring.js';
+import type { PayloadCipher } from '../store/payloadCipher.js';
 import { ConvertWorker } from '../pipeline/convertWorker.js';
 import { DeliveryWorker } from '../pipeline/deliveryWorker.js';
 import { Alerts } from '../pipeline/alerts.js';
@@ -37,6 +39,14 @@ export interface AgentOptions {
   managedPollIntervalMs?: number;
   /** How often the update feed is read (default 6 hours). */
   updateCheckIntervalMs?: number;
+  /** The desktop app wraps the keyring with the OS key store (Electron safeStorage). */
+  keyProtection?: Pick<KeyringOptions, 'protect' | 'unprotect'>;
+}
+
+/** The cipher of this installation's payloads: keyring in the data folder, or a key by reference. */
+export function payloadCipherFor(config: AgentConfig, protection: AgentOptions['keyProtection'] = {}): PayloadCipher {
+  const { encryptAtRest, dataKey } = config.security;
+  return openKeyring({ path: join(config.dataDir, 'keys.json'), envKey: dataKey ? resolveSecret(dataKey) : undefined, ...protection }, encryptAtRest);
 }
 
 /** An MLLP listener adapted to the Source interface. */
@@ -93,7 +103,7 @@ export class Agent {
   constructor(localConfig: AgentConfig, opts: AgentOptions = {}) {
     this.opts = opts;
     this.logger = opts.logger ?? createLogger({ dataDir: localConfig.dataDir, level: localConfig.logging.level, retainDays: localConfig.logging.retainDays, console: opts.console });
-    this.store = Store.open(join(localConfig.dataDir, 'vhr-agent.db'));
+    this.store = Store.open(join(localConfig.dataDir, 'vhr-agent.db'), payloadCipherFor(localConfig, opts.keyProtection));
     const now = (this.now = opts.now ?? Date.now);
     this.managed = new ManagedConfigService({
       localConfig,
@@ -137,7 +147,7 @@ export class Agent {
           this.deliveryWorkers.forEach((w) => w.wake());
           return n;
         },
-      }).concat(configRoutes(this.managed), uiRoutes(uiDepsOf(this))),
+      }).concat(configRoutes(this.managed), uiRoutes(uiDepsOf(this, { managed: () => this.managed.summary() }))),
     });
   }
 

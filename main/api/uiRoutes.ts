@@ -128,10 +128,10 @@ const CSV_HEADERS = {
 } as const;
 
 export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
-  const { store, config } = deps;
+  const { store } = deps;
   const db = store.db;
   const now = deps.now ?? Date.now;
-  const destinationIds = () => config.destinations.map((d) => d.id);
+  const destinationIds = () => deps.config.destinations.map((d) => d.id);
   /** The ministry document in force: from the deps when given, else from the agent's status. */
   const managed = (status?: StatusResponse): ManagedConfigDto | null => {
     if (deps.managed) return deps.managed();
@@ -266,7 +266,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
           if (query.get('from')) from = range.from;
           if (query.get('to')) to = range.end;
         }
-        const hits = searchRecords(db, { q: query.get('q') ?? undefined, from, to, state, destinationId: destination, before: positiveInt(query.get('before')) ?? undefined, limit });
+        const hits = searchRecords(deps.store, { q: query.get('q') ?? undefined, from, to, state, destinationId: destination, before: positiveInt(query.get('before')) ?? undefined, limit });
         const body: RecordListResponse = {
           items: hits.map((h) => ({
             ...h,
@@ -309,12 +309,12 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
         return { text: `\uFEFF${lines.join('\r\n')}\r\n`, contentType: 'text/csv; charset=utf-8' };
       },
     },
-    { method: 'GET', path: '/api/ui/config', handle: () => ({ json: maskedConfig(config, managed()) }) },
+    { method: 'GET', path: '/api/ui/config', handle: () => ({ json: maskedConfig(deps.config, managed()) }) },
     {
       method: 'POST',
       path: '/api/ui/destinations/:id/test',
       handle: async ({ params }) => {
-        const dest = config.destinations.find((d) => d.id === params.id);
+        const dest = deps.config.destinations.find((d) => d.id === params.id);
         if (!dest) return notFound(`no destination ${params.id}`);
         return { json: deps.testConnection ? await deps.testConnection(dest.id) : await testConnection(dest) };
       },

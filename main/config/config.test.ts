@@ -73,7 +73,7 @@ colour: blue
       'destinations[0].auth.token: give a reference such as env:PROVINCE_TOKEN, never the secret itself',
       'destinations[0].timeoutMs: must be a number from 100 to 600000, got -1',
       'statusApi.host: the status API listens on loopback only (127.0.0.1 or ::1), got "0.0.0.0"',
-      'colour: unknown key (known keys: facility, dataDir, sources, destinations, statusApi, retry, logging, alerts, retention, profilePack, managed)',
+      'colour: unknown key (known keys: facility, dataDir, sources, destinations, statusApi, retry, logging, alerts, security, retention, profilePack, managed)',
     ]);
   });
 
@@ -87,4 +87,126 @@ colour: blue
     expect(() => resolveSecret('env:MISSING', {})).toThrow(/MISSING .* is not set/);
     expect(() => resolveSecret('plain-secret', {})).toThrow(/use env:NAME/);
   });
+
+  it('reads oauth2, mTLS and operation mode for a destination, with file: references made absolute', () => {
+    const c = parseConfigText(
+      `
+facility: { code: "94170" }
+dataDir: ./data
+destinations:
+  - id: province
+    type: fhir
+    baseUrl: https://fhir.soyte.example.vn/fhir
+    mode: batch
+    auth:
+      type: oauth2
+      tokenUrl: https://sso.soyte.example.vn/realms/ehr/protocol/openid-connect/token
+      clientId: bv-94170
+      clientSecret: file:secrets/province-client-secret
+      scope: system/*.write
+    tls:
+      caFile: certs/soyte-ca.pem
+      certFile: /etc/vhr/certs/client.pem
+      keyFile: /etc/vhr/certs/client.key
+      keyPassphrase: keychain:vhr-agent/client-key
+  - id: bhyt
+    type: fhir
+    baseUrl: https://gateway.bhyt.example.vn/fhir
+    mode: operation
+    operationMode: test
+    auth: { type: mtls }
+    tls: { certFile: certs/client.pem, keyFile: certs/client.key }
+`,
+      '/etc/vhr',
+    );
+    expect(c.destinations).toEqual([
+      {
+        id: 'province',
+        type: 'fhir',
+        baseUrl: 'https://fhir.soyte.example.vn/fhir',
+        auth: {
+          type: 'oauth2',
+          tokenUrl: 'https://sso.soyte.example.vn/realms/ehr/protocol/openid-connect/token',
+          clientId: 'bv-94170',
+          clientSecret: 'file:/etc/vhr/secrets/province-client-secret',
+          scope: 'system/*.write',
+          clientAuth: 'basic',
+        },
+        mode: 'batch',
+        tls: { caFile: '/etc/vhr/certs/soyte-ca.pem', certFile: '/etc/vhr/certs/client.pem', keyFile: '/etc/vhr/certs/client.key', keyPassphrase: 'keychain:vhr-agent/client-key' },
+        timeoutMs: 30000,
+        concurrency: 4,
+      },
+      {
+        id: 'bhyt',
+        type: 'fhir',
+        baseUrl: 'https://gateway.bhyt.example.vn/fhir',
+        auth: { type: 'mtls' },
+        mode: 'operation',
+        operationMode: 'test',
+        tls: { certFile: '/etc/vhr/certs/client.pem', keyFile: '/etc/vhr/certs/client.key' },
+        timeoutMs: 30000,
+        concurrency: 4,
+      },
+    ]);
+  });
+
+  it('refuses every way of turning TLS verification off, and says why', () => {
+    const problems = problemsOf(`
+facility: { code: "94170" }
+dataDir: /d
+destinations:
+  - id: p
+    baseUrl: https://fhir.example.vn/fhir
+    rejectUnauthorized: false
+    tls: { caFile: /ca.pem, insecureSkipVerify: true }
+    auth: { type: bearer, token: "env:T", strict-ssl: false }
+`);
+    const why =
+      'TLS certificate verification is always on and cannot be turned off: the agent sends health records, which are sensitive personal data (Law 91/2025). To trust a private or self-signed certificate, give its CA certificate in tls.caFile';
+    expect(problems).toEqual([`destinations[0].rejectUnauthorized: ${why}`, `destinations[0].auth.strict-ssl: ${why}`, `destinations[0].tls.insecureSkipVerify: ${why}`]);
+  });
+
+  it('names each mistake in auth, tls and operation settings without quoting secrets', () => {
+    const problems = problemsOf(`
+facility: { code: "94170" }
+dataDir: /d
+destinations:
+  - { id: a, baseUrl: "https://a.example/fhir", mode: operation, auth: { type: oauth2, tokenUrl: "http://sso.example/token", clientSecret: "hunter2-secret", clientSecretFile: x } }
+  - { id: b, baseUrl: "https://b.example/fhir", operationMode: production, auth: { type: mtls }, tls: { keyFile: /k.pem, keyPassphrase: "keychain:only-service" } }
+  - { id: c, baseUrl: "http://c.example/fhir", auth: { type: kerberos }, tls: { caFile: /ca.pem, pinnedKey: abc } }
+  - { id: d, baseUrl: "https://d.example/fhir", auth: { type: oauth2, tokenUrl: "https://u:p@sso.example/token", clientId: x, clientSecret: "env:S", clientAuth: jwt } }
+`);
+    expect(problems).toEqual([
+      'destinations[0].auth.clientSecretFile: unknown key with type oauth2 (known keys: type, tokenUrl, clientId, clientSecret, scope, audience, clientAuth)',
+      'destinations[0].auth.tokenUrl: must start with https:// (the client secret is sent to it)',
+      'destinations[0].auth.clientId: is required',
+      'destinations[0].auth.clientSecret: give a reference such as env:PROVINCE_CLIENT_SECRET, never the secret itself',
+      'destinations[0].operationMode: is required with mode operation: test while trying the gateway, production to submit claims',
+      'destinations[1].tls.keyPassphrase: keychain: needs a service and an account (e.g. keychain:vhr-agent/province)',
+      'destinations[1].tls.certFile: is required with keyFile (the client certificate)',
+      'destinations[1].auth: type mtls needs tls.certFile and tls.keyFile (the client certificate is the credential)',
+      'destinations[1].operationMode: applies only with mode operation',
+      'destinations[2].auth.type: must be one of none, bearer, oauth2, mtls, got "kerberos"',
+      'destinations[2].tls.pinnedKey: unknown key (known keys: caFile, certFile, keyFile, keyPassphrase)',
+      'destinations[2].tls: applies to https:// addresses only, and baseUrl is not one',
+      'destinations[3].auth.tokenUrl: must not hold credentials; give them in clientId and clientSecret',
+      'destinations[3].auth.clientAuth: must be one of basic, post, got "jwt"',
+    ]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('a plain-http token URL is allowed on this machine only', () => {
+    const c = parseConfigText(
+      `
+facility: { code: "94170" }
+dataDir: /d
+destinations:
+  - { id: a, baseUrl: "http://127.0.0.1:8080/fhir", auth: { type: oauth2, tokenUrl: "http://localhost:8081/token", clientId: x, clientSecret: "env:S", clientAuth: post, audience: fhir } }
+`,
+      '/etc/vhr',
+    );
+    expect(c.destinations[0]!.auth).toEqual({ type: 'oauth2', tokenUrl: 'http://localhost:8081/token', clientId: 'x', clientSecret: 'env:S', clientAuth: 'post', audience: 'fhir' });
+  });
 });
+

@@ -101,6 +101,12 @@ export interface AgentConfig {
     /** No record received for this many working hours (Mon–Sat 07–17, UTC+7) → alert; 0 = never. */
     noInputWorkingHours: number;
   };
+  security: {
+    /** Seal stored payloads with AES-256-GCM (DESIGN §9); on unless turned off on purpose. */
+    encryptAtRest: boolean;
+    /** The data key by reference (env:NAME, base64 of 32 bytes) instead of <dataDir>/keys.json. */
+    dataKey?: string;
+  };
   retention: {
     /** Payloads (raw input, bundle) of records delivered everywhere are dropped after this many days. */
     deliveredPayloadDays: number;
@@ -272,6 +278,11 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
   const managed = doc.managed === undefined ? undefined : section('managed');
   const alerts = section('alerts');
   const retention = section('retention');
+  const security = section('security');
+  const encryptAtRest = security.encryptAtRest ?? true;
+  if (typeof encryptAtRest !== 'boolean') problems.push(`security.encryptAtRest: must be true or false, got ${JSON.stringify(encryptAtRest)}`);
+  const dataKey = str(security, 'dataKey', 'security.dataKey');
+  if (dataKey && !dataKey.startsWith('env:')) problems.push('security.dataKey: give a reference such as env:VHR_DATA_KEY, never the key itself');
   const webhookUrl = str(alerts, 'webhookUrl', 'alerts.webhookUrl');
   if (webhookUrl) {
     try {
@@ -302,6 +313,7 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
       backlogThreshold: num(alerts, 'backlogThreshold', 'alerts.backlogThreshold', 5000, 1, 100_000_000),
       noInputWorkingHours: num(alerts, 'noInputWorkingHours', 'alerts.noInputWorkingHours', 4, 0, 1000),
     },
+    security: { encryptAtRest: encryptAtRest !== false, dataKey },
     retention: {
       deliveredPayloadDays: num(retention, 'deliveredPayloadDays', 'retention.deliveredPayloadDays', 30, 0, 3650),
       maxPayloadMiB: num(retention, 'maxPayloadMiB', 'retention.maxPayloadMiB', 4096, 1, 10_000_000),
@@ -310,7 +322,7 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
     managed: managed ? { url: str(managed, 'url', 'managed.url'), publicKey: str(managed, 'publicKey', 'managed.publicKey') } : undefined,
   };
   if (config.retry.maxDelayMs < config.retry.baseDelayMs) problems.push('retry.maxDelayMs: must not be smaller than retry.baseDelayMs');
-  const known = new Set(['facility', 'dataDir', 'sources', 'destinations', 'statusApi', 'retry', 'logging', 'alerts', 'retention', 'profilePack', 'managed']);
+  const known = new Set(['facility', 'dataDir', 'sources', 'destinations', 'statusApi', 'retry', 'logging', 'alerts', 'security', 'retention', 'profilePack', 'managed']);
   for (const k of Object.keys(doc)) if (!known.has(k)) problems.push(`${k}: unknown key (known keys: ${[...known].join(', ')})`);
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -35,7 +35,7 @@ CREATE TABLE messages (
   content_hash   TEXT    NOT NULL,             -- sha256 of raw
   natural_key    TEXT,                         -- MA_CSKCB|MA_LK (claims), MSH-10 (HL7v2)
   version        INTEGER NOT NULL DEFAULT 1,   -- 1 + earlier versions of the same natural key
-  raw            BLOB,                         -- original bytes; NULL once pruned by retention
+  raw            BLOB,                         -- original bytes, sealed (payloadCipher.ts); NULL once pruned
   raw_size       INTEGER NOT NULL,
   file_id        INTEGER REFERENCES ingested_files(id),
   record_index   INTEGER,                      -- position of the record in its file
@@ -44,9 +44,10 @@ CREATE TABLE messages (
   error_message  TEXT,
   received_at    INTEGER NOT NULL,
   converted_at   INTEGER,
-  bundle         TEXT,                         -- FHIR Bundle JSON
-  issues         TEXT,                         -- JSON: warnings, validation issues, not-mapped fields
+  bundle         BLOB,                         -- FHIR Bundle JSON, sealed
+  issues         BLOB,                         -- JSON (warnings, validation issues, not-mapped fields), sealed
   resource_count INTEGER,
+  warning_count  INTEGER,                      -- warnings on the record, for the quality report
   UNIQUE (source_id, content_hash)            -- intake dedupe on (source, content hash), DESIGN §4.3
 ) STRICT;
 -- convert worker: next messages still in state 'received', in arrival order
@@ -94,57 +95,29 @@ CREATE INDEX delivery_attempts_by_message ON delivery_attempts (message_id, dest
     version: 2,
     name: 'records search, operator actions, destination pause',
     sql: `
--- Records screen search (main/store/search.ts): the fields officers look a record up by. Filled
--- by triggers inside the same transaction that stores or converts a message, so the index can
--- never lag behind or disagree with the record.
+-- Records screen search (main/store/search.ts): the fields officers look a record up by,
+-- written by the store in the same transaction that stores or converts the record. Patient
+-- identifiers and names are never kept in clear: CCCD and MA_BN as keyed hashes (blind
+-- indexes), the name sealed for display plus one keyed hash per name word for search.
 CREATE TABLE record_search (
   message_id    INTEGER PRIMARY KEY,
   record_key    TEXT,    -- MA_LK for claims (natural key after "MA_CSKCB|"), MSH-10 for HL7v2
-  ma_bn         TEXT,    -- Patient.identifier typed MR
-  cccd          TEXT,    -- Patient.identifier typed CCCD
-  patient_name  TEXT,    -- Patient.name[0] as written
-  name_folded   TEXT,    -- patient_name lower-cased without diacritics; filled by search.ts (needs JS)
+  ma_bn         TEXT,    -- blind index of Patient.identifier typed MR
+  cccd          TEXT,    -- blind index of Patient.identifier typed CCCD
+  patient_name  BLOB,    -- Patient.name[0] as written, sealed (for display)
+  ma_bn_sealed  BLOB,    -- MA_BN sealed (for display)
   encounter_end TEXT     -- Encounter.period.end (FHIR dateTime); reports: encounter end → delivery
 ) STRICT;
 -- search by MA_LK / MA_BN / CCCD: exact match
 CREATE INDEX record_search_by_key ON record_search (record_key);
 CREATE INDEX record_search_by_ma_bn ON record_search (ma_bn);
 CREATE INDEX record_search_by_cccd ON record_search (cccd);
--- search.ts: names converted since the last search that still need folding
-CREATE INDEX record_search_unfolded ON record_search (message_id) WHERE name_folded IS NULL AND patient_name IS NOT NULL;
-
-CREATE TRIGGER record_search_on_insert AFTER INSERT ON messages BEGIN
-  INSERT OR REPLACE INTO record_search (message_id, record_key)
-  VALUES (NEW.id, CASE WHEN instr(NEW.natural_key, '|') > 0 THEN substr(NEW.natural_key, instr(NEW.natural_key, '|') + 1) ELSE NEW.natural_key END);
-END;
-
-CREATE TRIGGER record_search_on_convert AFTER UPDATE OF bundle ON messages
-WHEN NEW.bundle IS NOT NULL AND json_valid(NEW.bundle)
-BEGIN
-  UPDATE record_search SET
-    patient_name = (
-      SELECT coalesce(p.value ->> '$.resource.name[0].text',
-                      trim(coalesce(p.value ->> '$.resource.name[0].family', '') || ' ' || coalesce(p.value ->> '$.resource.name[0].given[0]', '')))
-      FROM json_each(NEW.bundle, '$.entry') p WHERE p.value ->> '$.resource.resourceType' = 'Patient' LIMIT 1),
-    ma_bn = (
-      SELECT i.value ->> '$.value'
-      FROM json_each(NEW.bundle, '$.entry') p, json_each(p.value, '$.resource.identifier') i, json_each(i.value, '$.type.coding') c
-      WHERE p.value ->> '$.resource.resourceType' = 'Patient' AND c.value ->> '$.code' = 'MR' LIMIT 1),
-    cccd = (
-      SELECT i.value ->> '$.value'
-      FROM json_each(NEW.bundle, '$.entry') p, json_each(p.value, '$.resource.identifier') i, json_each(i.value, '$.type.coding') c
-      WHERE p.value ->> '$.resource.resourceType' = 'Patient' AND c.value ->> '$.code' = 'CCCD' LIMIT 1),
-    encounter_end = (
-      SELECT p.value ->> '$.resource.period.end'
-      FROM json_each(NEW.bundle, '$.entry') p WHERE p.value ->> '$.resource.resourceType' = 'Encounter' LIMIT 1),
-    name_folded = NULL
-  WHERE message_id = NEW.id;
-END;
-
--- Records stored before this migration: index them now (the UPDATE fires the convert trigger).
-INSERT OR REPLACE INTO record_search (message_id, record_key)
-  SELECT id, CASE WHEN instr(natural_key, '|') > 0 THEN substr(natural_key, instr(natural_key, '|') + 1) ELSE natural_key END FROM messages;
-UPDATE messages SET bundle = bundle WHERE bundle IS NOT NULL;
+-- search by name: each word of the folded name (no diacritics, lower case) as a blind index
+CREATE TABLE record_name_words (
+  word       TEXT    NOT NULL,
+  message_id INTEGER NOT NULL,
+  PRIMARY KEY (word, message_id)
+) STRICT, WITHOUT ROWID;
 
 -- records filtered by delivery state ("rejected at the ministry"), and "retry all rejected"
 CREATE INDEX deliveries_by_state ON deliveries (state, message_id);

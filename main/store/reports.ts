@@ -64,7 +64,7 @@ function prepare(db: Database.Database) {
               sum(m.state = '${MessageState.converted}') AS converted,
               sum(m.state = '${MessageState.invalid}') AS invalid,
               sum(m.state = '${MessageState.converted}' AND s.cccd IS NOT NULL) AS with_cccd,
-              sum(m.state = '${MessageState.converted}' AND coalesce(json_array_length(m.issues, '$.warnings'), 0) = 0) AS without_warnings,
+              sum(m.state = '${MessageState.converted}' AND coalesce(m.warning_count, 0) = 0) AS without_warnings,
               sum(m.version > 1) AS new_versions
        FROM messages m LEFT JOIN record_search s ON s.message_id = m.id
        WHERE m.received_at >= ? AND m.received_at < ?`,

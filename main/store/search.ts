@@ -1,9 +1,14 @@
 // Records screen queries (DESIGN §8): search by MA_LK / MA_BN / CCCD / patient name, filter by
 // received date, state and destination, newest first with keyset paging so that page 500 of a
-// million rows costs the same as page 1. Reads `record_search`, which triggers keep in step
-// with `messages` (migration 2).
+// million rows costs the same as page 1. Reads `record_search` and `record_name_words`, which
+// the store fills when it stores and converts a record; identifiers and name words are compared
+// as blind indexes, so no patient data is kept in clear for search.
 import type Database from 'better-sqlite3';
 import { DeliveryState, MessageState } from '../pipeline/states.js';
+import type { Store } from './store.js';
+import { nameWords } from './searchFields.js';
+
+export { foldName } from './searchFields.js';
 
 export interface RecordSearch {
   /** MA_LK, MA_BN or CCCD (exact), otherwise any part of the patient's name. */
@@ -45,29 +50,11 @@ export function isSearchableState(state: string): boolean {
   return MESSAGE_STATES.has(state) || DELIVERY_STATES.has(state);
 }
 
-/** Lower case, without Vietnamese diacritics (đ → d), single spaces: "Nguyễn  Văn An" → "nguyen van an". */
-export function foldName(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[đĐ]/g, 'd')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/** LIKE pattern text with its wildcards escaped (escape character `\`). */
-function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 const statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
 
 function prepare(db: Database.Database) {
   return {
-    unfolded: db.prepare('SELECT message_id, patient_name FROM record_search WHERE name_folded IS NULL AND patient_name IS NOT NULL LIMIT 2000'),
-    setFolded: db.prepare('UPDATE record_search SET name_folded = ? WHERE message_id = ?'),
-    exactKeyExists: db.prepare('SELECT 1 FROM record_search WHERE record_key = @q OR ma_bn = @q OR cccd = @q LIMIT 1'),
+    exactKeyExists: db.prepare('SELECT 1 FROM record_search WHERE record_key = @q OR ma_bn = @qb OR cccd = @qb LIMIT 1'),
     deliveriesOf: db.prepare('SELECT destination_id, state FROM deliveries WHERE message_id = ? ORDER BY destination_id'),
   };
 }
@@ -82,29 +69,13 @@ function stmts(db: Database.Database) {
 }
 
 /**
- * Folds the names of records converted since the last call (SQLite cannot strip Vietnamese
- * diacritics itself, so the trigger leaves `name_folded` empty and this fills it).
- */
-export function foldNewNames(db: Database.Database): number {
-  const s = stmts(db);
-  let total = 0;
-  for (;;) {
-    const rows = s.unfolded.all() as { message_id: number; patient_name: string }[];
-    if (rows.length === 0) return total;
-    db.transaction(() => {
-      for (const r of rows) s.setFolded.run(foldName(r.patient_name), r.message_id);
-    })();
-    total += rows.length;
-  }
-}
-
-/**
  * One page of records, newest first. The query is shaped so SQLite walks one index in id order
  * and stops after `limit` hits: exact ids through their own indexes, a delivery state through
  * `deliveries_by_state`, everything else backwards along the messages' primary key.
  */
-export function searchRecords(db: Database.Database, p: RecordSearch): RecordHit[] {
-  const { sql, params } = buildSearch(db, p);
+export function searchRecords(store: Store, p: RecordSearch): RecordHit[] {
+  const db = store.db;
+  const { sql, params } = buildSearch(store, p);
   const rows = db.prepare(sql).all(params) as Record<string, unknown>[];
   const deliveriesOf = stmts(db).deliveriesOf;
   return rows.map((r) => ({
@@ -120,19 +91,20 @@ export function searchRecords(db: Database.Database, p: RecordSearch): RecordHit
     convertedAt: r.converted_at == null ? null : Number(r.converted_at),
     resourceCount: r.resource_count == null ? null : Number(r.resource_count),
     recordKey: (r.record_key as string | null) ?? null,
-    patientName: (r.patient_name as string | null) ?? null,
-    maBn: (r.ma_bn as string | null) ?? null,
+    patientName: r.patient_name == null ? null : store.cipher.openText(r.patient_name as Buffer),
+    maBn: r.ma_bn_sealed == null ? null : store.cipher.openText(r.ma_bn_sealed as Buffer),
     deliveries: (deliveriesOf.all(r.id) as { destination_id: string; state: string }[]).map((d) => ({ destinationId: d.destination_id, state: d.state })),
   }));
 }
 
 /** The query plan of a search, for tests that keep paging off full scans. */
-export function explainSearch(db: Database.Database, p: RecordSearch): string[] {
-  const { sql, params } = buildSearch(db, p);
-  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
+export function explainSearch(store: Store, p: RecordSearch): string[] {
+  const { sql, params } = buildSearch(store, p);
+  return (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
 }
 
-function buildSearch(db: Database.Database, p: RecordSearch): { sql: string; params: Record<string, unknown> } {
+function buildSearch(store: Store, p: RecordSearch): { sql: string; params: Record<string, unknown> } {
+  const db = store.db;
   const where: string[] = ['m.id < @before'];
   const params: Record<string, unknown> = { before: p.before ?? Number.MAX_SAFE_INTEGER, limit: p.limit };
   const q = p.q?.trim();
@@ -140,14 +112,19 @@ function buildSearch(db: Database.Database, p: RecordSearch): { sql: string; par
 
   if (q) {
     params.q = q;
-    if (stmts(db).exactKeyExists.get({ q })) {
-      where.push('(s.record_key = @q OR s.ma_bn = @q OR s.cccd = @q)');
+    params.qb = store.cipher.blindIndex(q);
+    if (stmts(db).exactKeyExists.get({ q, qb: params.qb })) {
+      where.push('(s.record_key = @q OR s.ma_bn = @qb OR s.cccd = @qb)');
       // Drive from record_search so the exact-match indexes are used, then join messages by id.
       from = 'record_search s JOIN messages m ON m.id = s.message_id';
     } else {
-      foldNewNames(db);
-      params.name = `%${likeEscape(foldName(q))}%`;
-      where.push("s.name_folded LIKE @name ESCAPE '\\'");
+      // Every word of the query must be a word of the name (in any order, without diacritics).
+      const words = nameWords(q);
+      words.forEach((w, i) => {
+        params[`w${i}`] = store.cipher.blindIndex(`name:${w}`);
+        where.push(`m.id IN (SELECT message_id FROM record_name_words WHERE word = @w${i})`);
+      });
+      if (words.length === 0) where.push('0');
     }
   }
   if (p.from !== undefined) {
@@ -174,7 +151,7 @@ function buildSearch(db: Database.Database, p: RecordSearch): { sql: string; par
   }
 
   const sql = `SELECT m.id, m.source_id, m.format, m.natural_key, m.version, m.state, m.error_code, m.error_message,
-                      m.received_at, m.converted_at, m.resource_count, s.record_key, s.patient_name, s.ma_bn
+                      m.received_at, m.converted_at, m.resource_count, s.record_key, s.patient_name, s.ma_bn_sealed
                FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.id DESC LIMIT @limit`;
   return { sql, params };
 }

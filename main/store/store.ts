@@ -7,6 +7,8 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { DeliveryState, FileState, MessageState, OPEN_DELIVERY_STATES } from '../pipeline/states.js';
+import { PayloadCipher, plaintextCipher } from './payloadCipher.js';
+import { nameWords, searchFieldsOf } from './searchFields.js';
 
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -109,7 +111,11 @@ export class Store {
   readonly db: Database.Database;
   private readonly stmt: ReturnType<Store['prepareStatements']>;
 
-  private constructor(readonly path: string) {
+  private constructor(
+    readonly path: string,
+    /** Seals payloads and makes blind indexes; plaintext unless the agent gives its keyring's. */
+    readonly cipher: PayloadCipher,
+  ) {
     if (path !== ':memory:') {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       const isNew = !existsSync(path);
@@ -129,8 +135,8 @@ export class Store {
     this.stmt = this.prepareStatements();
   }
 
-  static open(path: string): Store {
-    return new Store(path);
+  static open(path: string, cipher: PayloadCipher = plaintextCipher()): Store {
+    return new Store(path, cipher);
   }
 
   close(): void {
@@ -163,11 +169,15 @@ export class Store {
         `SELECT id, source_id, format, raw, natural_key, version FROM messages WHERE state = '${MessageState.received}' AND id > ? ORDER BY id LIMIT ?`,
       ),
       markConverted: db.prepare(
-        `UPDATE messages SET state = '${MessageState.converted}', error_code = NULL, error_message = NULL, bundle = ?, issues = ?, resource_count = ?, converted_at = ? WHERE id = ?`,
+        `UPDATE messages SET state = '${MessageState.converted}', error_code = NULL, error_message = NULL, bundle = ?, issues = ?, resource_count = ?, warning_count = ?, converted_at = ? WHERE id = ?`,
       ),
       markInvalid: db.prepare(
-        `UPDATE messages SET state = '${MessageState.invalid}', error_code = ?, error_message = ?, issues = ?, converted_at = ? WHERE id = ?`,
+        `UPDATE messages SET state = '${MessageState.invalid}', error_code = ?, error_message = ?, issues = ?, warning_count = ?, converted_at = ? WHERE id = ?`,
       ),
+      indexKey: db.prepare('INSERT OR REPLACE INTO record_search (message_id, record_key) VALUES (?, ?)'),
+      indexFields: db.prepare('UPDATE record_search SET ma_bn = ?, cccd = ?, patient_name = ?, ma_bn_sealed = ?, encounter_end = ? WHERE message_id = ?'),
+      dropWords: db.prepare('DELETE FROM record_name_words WHERE message_id = ?'),
+      addWord: db.prepare('INSERT OR IGNORE INTO record_name_words (word, message_id) VALUES (?, ?)'),
       insertDelivery: db.prepare(
         `INSERT INTO deliveries (message_id, destination_id, state, next_attempt_at, created_at, updated_at, order_key) VALUES (?, ?, '${DeliveryState.pending}', ?, ?, ?, ?)
          ON CONFLICT (message_id, destination_id) DO UPDATE SET state = '${DeliveryState.pending}', next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at, order_key = excluded.order_key
@@ -280,7 +290,7 @@ export class Store {
       hash,
       naturalKey: r.naturalKey,
       version: prev + 1,
-      raw: r.raw,
+      raw: this.cipher.seal(r.raw),
       rawSize: r.raw.length,
       fileId,
       recordIndex: r.recordIndex ?? null,
@@ -289,7 +299,10 @@ export class Store {
       errorMessage: r.invalid?.message ?? null,
       receivedAt: now,
     });
-    return { id: Number(info.lastInsertRowid), duplicate: false };
+    const id = Number(info.lastInsertRowid);
+    const key = r.naturalKey && r.naturalKey.includes('|') ? r.naturalKey.slice(r.naturalKey.indexOf('|') + 1) : r.naturalKey;
+    this.stmt.indexKey.run(id, key);
+    return { id, duplicate: false };
   }
 
   // ---- conversion ------------------------------------------------------------------------
@@ -300,7 +313,7 @@ export class Store {
       id: Number(r.id),
       sourceId: String(r.source_id),
       format: String(r.format),
-      raw: r.raw as Buffer,
+      raw: this.cipher.open(r.raw as Buffer),
       naturalKey: (r.natural_key as string | null) ?? null,
       version: Number(r.version),
     }));
@@ -312,14 +325,26 @@ export class Store {
    * (the record's Patient id) keeps one patient's records in order at each destination.
    */
   markConverted(messageId: number, bundleJson: string, issuesJson: string, resourceCount: number, destinationIds: readonly string[], now: number, orderKey: string | null = null): void {
+    const fields = searchFieldsOf(JSON.parse(bundleJson) as Parameters<typeof searchFieldsOf>[0]);
+    const c = this.cipher;
     this.db.transaction(() => {
-      this.stmt.markConverted.run(bundleJson, issuesJson, resourceCount, now, messageId);
+      this.stmt.markConverted.run(c.sealText(bundleJson), c.sealText(issuesJson), resourceCount, warningCountOf(issuesJson), now, messageId);
       for (const d of destinationIds) this.stmt.insertDelivery.run(messageId, d, now, now, now, orderKey);
+      this.stmt.indexFields.run(
+        fields.maBn ? c.blindIndex(fields.maBn) : null,
+        fields.cccd ? c.blindIndex(fields.cccd) : null,
+        fields.patientName ? c.sealText(fields.patientName) : null,
+        fields.maBn ? c.sealText(fields.maBn) : null,
+        fields.encounterEnd,
+        messageId,
+      );
+      this.stmt.dropWords.run(messageId);
+      if (fields.patientName) for (const w of nameWords(fields.patientName)) this.stmt.addWord.run(c.blindIndex(`name:${w}`), messageId);
     })();
   }
 
   markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number): void {
-    this.stmt.markInvalid.run(code, message, issuesJson, now, messageId);
+    this.stmt.markInvalid.run(code, message, issuesJson === null ? null : this.cipher.sealText(issuesJson), issuesJson === null ? null : warningCountOf(issuesJson), now, messageId);
   }
 
   // ---- delivery ----------------------------------------------------------------------------
@@ -336,7 +361,7 @@ export class Store {
           destinationId: String(c.destination_id),
           attempts: Number(c.attempts),
           naturalKey: (m.natural_key as string | null) ?? null,
-          bundle: String(m.bundle),
+          bundle: this.cipher.openText(m.bundle as Buffer | string),
         };
       });
     })();
@@ -463,6 +488,48 @@ export class Store {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  // ---- key rotation ---------------------------------------------------------------------------
+
+  /**
+   * Re-seals, with the current key, the payloads of up to `limit` records after `afterId` that
+   * are plaintext or sealed with an older key. Returns where to continue (null when done).
+   */
+  resealPayloads(afterId: number, limit: number): { nextAfterId: number | null; changed: number } {
+    const c = this.cipher;
+    const rows = this.db
+      .prepare('SELECT m.id, m.raw, m.bundle, m.issues, s.patient_name, s.ma_bn_sealed FROM messages m LEFT JOIN record_search s ON s.message_id = m.id WHERE m.id > ? ORDER BY m.id LIMIT ?')
+      .all(afterId, limit) as Row[];
+    const stale = (v: unknown) => v != null && (typeof v === 'string' || PayloadCipher.keyIdOf(v as Buffer) !== (c.encrypting ? c.currentKeyId : null));
+    const reseal = (v: unknown) => (v == null ? null : c.seal(typeof v === 'string' ? Buffer.from(v, 'utf8') : c.open(v as Buffer)));
+    let changed = 0;
+    this.db.transaction(() => {
+      for (const r of rows) {
+        if (![r.raw, r.bundle, r.issues, r.patient_name, r.ma_bn_sealed].some(stale)) continue;
+        this.db.prepare('UPDATE messages SET raw = ?, bundle = ?, issues = ? WHERE id = ?').run(reseal(r.raw), reseal(r.bundle), reseal(r.issues), r.id);
+        this.db.prepare('UPDATE record_search SET patient_name = ?, ma_bn_sealed = ? WHERE message_id = ?').run(reseal(r.patient_name), reseal(r.ma_bn_sealed), r.id);
+        changed++;
+      }
+    })();
+    return { nextAfterId: rows.length === limit ? Number(rows[rows.length - 1]!.id) : null, changed };
+  }
+
+  /** Ids of the data keys that sealed any stored payload. */
+  keysInUse(): Set<number> {
+    const ids = new Set<number>();
+    const sql = `SELECT DISTINCT k FROM (
+      SELECT substr(raw, 1, 5) AS k FROM messages WHERE raw IS NOT NULL
+      UNION SELECT substr(bundle, 1, 5) FROM messages WHERE bundle IS NOT NULL
+      UNION SELECT substr(issues, 1, 5) FROM messages WHERE issues IS NOT NULL
+      UNION SELECT substr(patient_name, 1, 5) FROM record_search WHERE patient_name IS NOT NULL
+      UNION SELECT substr(ma_bn_sealed, 1, 5) FROM record_search WHERE ma_bn_sealed IS NOT NULL)`;
+    for (const r of this.db.prepare(sql).all() as { k: Buffer | string }[]) {
+      if (!Buffer.isBuffer(r.k)) continue;
+      const id = PayloadCipher.keyIdOf(Buffer.concat([r.k, Buffer.alloc(40)]));
+      if (id !== null) ids.add(id);
+    }
+    return ids;
+  }
+
   // ---- status and records -----------------------------------------------------------------
 
   messageCounts(): { received: number; converted: number; invalid: number } {
@@ -510,7 +577,12 @@ export class Store {
   messageDetail(id: number): { raw: Buffer | null; bundle: string | null; issues: string | null } | undefined {
     const r = this.stmt.messageDetail.get(id) as Row | undefined;
     if (!r) return undefined;
-    return { raw: (r.raw as Buffer | null) ?? null, bundle: (r.bundle as string | null) ?? null, issues: (r.issues as string | null) ?? null };
+    const c = this.cipher;
+    return {
+      raw: r.raw == null ? null : c.open(r.raw as Buffer),
+      bundle: r.bundle == null ? null : c.openText(r.bundle as Buffer | string),
+      issues: r.issues == null ? null : c.openText(r.issues as Buffer | string),
+    };
   }
 
   deliveriesOf(messageId: number): DeliveryRow[] {
@@ -538,6 +610,15 @@ export class Store {
       httpStatus: r.http_status == null ? undefined : Number(r.http_status),
       response: (r.response as string | null) ?? undefined,
     }));
+  }
+}
+
+function warningCountOf(issuesJson: string): number {
+  try {
+    const w = (JSON.parse(issuesJson) as { warnings?: unknown[] }).warnings;
+    return Array.isArray(w) ? w.length : 0;
+  } catch {
+    return 0;
   }
 }
 

@@ -17,7 +17,8 @@ import type { ManagedConfigResponse, ManagedImportResponse } from '../../main/ap
 import { generateSigningKeys, signDocument, type KeyPairPem } from '../../main/config/managed/signing.js';
 import { managedAuditLog } from '../../main/store/managedConfig.js';
 import { configImport, type Io } from '../../main/commands/config.js';
-import { PACKAGE_ROOT } from '../../main/paths.js';
+import { AGENT_VERSION, PACKAGE_ROOT } from '../../main/paths.js';
+import { channelFileName } from '../../main/config/managed/updates.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
@@ -30,9 +31,13 @@ class ConfigServer {
   private serial = 0;
   port = 0;
   readonly requests: { ifNoneMatch?: string; status: number }[] = [];
+  /** Other files served as they are, by path (e.g. the update feed). */
+  readonly files = new Map<string, string>();
 
   async start(port = 0): Promise<this> {
     this.server = createServer((req: IncomingMessage, res) => {
+      const file = this.files.get(req.url ?? '');
+      if (file !== undefined) return void res.writeHead(200, { 'Content-Type': 'text/yaml' }).end(file);
       const ifNoneMatch = req.headers['if-none-match'];
       const status = this.body === undefined ? 404 : ifNoneMatch === this.etag ? 304 : 200;
       this.requests.push({ ifNoneMatch, status });
@@ -405,6 +410,25 @@ describe('ministry-managed configuration', () => {
       expect(await bySystem('http://fhir.hl7.org.vn/core/sid/ma-lk')).toBe(2);
     }
     expect(existsSync(join(tmp.path, 'managed', 'profile-pack-v1.json'))).toBe(true);
+  });
+});
+
+describe('app updates, headless', () => {
+  it('reports a newer release from the update feed the ministry document names', async () => {
+    writeConfig({ url: configServer.url });
+    configServer.files.set(`/moh/updates/${channelFileName('latest')}`, 'version: 9.0.0\npath: vhr-agent-9.0.0.exe\nsha512: abc==\n');
+    await startAgent();
+    expect(a().status().update).toBeUndefined();
+    configServer.serve(signed({ version: 1, updates: { url: `http://127.0.0.1:${configServer.port}/moh/updates/` } }));
+    await waitFor(() => a().status().update, { what: 'update check' });
+    expect(a().status().update).toMatchObject({ available: true, version: '9.0.0' });
+    expect(a().managed.updateFeed()).toEqual({ url: `http://127.0.0.1:${configServer.port}/moh/updates/`, channel: 'latest' });
+    expect(AGENT_VERSION).not.toBe('9.0.0');
+    expect(audit()).toEqual([['config_applied', 1, '0→1']]);
+    expect(queue()).toEqual([
+      ['province', 0, 0],
+      ['ministry', 0, 0],
+    ]);
   });
 });
 

@@ -118,12 +118,12 @@ function bundleModeWarnings(rest: CapabilityStatementRest, mode: 'transaction' |
       mode === 'transaction'
         ? {
             code: 'NO_TRANSACTION',
-            message: 'The store does not list the "transaction" interaction, which the transaction mode needs to save a record in one step. Choose batch mode, or ask the store’s administrators.',
+            message: `The store does not list the "transaction" interaction, which the transaction mode needs to save a record in one step. Choose batch mode, or ask the store's administrators.`,
             messageVi: 'Kho dữ liệu không khai báo hỗ trợ "transaction" (lưu cả hồ sơ trong một lần) mà chế độ gửi transaction cần. Chọn chế độ batch hoặc liên hệ quản trị kho dữ liệu.',
           }
         : {
             code: 'NO_BATCH',
-            message: 'The store does not list the "batch" interaction, which the batch mode needs. Choose transaction mode, or ask the store’s administrators.',
+            message: `The store does not list the "batch" interaction, which the batch mode needs. Choose transaction mode, or ask the store's administrators.`,
             messageVi: 'Kho dữ liệu không khai báo hỗ trợ "batch" mà chế độ gửi batch cần. Chọn chế độ transaction hoặc liên hệ quản trị kho dữ liệu.',
           },
     );

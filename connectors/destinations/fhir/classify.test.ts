@@ -3,6 +3,7 @@ import { classify } from './classify.js';
 import type { Classification, HttpOutcome } from './classify.js';
 import { operationOutcomeText } from './operationOutcome.js';
 import { parseRetryAfter } from './retryAfter.js';
+import { describe as describeCode } from './messages.js';
 import { RequestTimeoutError } from './transport.js';
 
 const NOW = new Date('2025-03-01T08:00:00Z');
@@ -157,6 +158,31 @@ describe('classify: network failures', () => {
   });
 });
 
+describe('classify: client certificates and the claim operation', () => {
+  it('TLS alerts about the client certificate pause the destination, whenever they arrive', () => {
+    expect(net('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', true)).toMatchObject({ kind: 'misconfigured', code: 'TLS_CLIENT_CERTIFICATE', requestSent: true });
+    expect(net('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA')).toMatchObject({ kind: 'misconfigured', code: 'TLS_CLIENT_CERTIFICATE' });
+    expect(net('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE').code).toBe('TLS_CLIENT_CERTIFICATE');
+  });
+
+  it('nginx’s 400 page for a missing or bad client certificate is not a rejected record', () => {
+    const page = '<html><head><title>400 No required SSL certificate was sent</title></head></html>';
+    expect(http(400, undefined, { bodyText: page })).toMatchObject({ kind: 'misconfigured', code: 'TLS_CLIENT_CERTIFICATE', httpStatus: 400 });
+    expect(http(400, undefined, { bodyText: '<title>400 The SSL certificate error</title>' }).message).toContain('(HTTP 400)');
+    expect(http(400, undefined, { bodyText: '<html>Bad Request</html>' })).toMatchObject({ kind: 'rejected', code: 'HTTP_400' });
+  });
+
+  it('a 2xx answer to $submit-bhyt-claim is judged by its issues', () => {
+    const op = (status: number, body: unknown) => http(status, body, { expect: 'operation-outcome' });
+    expect(op(200, outcome({ severity: 'information', diagnostics: 'ok' }))).toMatchObject({ kind: 'delivered', code: 'DELIVERED' });
+    expect(op(201, outcome({ severity: 'fatal', code: 'invalid', diagnostics: 'Sai MA_LK' }))).toMatchObject({ kind: 'rejected', code: 'OPERATION_REJECTED', httpStatus: 201 });
+    expect(op(200, outcome({ severity: 'error', code: 'timeout' }, { severity: 'error', code: 'invalid', diagnostics: 'x' })).code).toBe('OPERATION_REJECTED');
+    expect(op(200, outcome({ severity: 'error', code: 'transient' }))).toMatchObject({ kind: 'transient', code: 'OPERATION_TRANSIENT' });
+    expect(op(202, { resourceType: 'Task', status: 'received' })).toMatchObject({ kind: 'delivered', code: 'DELIVERED', httpStatus: 202 });
+    expect(op(204, undefined)).toMatchObject({ kind: 'misconfigured', code: 'UNEXPECTED_RESPONSE' });
+  });
+});
+
 describe('classify: texts', () => {
   const samples: Classification[] = [
     http(200, response('transaction-response', { status: '201' })),
@@ -177,6 +203,13 @@ describe('classify: texts', () => {
     net('EWHATEVER'),
     classify({ type: 'network', error: new RequestTimeoutError(1), requestSent: true }),
     classify({ type: 'network', error: new RequestTimeoutError(1), requestSent: false }),
+    net('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'),
+    http(200, outcome({ severity: 'error', diagnostics: 'x' }), { expect: 'operation-outcome' }),
+    http(200, outcome({ severity: 'warning', diagnostics: 'x' }), { expect: 'operation-outcome' }),
+    http(200, outcome({ severity: 'error', code: 'throttled' }), { expect: 'operation-outcome' }),
+    ...(['OAUTH_TOKEN_REFUSED', 'OAUTH_TOKEN_UNAVAILABLE', 'OAUTH_TOKEN_ENDPOINT_INVALID', 'TLS_SETUP_FAILED'] as const).map(
+      (code): Classification => ({ kind: 'auth', code, ...describeCode(code, { httpStatus: 400, detail: 'd' }) }),
+    ),
   ];
 
   it.each(samples.map((c) => [c.code, c] as const))('%s has an English and a Vietnamese message', (_code, c) => {

@@ -56,6 +56,8 @@ export interface HttpOutcome {
   headers?: Record<string, string | string[] | undefined>;
   /** Parsed JSON body; undefined when empty or not JSON. */
   body?: unknown;
+  /** The start of a body that is not JSON (a proxy's HTML page), for the few answers known by their words. */
+  bodyText?: string;
   /** Default `bundle-response`. */
   expect?: Expectation;
 }
@@ -94,6 +96,11 @@ function classifyHttp(o: HttpOutcome, now: Date): Classification {
   const ctx: TextContext = { httpStatus: status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(serverText ? { serverText } : {}) };
 
   if (status >= 200 && status < 300) return classifySuccess(o, expect, retryAfterMs);
+  // nginx with ssl_verify_client finishes the handshake, then answers 400 with an HTML page
+  // (its internal 495/496). Every record would be "rejected" although none was looked at.
+  if ((status === 400 || status === 495 || status === 496) && o.bodyText !== undefined && PROXY_CLIENT_CERT_PAGE.test(o.bodyText)) {
+    return make('misconfigured', 'TLS_CLIENT_CERTIFICATE', { httpStatus: status, errorCode: `HTTP ${status}` });
+  }
   if (status >= 300 && status < 400) {
     const location = header(o.headers, 'location');
     return make('misconfigured', 'ENDPOINT_REDIRECTED', { ...ctx, ...(location ? { detail: location } : {}) });
@@ -239,6 +246,9 @@ const TLS_CLIENT_CERT_ALERTS = new Set([
   'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED',
   'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
 ]);
+
+/** nginx's pages for its 495 and 496 answers. */
+const PROXY_CLIENT_CERT_PAGE = /No required SSL certificate was sent|The SSL certificate error/i;
 
 /** Timeouts that undici raises only after the request went out. */
 const UNDICI_AFTER_SEND_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);

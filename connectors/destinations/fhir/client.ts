@@ -57,6 +57,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Response Bundles are small with `return=minimal`; this only guards against a runaway answer. */
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 const FHIR_JSON = 'application/fhir+json';
+/** Of a body that is not JSON, only this much is looked at (known proxy pages are short). */
+const MAX_TEXT_BYTES = 2048;
 
 export class FhirClient {
   private readonly base: URL | undefined;
@@ -144,7 +146,11 @@ export class FhirClient {
       };
     }
     const parsed = parseJson(result.body);
-    const classification = classify({ type: 'http', status: result.status, headers: result.headers, body: parsed, expect }, { now: now ?? new Date() });
+    const bodyText = parsed === undefined && result.body.length > 0 ? result.body.subarray(0, MAX_TEXT_BYTES).toString('utf8') : undefined;
+    const classification = classify(
+      { type: 'http', status: result.status, headers: result.headers, body: parsed, ...(bodyText !== undefined ? { bodyText } : {}), expect },
+      { now: now ?? new Date() },
+    );
     return { classification, durationMs, summary: httpSummary(result.status, parsed), parsed };
   }
 

@@ -185,8 +185,19 @@ function tlsProbe(base: URL, material: TlsMaterial, timeoutMs: number): Promise<
       headers: { Accept: 'application/fhir+json', 'User-Agent': 'vhr-agent' },
       ...httpsOptions(material),
     });
+    let handshakeDone = false;
+    req.once('socket', (socket) => socket.once('secureConnect', () => (handshakeDone = true)));
     req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
-    req.once('error', (err) => {
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      // Some stores drop a connection whose client certificate they do not trust without a
+      // TLS alert; right after a handshake in which we offered one, that is the likely cause.
+      if (handshakeDone && material.cert && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+        return finish({
+          ok: false,
+          detail: `The store closed the connection right after the secure handshake (${err.code}): it probably does not accept this computer's client certificate (tls.certFile). Check it with the store's administrators.`,
+          detailVi: `Kho dữ liệu đóng kết nối ngay sau bước bắt tay bảo mật (${err.code}): nhiều khả năng kho không chấp nhận chứng chỉ máy khách của máy này (tls.certFile). Kiểm tra cùng quản trị kho dữ liệu.`,
+        });
+      }
       const c = classify({ type: 'network', error: err, requestSent: false });
       finish({ ok: false, detail: c.message, detailVi: c.messageVi });
     });

@@ -2,6 +2,7 @@
 // delivery mode in one place, so the agent and the connection check build clients the same
 // way (DESIGN §6, §9). Building never throws: a problem becomes the client's answer to every
 // send, which pauses the destination with a message saying what to fix.
+import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { DestinationConfig } from '../../../main/config/schema.js';
 import { resolveSecret as resolveFromSources } from '../../../main/config/secrets.js';
@@ -72,8 +73,9 @@ function authFor(cfg: DestinationConfig, tls: TlsMaterial, resolveSecret: Secret
         ...(auth.audience ? { audience: auth.audience } : {}),
         clientAuth: auth.clientAuth,
         timeoutMs: cfg.timeoutMs,
-        // Same trust and client certificate as the store; no keep-alive, as tokens are fetched rarely.
-        ...(auth.tokenUrl.startsWith('https:') ? { agent: new HttpsAgent({ keepAlive: false, ...httpsOptions(tls) }) } : {}),
+        // Same trust and client certificate as the store. No keep-alive: tokens are fetched
+        // rarely, and a pooled socket the server has long closed would fail the refresh.
+        agent: auth.tokenUrl.startsWith('https:') ? new HttpsAgent({ keepAlive: false, ...httpsOptions(tls) }) : new HttpAgent({ keepAlive: false }),
         now,
       });
   }

@@ -12,7 +12,7 @@ import { splitList } from './datatypes.js';
 import { buildCoverages } from './coverage.js';
 import { buildEncounter } from './encounter.js';
 import { EnvelopeError, parseHosoXml, type FileHoso } from './envelope.js';
-import type { Normalisation } from './innerXml.js';
+import type { InnerTable, Normalisation } from './innerXml.js';
 import { ERA_4210_MARKERS } from './mappingTables.js';
 import { buildFacility } from './organization.js';
 import { buildPatient, patientIdFor } from './patient.js';
@@ -46,57 +46,110 @@ export function convertClaimRecord(storedHosoXml: string, ctx: ConvertContext): 
   return outcome as ConvertOutcome;
 }
 
-export function convertClaimRecordDetailed(storedHosoXml: string, ctx: ConvertContext): DetailedOutcome {
+type Xml1Read =
+  | { ok: false; outcome: DetailedOutcome }
+  | { ok: true; files: FileHoso[]; table: InnerTable; xml1: TableRow; maLk: string; maCskcb: string };
+
+/** The stored record's tables and its XML1, without which nothing can be converted. */
+function readRecord(storedHosoXml: string, ctx: ConvertContext): Xml1Read {
+  const fail = (code: string, message: string, field?: string): Xml1Read => ({ ok: false, outcome: { ok: false, code, message, ...(field ? { field } : {}) } });
   let stored: { maCskcb?: string; files: FileHoso[] };
   try {
     stored = parseHosoXml(storedHosoXml);
   } catch (err) {
-    const message = err instanceof EnvelopeError ? err.message : String(err);
-    return { ok: false, code: ClaimConvertErrorCode.malformedRecord, message };
+    return fail(ClaimConvertErrorCode.malformedRecord, err instanceof EnvelopeError ? err.message : String(err));
   }
   const files = stored.files.map((f) => ({ ...f, loaiHoso: tableName(f.loaiHoso) }));
   const xml1File = files.find((f) => f.loaiHoso === 'XML1');
-  if (!xml1File) return { ok: false, code: ClaimConvertErrorCode.xml1Missing, message: 'the HOSO has no XML1 (TONG_HOP) table', field: 'XML1' };
-  const xml1Read = readTable(xml1File);
-  if (!xml1Read.ok) {
-    const code = xml1Read.code === 'BAD_BASE64' ? ClaimConvertErrorCode.badBase64 : ClaimConvertErrorCode.xml1NotXml;
-    return { ok: false, code, message: xml1Read.message, field: 'XML1' };
+  if (!xml1File) return fail(ClaimConvertErrorCode.xml1Missing, 'the HOSO has no XML1 (TONG_HOP) table', 'XML1');
+  const read = readTable(xml1File);
+  if (!read.ok) return fail(read.code === 'BAD_BASE64' ? ClaimConvertErrorCode.badBase64 : ClaimConvertErrorCode.xml1NotXml, read.message, 'XML1');
+  const row = read.table.rows[0];
+  if (!row || read.table.rows.length !== 1) {
+    return fail(ClaimConvertErrorCode.xml1Empty, `XML1 holds ${read.table.rows.length} records; expected one TONG_HOP`, 'XML1');
   }
-  const xml1Table = xml1Read.table;
-  const xml1Inner = xml1Table.rows[0];
-  if (!xml1Inner || xml1Table.rows.length !== 1) {
-    return { ok: false, code: ClaimConvertErrorCode.xml1Empty, message: `XML1 holds ${xml1Table.rows.length} records; expected one TONG_HOP`, field: 'XML1' };
-  }
-  const xml1 = new TableRow('XML1', xml1Inner, true);
+  const xml1 = new TableRow('XML1', row, true);
   const maLk = xml1.get('MA_LK');
-  if (!maLk) return { ok: false, code: ClaimConvertErrorCode.maLkMissing, message: 'XML1 has no MA_LK (the episode key)', field: 'XML1/MA_LK' };
+  if (!maLk) return fail(ClaimConvertErrorCode.maLkMissing, 'XML1 has no MA_LK (the episode key)', 'XML1/MA_LK');
   const maCskcb = xml1.get('MA_CSKCB') ?? stored.maCskcb ?? ctx.facilityCode;
   xml1.get('STT'); // row number within the submission: ordering only, nothing to map
+  return { ok: true, files, table: read.table, xml1, maLk, maCskcb };
+}
 
+function reportTableQuirks(mc: MapContext, loaiHoso: string, table: InnerTable): void {
+  mc.normalisations.push(...table.normalisations);
+  if (table.escapedEntities.length) {
+    mc.warn(Xml130WarningCode.entityEscaped, loaiHoso, `unknown XML entities read as text: ${table.escapedEntities.join(', ')}`);
+  }
+}
+
+interface TablesRead {
+  /** Rows handed to a mapper, for the not-mapped report. */
+  rows: TableRow[];
+  /** Whole tables not converted, and nested elements not read, as `XMLn` / `XMLn/NAME`. */
+  notMapped: string[];
+}
+
+/** Tables other than XML1, in numeric order (XML3 before XML4, so results find their orders). */
+function mapOtherTables(mc: MapContext, files: readonly FileHoso[], record: RecordSoFar): TablesRead {
+  const out: TablesRead = { rows: [], notMapped: [] };
+  const seen = new Set<string>();
+  for (const file of [...files].sort((a, b) => tableNumber(a.loaiHoso) - tableNumber(b.loaiHoso))) {
+    if (seen.has(file.loaiHoso)) {
+      mc.warn(Xml130WarningCode.inconsistent, file.loaiHoso, `the HOSO holds ${file.loaiHoso} more than once; the first is used`);
+      continue;
+    }
+    seen.add(file.loaiHoso);
+    if (file.loaiHoso === 'XML1') continue;
+    const read = readTable(file);
+    if (!read.ok) {
+      mc.warn(Xml130WarningCode.tableUnreadable, file.loaiHoso, `${read.message}; the table is not converted`);
+      out.notMapped.push(file.loaiHoso);
+      continue;
+    }
+    reportTableQuirks(mc, file.loaiHoso, read.table);
+    const rows = read.table.rows.map((r) => new TableRow(file.loaiHoso, r, read.table.single));
+    const mapper = TABLE_MAPPERS[file.loaiHoso];
+    if (!mapper) {
+      if (rows.some((r) => r.names().some((n) => n !== 'MA_LK'))) out.notMapped.push(file.loaiHoso);
+      continue;
+    }
+    for (const row of rows) {
+      const rowMaLk = row.get('MA_LK');
+      if (rowMaLk && rowMaLk !== mc.keys.maLk) {
+        mc.warn(Xml130WarningCode.otherRecord, row.field('MA_LK'), `MA_LK ${JSON.stringify(rowMaLk)} differs from XML1's ${JSON.stringify(mc.keys.maLk)}; the row is converted with this record`);
+      }
+    }
+    mapper(mc, rows, record);
+    out.rows.push(...rows);
+    for (const name of read.table.nestedElements) out.notMapped.push(`${file.loaiHoso}/${name}`);
+  }
+  return out;
+}
+
+export function convertClaimRecordDetailed(storedHosoXml: string, ctx: ConvertContext): DetailedOutcome {
+  const read = readRecord(storedHosoXml, ctx);
+  if (!read.ok) return read.outcome;
+  const { files, table, xml1, maLk, maCskcb } = read;
   const patient = patientIdFor(maCskcb, maLk, xml1.peek('MA_BN'), xml1.peek('SO_CCCD'));
   try {
     const mc = new MapContext(new PackView(ctx.profilePack, maCskcb), { maCskcb, maLk }, patient.id);
-    mc.normalisations.push(...xml1Table.normalisations);
-    if (xml1Table.escapedEntities.length) {
-      mc.warn(Xml130WarningCode.entityEscaped, 'XML1', `unknown XML entities read as text: ${xml1Table.escapedEntities.join(', ')}`);
-    }
-    const markers = ERA_4210_MARKERS.filter((m) => xml1Inner.values.has(m) || xml1Inner.empty.has(m));
+    reportTableQuirks(mc, 'XML1', table);
+    const xml1Values = table.rows[0]!;
+    const markers = ERA_4210_MARKERS.filter((m) => xml1Values.values.has(m) || xml1Values.empty.has(m));
     if (markers.length) mc.normalise({ field: 'XML1', rule: 'era-4210-names', from: markers.join(',') });
     if (patient.basis === 'MA_LK') {
       mc.warn(Xml130WarningCode.missingValue, 'XML1/MA_BN', 'neither MA_BN nor a 12-digit SO_CCCD: the patient is identified by this episode only');
     }
 
-    const notMapped: string[] = [];
     const diagnoses = buildDiagnoses(mc, xml1);
     const { encounter, departments } = buildEncounter(mc, xml1, diagnoses);
     const coverages = buildCoverages(mc, xml1);
     const patientResource = buildPatient(mc, xml1);
     const xml1Observations = buildXml1Observations(mc, xml1);
     const treatmentPlan = buildTreatmentPlan(mc, xml1);
-
-    const ordered = [...files].sort((a, b) => tableNumber(a.loaiHoso) - tableNumber(b.loaiHoso));
-    const tablesPresent = [...new Set(ordered.map((f) => f.loaiHoso))];
-    const soFar: RecordSoFar = {
+    const tables = [...new Set(files.map((f) => f.loaiHoso))];
+    const record: RecordSoFar = {
       xml1,
       encounter,
       patient: patientResource,
@@ -105,77 +158,40 @@ export function convertClaimRecordDetailed(storedHosoXml: string, ctx: ConvertCo
       departments: new Map(departments.map((d) => [d.name!, d])),
       claimLines: [],
       serviceRequests: new Map(),
-      tables: new Set(tablesPresent),
+      tables: new Set(tables),
       extra: [],
     };
-    const readRows: TableRow[] = [];
-    const nestedByTable: string[] = [];
-    const seenTables = new Set<string>();
-    for (const file of ordered) {
-      if (seenTables.has(file.loaiHoso)) {
-        mc.warn(Xml130WarningCode.inconsistent, file.loaiHoso, `the HOSO holds ${file.loaiHoso} more than once; the first is used`);
-        continue;
-      }
-      seenTables.add(file.loaiHoso);
-      if (file.loaiHoso === 'XML1') continue;
-      const read = readTable(file);
-      if (!read.ok) {
-        mc.warn(Xml130WarningCode.tableUnreadable, file.loaiHoso, `${read.message}; the table is not converted`);
-        notMapped.push(file.loaiHoso);
-        continue;
-      }
-      mc.normalisations.push(...read.table.normalisations);
-      if (read.table.escapedEntities.length) {
-        mc.warn(Xml130WarningCode.entityEscaped, file.loaiHoso, `unknown XML entities read as text: ${read.table.escapedEntities.join(', ')}`);
-      }
-      const mapper = TABLE_MAPPERS[file.loaiHoso];
-      const rows = read.table.rows.map((r) => new TableRow(file.loaiHoso, r, read.table.single));
-      if (!mapper) {
-        if (rows.some((r) => r.names().some((n) => n !== 'MA_LK'))) notMapped.push(file.loaiHoso);
-        continue;
-      }
-      for (const row of rows) {
-        const rowMaLk = row.get('MA_LK');
-        if (rowMaLk && rowMaLk !== maLk) {
-          mc.warn(Xml130WarningCode.otherRecord, row.field('MA_LK'), `MA_LK ${JSON.stringify(rowMaLk)} differs from XML1's ${JSON.stringify(maLk)}; the row is converted with this record`);
-        }
-      }
-      mapper(mc, rows, soFar);
-      readRows.push(...rows);
-      for (const name of read.table.nestedElements) nestedByTable.push(`${file.loaiHoso}/${name}`);
-    }
-    const revisits = soFar.tables.has('XML14') ? [] : revisitsFromXml1(mc, xml1);
-    const claim = buildClaim(mc, { xml1, coverages, diagnoses, lines: soFar.claimLines, now: ctx.now });
+    const others = mapOtherTables(mc, files, record);
+    const revisits = record.tables.has('XML14') ? [] : revisitsFromXml1(mc, xml1);
+    const claim = buildClaim(mc, { xml1, coverages, diagnoses, lines: record.claimLines, now: ctx.now });
 
     // Reported last: the Claim reads line elements after the table mappers ran.
-    for (const name of xml1.unconsumed()) notMapped.push(`XML1/${name}`);
-    for (const name of xml1Table.nestedElements) notMapped.push(`XML1/${name}`);
-    for (const t of nestedByTable) pushOnce(notMapped, t);
-    for (const row of readRows) for (const name of row.unconsumed()) pushOnce(notMapped, `${row.table}/${name}`);
+    const notMapped = [...xml1.unconsumed(), ...table.nestedElements].map((name) => `XML1/${name}`);
+    for (const item of others.notMapped) pushOnce(notMapped, item);
+    for (const row of others.rows) for (const name of row.unconsumed()) pushOnce(notMapped, `${row.table}/${name}`);
 
     const resources: Resource[] = [
       buildFacility(mc),
-      ...soFar.departments.values(),
+      ...record.departments.values(),
       patientResource,
       ...coverages,
       encounter,
       ...diagnoses.map((d) => d.condition),
       ...xml1Observations,
       ...(treatmentPlan ? [treatmentPlan] : []),
-      ...soFar.extra,
+      ...record.extra,
       ...revisits,
       ...(claim ? [claim] : []),
     ];
-    const bundle = transactionBundle(mc, resources, ctx.now);
     return {
       ok: true,
-      bundle,
+      bundle: transactionBundle(mc, resources, ctx.now),
       naturalKey: `${maCskcb}|${maLk}`,
       warnings: mc.warnings,
       notMapped,
       normalisations: mc.normalisations,
-      xml1: new Map(xml1Inner.values),
-      tables: tablesPresent,
+      xml1: new Map(xml1Values.values),
+      tables,
     };
   } catch (err) {
     if (err instanceof PackEntryMissing) {

@@ -3,7 +3,7 @@
 import type { CodeableConcept, Encounter, EncounterClassHistory, EncounterDiagnosis, Extension, Location, Reference, ServiceRequest } from '@medplum/fhirtypes';
 import type { Diagnosis } from './conditions.js';
 import { Xml130WarningCode, ref, type MapContext } from './context.js';
-import { padCode, splitList } from './datatypes.js';
+import { icd10, padCode, splitList } from './datatypes.js';
 import { dateTimeOf, integerOf } from './fields.js';
 import { departmentLocation } from './lines.js';
 import {
@@ -111,7 +111,14 @@ export function buildEncounter(ctx: MapContext, row: TableRow, diagnoses: readon
   if (lyDoVv) reasons.push({ text: lyDoVv });
   const lyDoVnt = row.get('LY_DO_VNT');
   const maLyDoVnt = row.get('MA_LY_DO_VNT');
-  if (maLyDoVnt) reasons.push({ ...pack.concept('icd10', maLyDoVnt), ...(lyDoVnt ? { text: lyDoVnt } : {}) });
+  if (maLyDoVnt) {
+    const code = icd10(maLyDoVnt);
+    if (code.ok) reasons.push({ ...pack.concept('icd10', code.value.code), ...(lyDoVnt ? { text: lyDoVnt } : {}) });
+    else {
+      ctx.warn(Xml130WarningCode.invalidValue, row.field('MA_LY_DO_VNT'), code.reason);
+      if (lyDoVnt) reasons.push({ text: lyDoVnt });
+    }
+  }
   else if (lyDoVnt && lyDoVnt !== lyDoVv) reasons.push({ text: lyDoVnt });
   if (reasons.length) encounter.reasonCode = reasons;
 

@@ -53,11 +53,15 @@ describe('managed config poller', () => {
     await new ManagedConfigPoller({ url, intervalMs: 10, onDocument: async () => true, onFailure }).pollOnce();
     answer = { status: 200, body: 'x'.repeat(2000) };
     await new ManagedConfigPoller({ url, intervalMs: 10, onDocument: async () => true, onFailure, maxBytes: 1000 }).pollOnce();
-    await new ManagedConfigPoller({ url: 'http://127.0.0.1:1/config.json', intervalMs: 10, onDocument: async () => true, onFailure }).pollOnce();
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/config.json`;
+    await new Promise<void>((r) => closed.close(() => r()));
+    await new ManagedConfigPoller({ url: closedUrl, intervalMs: 10, onDocument: async () => true, onFailure }).pollOnce();
     expect(reasons).toEqual([
       `the ministry config server at ${url} answered HTTP 503`,
       `the document at ${url} is larger than 1000 bytes`,
-      'cannot reach the ministry config server at http://127.0.0.1:1/config.json (ECONNREFUSED)',
+      `cannot reach the ministry config server at ${closedUrl} (ECONNREFUSED)`,
     ]);
   });
 });

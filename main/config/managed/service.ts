@@ -42,7 +42,7 @@ export class ManagedConfigService {
   private inForce?: AppliedDocument;
   private feed?: UpdateFeed;
   private lastError?: { code: string; message: string; at: number };
-  /** A refused document seen again (the server keeps serving it) is not audited again. */
+  /** A refused document polled again (the server keeps serving it) is not audited again. */
   private lastRefusedDigest?: string;
   private update?: UpdateStatusDto;
   private poller?: ManagedConfigPoller;
@@ -236,7 +236,8 @@ export class ManagedConfigService {
   }
 
   private refuse(e: Extract<Evaluation, { ok: false }>, source: ApplySource): Outcome {
-    const repeat = e.digest !== undefined && e.digest === this.lastRefusedDigest;
+    // A server that keeps serving a bad document is audited once; every import by a person is audited.
+    const repeat = source === ApplySource.poll && e.digest !== undefined && e.digest === this.lastRefusedDigest;
     if (!repeat) {
       recordRefused(this.opts.db, { version: e.version, code: e.code, reason: e.reason, source, versionInForce: this.inForce?.version ?? 0, digest: e.digest, now: this.now() });
       this.opts.logger.warn('ministry configuration refused', { version: e.version, code: e.code, source, reason: e.reason });
