@@ -118,6 +118,12 @@ export interface AgentConfig {
   managed?: { url?: string; publicKey?: string };
 }
 
+/** PEM text stays as given; a file path is resolved against the config file's folder. */
+function managedPublicKey(value: string | undefined, resolvePath: (p: string) => string): string | undefined {
+  if (value === undefined || value.includes('-----BEGIN')) return value;
+  return resolvePath(value);
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`configuration is not valid:\n  - ${problems.join('\n  - ')}`);
@@ -319,7 +325,7 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
       maxPayloadMiB: num(retention, 'maxPayloadMiB', 'retention.maxPayloadMiB', 4096, 1, 10_000_000),
     },
     profilePack: doc.profilePack === undefined ? undefined : resolvePath(str(doc, 'profilePack', 'profilePack') ?? ''),
-    managed: managed ? { url: str(managed, 'url', 'managed.url'), publicKey: str(managed, 'publicKey', 'managed.publicKey') } : undefined,
+    managed: managed ? { url: str(managed, 'url', 'managed.url'), publicKey: managedPublicKey(str(managed, 'publicKey', 'managed.publicKey'), resolvePath) } : undefined,
   };
   if (config.retry.maxDelayMs < config.retry.baseDelayMs) problems.push('retry.maxDelayMs: must not be smaller than retry.baseDelayMs');
   const known = new Set(['facility', 'dataDir', 'sources', 'destinations', 'statusApi', 'retry', 'logging', 'alerts', 'security', 'retention', 'profilePack', 'managed']);

@@ -137,6 +137,27 @@ async function pollHealth(): Promise<void> {
   }
 }
 
+/** The agent's health check after a start: its status API answers with its own token. */
+async function agentAnswers(info: ApiInfo): Promise<boolean> {
+  try {
+    const res = await fetch(`${info.url}/api/status`, { headers: { Authorization: `Bearer ${info.token}` }, signal: AbortSignal.timeout(10_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** The update feed the ministry's configuration names, if any. */
+async function ministryFeedUrl(info: ApiInfo): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${info.url}/api/config/managed`, { headers: { Authorization: `Bearer ${info.token}` }, signal: AbortSignal.timeout(10_000) });
+    const body = (await res.json()) as { document?: { updates?: { url?: string } } | null };
+    return body.document?.updates?.url;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   if (!app.requestSingleInstanceLock()) {
     app.quit();
@@ -158,11 +179,13 @@ async function main(): Promise<void> {
   try {
     api = await startCore(config);
   } catch (err) {
+    // An update that cannot start the agent is rolled back (updater.ts) before giving up.
+    if (app.isPackaged) startUpdater({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) }, healthy: false });
     dialog.showErrorBox('VHR Agent', `Không khởi động được phần mềm đồng bộ:\n${(err as Error).message}\n\nKiểm tra tệp cấu hình và nhật ký trong thư mục dữ liệu (logs/).\nThe agent could not start; check the configuration and the logs.`);
     app.quit();
     return;
   }
-  if (app.isPackaged) startUpdater({ info: (m) => console.log(m), warn: (m) => console.warn(m) });
+  if (app.isPackaged) startUpdater({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) }, healthy: await agentAnswers(api), feedUrl: await ministryFeedUrl(api) });
   if (headless) return;
   showWindow();
   void pollHealth();
