@@ -15,6 +15,8 @@ export interface SourceStatus {
   state: SourceState;
   /** Plain-words reason when state is error. */
   detail?: string;
+  /** Network sources: where senders connect (host:port). */
+  address?: string;
   /** Long work in progress, e.g. a large file being read. */
   progress?: { file: string; bytesRead: number; bytesTotal: number; records: number };
 }

@@ -26,7 +26,9 @@ import { AGENT_VERSION, UI_DIR } from '../paths.js';
 import { FolderSource } from '../../connectors/sources/folder/folderSource.js';
 import { MllpListener } from '../../connectors/sources/mllp/listener.js';
 import type { Source, SourceStatus } from '../../connectors/sources/types.js';
-import { FhirClient } from '../../connectors/destinations/fhir/client.js';
+import type { FhirClient } from '../../connectors/destinations/fhir/client.js';
+import { createDestinationClient } from '../../connectors/destinations/fhir/destination.js';
+import { checkCapabilities } from '../../connectors/destinations/fhir/capabilities.js';
 import { loadProfilePack } from '../../connectors/profile-pack/index.js';
 import type { ProfilePack } from '../../connectors/formats/types.js';
 
@@ -53,14 +55,19 @@ export function payloadCipherFor(config: AgentConfig, protection: AgentOptions['
 class MllpSource implements Source {
   constructor(
     readonly id: string,
-    private readonly listener: MllpListener,
+    readonly listener: MllpListener,
+    private readonly host: string,
   ) {}
   private state: SourceStatus['state'] = 'stopped';
   private detail?: string;
+  /** Where senders connect, once listening (the port may have been chosen by the OS). */
+  address?: string;
   async start() {
     try {
-      await this.listener.start();
+      const { port } = await this.listener.start();
+      this.address = `${this.host}:${port}`;
       this.state = 'listening';
+      this.detail = undefined;
     } catch (err) {
       this.state = 'error';
       this.detail = `cannot listen: ${(err as Error).message}`;
@@ -72,7 +79,7 @@ class MllpSource implements Source {
     this.state = 'stopped';
   }
   status(): SourceStatus {
-    return { id: this.id, type: 'mllp', state: this.state, detail: this.detail };
+    return { id: this.id, type: 'mllp', state: this.state, detail: this.detail, address: this.address };
   }
 }
 
@@ -131,6 +138,11 @@ export class Agent {
       context: () => ({ facilityCode: this.current.facility.code, now: new Date(now()), profilePack: this.profilePack }),
       destinations: () => this.current.destinations.map((d) => d.id),
       onConverted: () => this.deliveryWorkers.forEach((w) => w.wake()),
+      // Enhanced-mode HL7v2 senders get their application ACK once the record converted (or not).
+      onOutcome: (id, sourceId, outcome) => {
+        const src = this.sources.find((x) => x.id === sourceId);
+        if (src instanceof MllpSource) src.listener.applicationAck(id, outcome);
+      },
     });
     for (const s of config.sources) this.sources.push(this.createSource(s));
     this.apiToken = this.loadOrCreateToken();
@@ -168,15 +180,18 @@ export class Agent {
   }
 
   private createDeliveryWorker(d: DestinationConfig, config: AgentConfig): DeliveryWorker {
-    const auth = d.auth;
-    const client = new FhirClient({
-      baseUrl: d.baseUrl,
-      timeoutMs: d.timeoutMs,
-      mode: d.mode,
-      headers: auth.type === 'bearer' ? () => ({ Authorization: `Bearer ${resolveSecret(auth.token)}` }) : undefined,
-    });
+    // Auth (bearer, OAuth2, mTLS), TLS trust and the delivery mode all come from the destination's config.
+    const client = createDestinationClient(d, { now: this.now });
     const worker = new DeliveryWorker({ store: this.store, logger: this.logger, destination: d, client, retry: config.retry, alerts: this.alerts, now: this.now });
     this.clientOf.set(worker, client);
+    // Read the store's /metadata once and say, in plain words, what the delivery mode lacks there.
+    void checkCapabilities(client, d.mode).then(
+      (r) => {
+        worker.runtime.capabilityWarnings = r.warnings;
+        for (const w of r.warnings) this.logger.warn('destination capability warning', { destination: d.id, code: w.code, message: w.message });
+      },
+      (err: Error) => this.logger.warn('destination capability check failed', { destination: d.id, error: err.message }),
+    );
     return worker;
   }
 
@@ -190,9 +205,12 @@ export class Agent {
       store: this.store,
       charset: s.charset,
       maxMessageBytes: s.maxMessageBytes,
+      ackMode: s.ackMode,
+      acceptProcessingIds: s.acceptProcessingIds.length ? s.acceptProcessingIds : undefined,
+      idleTimeoutMs: s.idleTimeoutMs,
       onStored,
     });
-    return new MllpSource(s.id, listener);
+    return new MllpSource(s.id, listener, s.host);
   }
 
   /** The API token is made once per install and kept in api.json (0600). */
@@ -255,7 +273,7 @@ export class Agent {
       sources: this.sources.map((s) => {
         const st = s.status();
         const c = sourceCounts.get(s.id);
-        return { id: s.id, type: st.type, state: st.state, received: c?.received ?? 0, lastReceivedAt: iso(c?.lastReceivedAt), detail: st.detail, progress: st.progress };
+        return { id: s.id, type: st.type, state: st.state, received: c?.received ?? 0, lastReceivedAt: iso(c?.lastReceivedAt), detail: st.detail, progress: st.progress, address: st.address };
       }),
       destinations: this.deliveryWorkers.map((w) => {
         const c = destCounts.get(w.id);
@@ -272,6 +290,7 @@ export class Agent {
           lastError: e ? { code: e.code, message: e.message, messageVi: e.messageVi, at: new Date(e.at).toISOString() } : undefined,
           ambiguous: w.runtime.ambiguous,
           batchSize: w.runtime.batchSize,
+          warnings: w.runtime.capabilityWarnings,
         };
       }),
       counts: this.store.messageCounts(),

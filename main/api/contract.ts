@@ -10,6 +10,8 @@ export interface SourceStatusDto {
   lastReceivedAt: string | null;
   detail?: string;
   progress?: { file: string; bytesRead: number; bytesTotal: number; records: number };
+  /** Network sources: where senders connect (host:port). */
+  address?: string;
 }
 
 export interface DestinationStatusDto {
@@ -26,6 +28,8 @@ export interface DestinationStatusDto {
   ambiguous?: number;
   /** Records per transaction right now (adaptive batching). */
   batchSize?: number;
+  /** What the store lacks for this delivery mode (from its CapabilityStatement), in plain words. */
+  warnings?: { code: string; message: string; messageVi: string }[];
 }
 
 export interface StatusResponse {
@@ -281,6 +285,8 @@ export interface ConnectionTestResponse {
   durationMs: number;
   message: string;
   messageVi: string;
+  /** Each step checked, in order, up to the first that failed. */
+  steps?: { name: string; ok: boolean; detail: string; detailVi: string }[];
 }
 
 /** Operator actions (POST, JSON body), each audited. */

@@ -136,6 +136,7 @@ destinations:
         tls: { caFile: '/etc/vhr/certs/soyte-ca.pem', certFile: '/etc/vhr/certs/client.pem', keyFile: '/etc/vhr/certs/client.key', keyPassphrase: 'keychain:vhr-agent/client-key' },
         timeoutMs: 30000,
         concurrency: 4,
+        maxBatch: 20,
       },
       {
         id: 'bhyt',
@@ -147,6 +148,7 @@ destinations:
         tls: { certFile: '/etc/vhr/certs/client.pem', keyFile: '/etc/vhr/certs/client.key' },
         timeoutMs: 30000,
         concurrency: 4,
+        maxBatch: 20,
       },
     ]);
   });

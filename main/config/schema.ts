@@ -24,6 +24,12 @@ export interface MllpSourceConfig {
   /** Charset override for senders whose MSH-18 is missing or wrong. */
   charset?: string;
   maxMessageBytes?: number;
+  /** original: AA after commit; enhanced: CA after commit, then an application ACK after conversion. */
+  ackMode: 'original' | 'enhanced';
+  /** MSH-11 processing ids accepted (e.g. [P]); others get AR. Empty = all. */
+  acceptProcessingIds: string[];
+  /** A connection silent this long is closed (ms). */
+  idleTimeoutMs: number;
 }
 
 export type SourceConfig = FolderSourceConfig | MllpSourceConfig;
@@ -76,6 +82,8 @@ export interface DestinationConfig {
   timeoutMs: number;
   /** Deliveries in flight at once to this destination. */
   concurrency: number;
+  /** Most records merged into one transaction while the store is healthy (adaptive batching). */
+  maxBatch: number;
 }
 
 export interface RetryConfig {
@@ -231,6 +239,9 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
           format: oneOf(s, 'format', `${p}.format`, ['hl7v2'] as const, 'hl7v2'),
           charset: str(s, 'charset', `${p}.charset`),
           maxMessageBytes: num(s, 'maxMessageBytes', `${p}.maxMessageBytes`, 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+          ackMode: oneOf(s, 'ackMode', `${p}.ackMode`, ['original', 'enhanced'] as const, 'original'),
+          acceptProcessingIds: Array.isArray(s.acceptProcessingIds) ? s.acceptProcessingIds.map(String) : [],
+          idleTimeoutMs: num(s, 'idleTimeoutMs', `${p}.idleTimeoutMs`, 300_000, 1000, 86_400_000),
         });
       }
     });
@@ -271,6 +282,7 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
         ...(access.tls ? { tls: access.tls } : {}),
         timeoutMs: num(d, 'timeoutMs', `${p}.timeoutMs`, 30_000, 100, 600_000),
         concurrency: num(d, 'concurrency', `${p}.concurrency`, 4, 1, 64),
+        maxBatch: num(d, 'maxBatch', `${p}.maxBatch`, 20, 1, 500),
       });
     });
 

@@ -23,6 +23,8 @@ export interface ConvertWorkerOptions {
   now?: () => number;
   /** Called after a batch converted, with the ids queued for delivery. */
   onConverted?: (ids: number[]) => void;
+  /** Called for every record with its outcome (e.g. for HL7v2 application ACKs). */
+  onOutcome?: (id: number, sourceId: string, outcome: { ok: true } | { ok: false; code: string; message: string }) => void;
 }
 
 export interface RecordIssues {
@@ -66,6 +68,9 @@ export class ConvertWorker {
   }
 
   private async run(): Promise<void> {
+    // Never convert inside the caller's turn: the intake that woke us must first finish
+    // (e.g. send its ACK) before any outcome of the conversion is reported.
+    await new Promise((r) => setImmediate(r));
     while (this.running && this.pending) {
       this.pending = false;
       let afterId = 0;
@@ -90,9 +95,13 @@ export class ConvertWorker {
     const destinations = this.opts.destinations();
     for (const m of batch) {
       const convert = converterFor(m.format);
-      if (!convert) {
-        store.markInvalid(m.id, ConvertErrorCode.unknownFormat, `no converter for format "${m.format}"`, null, now());
+      const invalid = (code: string, message: string, issuesJson: string | null) => {
+        store.markInvalid(m.id, code, message, issuesJson, now());
         this.invalid++;
+        this.opts.onOutcome?.(m.id, m.sourceId, { ok: false, code, message });
+      };
+      if (!convert) {
+        invalid(ConvertErrorCode.unknownFormat, `no converter for format "${m.format}"`, null);
         continue;
       }
       let outcome;
@@ -101,13 +110,11 @@ export class ConvertWorker {
       } catch (err) {
         // A converter bug must not stop the pipeline: the record is kept and shown.
         logger.error('converter failed', { message: m.id, format: m.format, error: (err as Error).message });
-        store.markInvalid(m.id, ConvertErrorCode.converterCrashed, `the converter failed on this record: ${(err as Error).message}`, null, now());
-        this.invalid++;
+        invalid(ConvertErrorCode.converterCrashed, `the converter failed on this record: ${(err as Error).message}`, null);
         continue;
       }
       if (!outcome.ok) {
-        store.markInvalid(m.id, outcome.code, outcome.message, null, now());
-        this.invalid++;
+        invalid(outcome.code, outcome.message, null);
         continue;
       }
       const validation = validateR4(outcome.bundle);
@@ -115,14 +122,7 @@ export class ConvertWorker {
       if (hasErrors(validation)) {
         const first = validation.find((v) => v.severity === 'error')!;
         const count = validation.filter((v) => v.severity === 'error').length;
-        store.markInvalid(
-          m.id,
-          ConvertErrorCode.fhirInvalid,
-          `the FHIR bundle is not valid R4 (${count} error${count > 1 ? 's' : ''}); first: ${first.path}: ${first.message}`,
-          JSON.stringify(issues),
-          now(),
-        );
-        this.invalid++;
+        invalid(ConvertErrorCode.fhirInvalid, `the FHIR bundle is not valid R4 (${count} error${count > 1 ? 's' : ''}); first: ${first.path}: ${first.message}`, JSON.stringify(issues));
         continue;
       }
       // Records of one patient reach each store in the order they were received (DESIGN §4.7).
@@ -130,6 +130,7 @@ export class ConvertWorker {
       store.markConverted(m.id, JSON.stringify(outcome.bundle), JSON.stringify(issues), outcome.bundle.entry?.length ?? 0, destinations, now(), orderKey);
       queued.push(m.id);
       this.converted++;
+      this.opts.onOutcome?.(m.id, m.sourceId, { ok: true });
     }
     if (queued.length) this.opts.onConverted?.(queued);
     return { count: batch.length, lastId: batch.length ? batch[batch.length - 1]!.id : afterId };

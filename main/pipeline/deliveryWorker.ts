@@ -35,6 +35,8 @@ export interface DestinationRuntime {
   batchSize: number;
   /** Ambiguous outcomes (timeout after sending), retried safely, counted apart. */
   ambiguous: number;
+  /** What the store's CapabilityStatement lacks for this delivery mode, read at start. */
+  capabilityWarnings?: { code: string; message: string; messageVi: string }[];
 }
 
 export interface DeliveryWorkerOptions {
@@ -133,7 +135,7 @@ export class DeliveryWorker {
   }
 
   private get maxBatch(): number {
-    return this.opts.destination.mode === 'transaction' ? BATCH_DEFAULTS.max : 1;
+    return this.opts.destination.mode === 'transaction' ? this.opts.destination.maxBatch : 1;
   }
 
   private async run(): Promise<void> {

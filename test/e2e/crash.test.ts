@@ -48,7 +48,7 @@ function counts(dbPath: string): { messages: number; delivered: number } {
 const exited = (p: ChildProcess) => new Promise<number | null>((resolve) => (p.exitCode !== null || p.signalCode ? resolve(p.exitCode) : p.once('exit', (code) => resolve(code))));
 
 describe('crash mid-file', () => {
-  it('kill -9 between commits, restart: every record once at each store', async () => {
+  it('kill -9 between commits, restart: every record once at each store', { timeout: 120_000 }, async () => {
     expect(existsSync(CLI)).toBe(true); // built by `npm test` (tsc) before the tests run
     const dataDir = join(tmp.path, 'data');
     const inbox = join(tmp.path, 'inbox');

@@ -51,7 +51,7 @@ function delivered(dbPath: string): number {
 const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode ? resolve() : p.once('exit', () => resolve())));
 
 describe('crash during delivery', () => {
-  it(`${KILLS} SIGKILLs during a ${RECORDS}-record delivery: every record exactly once at each store`, async () => {
+  it(`${KILLS} SIGKILLs during a ${RECORDS}-record delivery: every record exactly once at each store`, { timeout: 240_000 }, async () => {
     const dataDir = join(tmp.path, 'data');
     const inbox = join(tmp.path, 'inbox');
     mkdirSync(inbox, { recursive: true });

@@ -28,6 +28,8 @@ export interface HarnessOptions {
   /** More top-level YAML (alerts, retention …). */
   extra?: string;
   env?: Record<string, string>;
+  /** More sources (YAML list items), e.g. an MLLP listener. */
+  sources?: string[];
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -43,6 +45,7 @@ facility: { code: "94170" }
 dataDir: ${JSON.stringify(tmp.path)}
 sources:
   - { id: his, type: folder, path: ${JSON.stringify(join(tmp.path, 'inbox'))}, quietMs: 30 }
+${(opts.sources ?? []).map((x) => `  - ${x}`).join('\n')}
 destinations:
 ${dest('province')}
 ${dest('ministry')}

@@ -3,13 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../../main/paths.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { waitFor } from '../support/waitFor.js';
 import { buildUi, launchChromium, startUiHarness, type UiHarness } from './harness.js';
 
-const SCREENSHOTS = join(PACKAGE_ROOT, 'docs', 'screenshots');
+// The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=1); otherwise they go
+// to a temp folder, so a test run leaves the work tree as it found it.
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(PACKAGE_ROOT, 'docs', 'screenshots') : join(tmpdir(), 'vhr-agent-screenshots');
 const FIXTURES = join(PACKAGE_ROOT, 'test', 'fixtures', 'xml130');
 const SAMPLES = ['outpatient-visit.xml', 'inpatient-delivery.xml', 'inpatient-bom-cdata-xml5.xml'];
 

@@ -4,7 +4,7 @@ import { startLocalFhirStore } from '../../../main/localstore/fhirStore.js';
 import type { LocalFhirStore } from '../../../main/localstore/fhirStore.js';
 import { capabilityWarnings, checkCapabilities, WRITTEN_RESOURCE_TYPES } from './capabilities.js';
 import { FhirClient } from './client.js';
-import { capabilityStatement } from './testkit.js';
+import { capabilityStatement } from '../../../test/support/fhirTestkit.js';
 
 const ALL_TYPES = [...WRITTEN_RESOURCE_TYPES, 'Bundle'];
 const cs = (opts: Parameters<typeof capabilityStatement>[0]) => capabilityStatement(opts) as unknown as CapabilityStatement;

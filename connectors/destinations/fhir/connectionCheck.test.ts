@@ -7,8 +7,8 @@ import { tempDir } from '../../../test/support/tempDir.js';
 import { WRITTEN_RESOURCE_TYPES } from './capabilities.js';
 import { testConnection } from './connectionCheck.js';
 import type { ConnectionCheck } from './connectionCheck.js';
-import { capabilityStatement, makeTestPki, scriptedServer } from './testkit.js';
-import type { ScriptedServer, TestPki } from './testkit.js';
+import { capabilityStatement, makeTestPki, scriptedServer } from '../../../test/support/fhirTestkit.js';
+import type { ScriptedServer, TestPki } from '../../../test/support/fhirTestkit.js';
 
 const SECRET = 'client-secret-never-shown';
 let dir: { path: string; cleanup: () => void };
@@ -55,6 +55,8 @@ describe('testConnection', () => {
     expect(check).toEqual({
       ok: true,
       warnings: [],
+      fhirVersion: '4.0.1',
+      software: 'vhr-agent local FHIR store',
       steps: [
         { name: 'dns', ok: true, detail: '127.0.0.1 is an IP address; no name lookup needed.', detailVi: '127.0.0.1 là địa chỉ IP; không cần tra tên.' },
         { name: 'tcp', ok: true, detail: `Connected to 127.0.0.1:${port}.`, detailVi: `Đã kết nối tới 127.0.0.1:${port}.` },

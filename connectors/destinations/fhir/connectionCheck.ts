@@ -27,6 +27,9 @@ export interface ConnectionStep {
 
 export interface ConnectionCheck {
   ok: boolean;
+  /** What the store said it is, when /metadata was read. */
+  fhirVersion?: string;
+  software?: string;
   steps: ConnectionStep[];
   /** The capability warnings, also summarised in the `capabilities` step. */
   warnings: CapabilityWarning[];
@@ -96,7 +99,7 @@ export async function testConnection(cfg: DestinationConfig, deps: DestinationDe
       check.ok ? `The store lists what the ${cfg.mode} mode needs.` : check.warnings.map((w) => w.message).join(' '),
       check.ok ? `Kho dữ liệu có đủ khả năng mà chế độ gửi ${cfg.mode} cần.` : check.warnings.map((w) => w.messageVi).join(' '),
     );
-    return done(check.warnings);
+    return { ...done(check.warnings), fhirVersion: check.fhirVersion, software: check.software };
   } finally {
     parts.client.close();
   }

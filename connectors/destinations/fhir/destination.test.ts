@@ -8,8 +8,8 @@ import { sampleTransaction } from '../../../test/support/sampleFhirBundles.js';
 import { tempDir } from '../../../test/support/tempDir.js';
 import type { FhirClient } from './client.js';
 import { createDestinationClient } from './destination.js';
-import { scriptedServer } from './testkit.js';
-import type { ScriptedServer } from './testkit.js';
+import { scriptedServer } from '../../../test/support/fhirTestkit.js';
+import type { ScriptedServer } from '../../../test/support/fhirTestkit.js';
 
 const TRANSACTION_RESPONSE = { resourceType: 'Bundle', type: 'transaction-response', entry: [{ response: { status: '200 OK' } }] };
 let dir: { path: string; cleanup: () => void };

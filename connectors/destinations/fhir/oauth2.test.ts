@@ -3,8 +3,8 @@ import type { DestinationConfig } from '../../../main/config/schema.js';
 import { sampleTransaction } from '../../../test/support/sampleFhirBundles.js';
 import type { FhirClient, SendResult } from './client.js';
 import { createDestinationClient } from './destination.js';
-import { scriptedServer } from './testkit.js';
-import type { Answer, ScriptedServer, SeenRequest } from './testkit.js';
+import { scriptedServer } from '../../../test/support/fhirTestkit.js';
+import type { Answer, ScriptedServer, SeenRequest } from '../../../test/support/fhirTestkit.js';
 
 const SECRET = 'S3cr3t+value/with=signs';
 const T0 = Date.parse('2025-06-01T03:00:00Z');

@@ -5,8 +5,8 @@ import { sampleTransaction } from '../../../test/support/sampleFhirBundles.js';
 import type { FhirClient } from './client.js';
 import { createDestinationClient } from './destination.js';
 import { submissionParameters } from './operation.js';
-import { scriptedServer } from './testkit.js';
-import type { Answer, ScriptedServer, SeenRequest } from './testkit.js';
+import { scriptedServer } from '../../../test/support/fhirTestkit.js';
+import type { Answer, ScriptedServer, SeenRequest } from '../../../test/support/fhirTestkit.js';
 
 const OPERATION_PATH = '/gateway/fhir/Bundle/$submit-bhyt-claim';
 

@@ -4,10 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationConfig } from '../../../main/config/schema.js';
 import { sampleTransaction } from '../../../test/support/sampleFhirBundles.js';
 import { tempDir } from '../../../test/support/tempDir.js';
+import { httpsOptions } from './client.js';
 import type { FhirClient } from './client.js';
 import { createDestinationClient } from './destination.js';
-import { makeTestPki, scriptedServer } from './testkit.js';
-import type { ScriptedServer, TestPki } from './testkit.js';
+import { makeTestPki, scriptedServer } from '../../../test/support/fhirTestkit.js';
+import type { ScriptedServer, TestPki } from '../../../test/support/fhirTestkit.js';
 
 const TRANSACTION_RESPONSE = { resourceType: 'Bundle', type: 'transaction-response', entry: [{ response: { status: '201 Created' } }] };
 
@@ -95,6 +96,11 @@ describe('TLS to a destination', () => {
       else process.env.NODE_TLS_REJECT_UNAUTHORIZED = before;
     }
     expect(server.requests).toEqual([]);
+  });
+
+  it('verification is forced on whatever options come in', () => {
+    const sneaky = { ca: 'x', rejectUnauthorized: false } as Parameters<typeof httpsOptions>[0];
+    expect(httpsOptions(sneaky)).toEqual({ ca: 'x', rejectUnauthorized: true, minVersion: 'TLSv1.2' });
   });
 
   it('an encrypted key is opened with tls.keyPassphrase; the passphrase shows up nowhere', async () => {

@@ -63,7 +63,7 @@ export class ManagedDocumentError extends Error {
 export const LOCAL_ONLY_KEYS = ['facility', 'dataDir', 'sources', 'statusApi', 'managed'] as const;
 const SETTING_KEYS = ['destinations', 'retry', 'logging', 'retention', 'profilePack', 'updates'] as const;
 const DOCUMENT_KEYS = ['version', 'facilities', 'minAgentVersion', 'reconvertPending', 'issuedAt', 'note', 'overrides', ...SETTING_KEYS] as const;
-const DESTINATION_KEYS = ['id', 'type', 'baseUrl', 'mode', 'operationMode', 'auth', 'tls', 'timeoutMs', 'concurrency'] as const;
+const DESTINATION_KEYS = ['id', 'type', 'baseUrl', 'mode', 'operationMode', 'auth', 'tls', 'timeoutMs', 'concurrency', 'maxBatch'] as const;
 const RETRY_KEYS = ['baseDelayMs', 'maxDelayMs', 'factor', 'jitter'] as const;
 const RETENTION_KEYS = ['deliveredPayloadDays', 'maxPayloadMiB'] as const;
 /** Settings that hold a secret: in a document (sent and stored in clear) only a reference is allowed. */
@@ -185,7 +185,7 @@ function checkDestinations(v: unknown, p: string, problems: string[]): void {
     for (const k of Object.keys(d)) if (!(DESTINATION_KEYS as readonly string[]).includes(k)) problems.push(`${dp}.${k}: unknown key (known: ${DESTINATION_KEYS.join(', ')})`);
     if (d.type !== undefined && d.type !== 'fhir') problems.push(`${dp}.type: must be fhir`);
     if (d.baseUrl !== undefined && !isHttpUrl(d.baseUrl)) problems.push(`${dp}.baseUrl: must be an https:// (or http://) URL, got ${JSON.stringify(d.baseUrl)}`);
-    for (const k of ['timeoutMs', 'concurrency'] as const) {
+    for (const k of ['timeoutMs', 'concurrency', 'maxBatch'] as const) {
       if (d[k] !== undefined && (typeof d[k] !== 'number' || !Number.isFinite(d[k]))) problems.push(`${dp}.${k}: must be a number`);
     }
     if (d.auth !== undefined && (!isObj(d.auth) || typeof d.auth.type !== 'string')) problems.push(`${dp}.auth: must be a mapping with a type`);

@@ -1,0 +1,72 @@
+// HL7v2 over MLLP through the whole agent: a real socket, ACK after commit, the message
+// converted and delivered to both stores; enhanced mode answers CA then the application ACK.
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startHarness, type Harness } from '../support/agentHarness.js';
+import { waitFor } from '../support/waitFor.js';
+import { encodeFrame, MllpDecoder } from '../../connectors/sources/mllp/framing.js';
+
+const HL7 = join(import.meta.dirname, '..', 'fixtures', 'hl7v2');
+const message = (name: string) => readFileSync(join(HL7, name), 'utf8').replace(/\r?\n/g, '\r');
+
+let h: Harness | undefined;
+let socket: Socket | undefined;
+afterEach(async () => {
+  socket?.destroy();
+  await h?.close();
+  h = undefined;
+});
+
+/** A sender that collects every ACK frame it receives. */
+async function sender(address: string): Promise<{ send: (m: string) => void; acks: string[] }> {
+  const [host, port] = address.split(':') as [string, string];
+  socket = await new Promise<Socket>((resolve, reject) => {
+    const s = connect({ host, port: Number(port) }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const acks: string[] = [];
+  const decoder = new MllpDecoder(1 << 20);
+  socket.on('data', (chunk: Buffer) => {
+    for (const e of decoder.push(chunk)) if (e.kind === 'frame') acks.push(e.payload.toString('utf8'));
+  });
+  return { send: (m) => socket!.write(encodeFrame(m)), acks };
+}
+
+const msa = (ack: string) => ack.split('\r').find((seg) => seg.startsWith('MSA'))!.split('|').slice(1, 3);
+
+describe('HL7v2 over MLLP through the agent', () => {
+  it('acknowledges after commit and delivers the converted message to both stores', async () => {
+    h = await startHarness({ sources: ['{ id: lab, type: mllp, host: 127.0.0.1, port: 0 }'] });
+    const address = h.agent.status().sources.find((s) => s.id === 'lab')!.address!;
+    const lab = await sender(address);
+    lab.send(message('ORU-R01-01.hl7'));
+    lab.send(message('VXU-V04-01.hl7'));
+    await waitFor(() => lab.acks.length === 2, { what: 'two ACKs' });
+    expect(lab.acks.map(msa)).toEqual([
+      ['AA', '2.16.840.1.114222.4.3.3.5.1.2-20120314235954.325'],
+      ['AA', 'MSG00001'],
+    ]);
+    await waitFor(h.drained(2), { what: 'delivered' });
+    for (const base of ['province', 'ministry']) {
+      expect(await h.fhir.countResources(base, 'DiagnosticReport')).toBeGreaterThanOrEqual(1);
+      expect(await h.fhir.countResources(base, 'Immunization')).toBeGreaterThanOrEqual(1);
+    }
+    expect(h.agent.status().sources.find((s) => s.id === 'lab')).toMatchObject({ state: 'listening', received: 2 });
+  });
+
+  it('enhanced mode: CA after commit, then AA once converted, or AE with the reason', async () => {
+    h = await startHarness({ sources: ['{ id: lab, type: mllp, host: 127.0.0.1, port: 0, ackMode: enhanced }'] });
+    const lab = await sender(h.agent.status().sources.find((s) => s.id === 'lab')!.address!);
+    lab.send(message('ADT-A01-01.hl7'));
+    await waitFor(() => lab.acks.length === 2, { what: 'accept and application ACKs' });
+    expect(lab.acks.map((a) => msa(a)[0])).toEqual(['CA', 'AA']);
+    // A message the agent stores but cannot convert: unsupported type.
+    lab.send(message('RDE-O11-01.hl7').replace('MSG00001', 'RDE-1'));
+    await waitFor(() => lab.acks.length === 4, { what: 'ACKs of the second message' });
+    expect(msa(lab.acks[2]!)).toEqual(['CA', 'RDE-1']);
+    expect(msa(lab.acks[3]!)).toEqual(['AE', 'RDE-1']);
+    expect(lab.acks[3]).toMatch(/\rERR\|/);
+  });
+});
