@@ -250,6 +250,10 @@ export interface QualityReportDto {
   withoutWarnings: number;
   /** Records sent again with changed content (version > 1). */
   newVersions: number;
+  /** đủ: converted records with every required field of their format present. */
+  complete: number;
+  /** The required fields most often absent (names only), with how many records lack each. */
+  missingByField: { field: string; records: number }[];
 }
 
 /** sống: time from the encounter's end to delivery, per destination. */

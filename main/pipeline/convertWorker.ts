@@ -4,7 +4,7 @@
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { ConvertContext } from '../../connectors/formats/types.js';
-import { converterFor } from '../../connectors/formats/registry.js';
+import { handlerFor } from '../../connectors/formats/registry.js';
 import { hasErrors, validateR4, type ValidationIssue } from '../../connectors/fhir/validator.js';
 
 export const ConvertErrorCode = {
@@ -94,7 +94,8 @@ export class ConvertWorker {
     const ctx = this.opts.context();
     const destinations = this.opts.destinations();
     for (const m of batch) {
-      const convert = converterFor(m.format);
+      const handler = handlerFor(m.format);
+      const convert = handler?.convert;
       const invalid = (code: string, message: string, issuesJson: string | null) => {
         store.markInvalid(m.id, code, message, issuesJson, now());
         this.invalid++;
@@ -127,7 +128,8 @@ export class ConvertWorker {
       }
       // Records of one patient reach each store in the order they were received (DESIGN §4.7).
       const orderKey = outcome.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource?.id ?? null;
-      store.markConverted(m.id, JSON.stringify(outcome.bundle), JSON.stringify(issues), outcome.bundle.entry?.length ?? 0, destinations, now(), orderKey);
+      const quality = handler?.assess?.(outcome, validation, ctx.now);
+      store.markConverted(m.id, JSON.stringify(outcome.bundle), JSON.stringify(issues), outcome.bundle.entry?.length ?? 0, destinations, now(), orderKey, quality);
       queued.push(m.id);
       this.converted++;
       this.opts.onOutcome?.(m.id, m.sourceId, { ok: true });

@@ -48,6 +48,8 @@ CREATE TABLE messages (
   issues         BLOB,                         -- JSON (warnings, validation issues, not-mapped fields), sealed
   resource_count INTEGER,
   warning_count  INTEGER,                      -- warnings on the record, for the quality report
+  missing_fields TEXT,                         -- "đủ": required fields absent, comma-separated names (never values)
+  normalised_count INTEGER,                    -- "sạch": values normalised while reading (codes, dates, money)
   UNIQUE (source_id, content_hash)            -- intake dedupe on (source, content hash), DESIGN §4.3
 ) STRICT;
 -- convert worker: next messages still in state 'received', in arrival order

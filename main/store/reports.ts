@@ -65,10 +65,13 @@ function prepare(db: Database.Database) {
               sum(m.state = '${MessageState.invalid}') AS invalid,
               sum(m.state = '${MessageState.converted}' AND s.cccd IS NOT NULL) AS with_cccd,
               sum(m.state = '${MessageState.converted}' AND coalesce(m.warning_count, 0) = 0) AS without_warnings,
+              sum(m.state = '${MessageState.converted}' AND coalesce(m.missing_fields, '') = '') AS complete,
               sum(m.version > 1) AS new_versions
        FROM messages m LEFT JOIN record_search s ON s.message_id = m.id
        WHERE m.received_at >= ? AND m.received_at < ?`,
     ),
+    // messages_by_received_at; the lists are names of absent fields, never values
+    missingLists: db.prepare("SELECT missing_fields FROM messages WHERE received_at >= ? AND received_at < ? AND coalesce(missing_fields, '') <> ''").pluck(),
     latency: db.prepare(
       `SELECT d.delivered_at, s.encounter_end FROM deliveries d JOIN record_search s ON s.message_id = d.message_id
        WHERE d.destination_id = ? AND d.delivered_at >= ? AND d.delivered_at < ? AND s.encounter_end IS NOT NULL`,
@@ -116,6 +119,10 @@ export interface QualityCounts {
   withCccd: number;
   withoutWarnings: number;
   newVersions: number;
+  /** đủ: converted records with every required field present. */
+  complete: number;
+  /** The required fields most often absent, with how many records lack each. */
+  missingByField: { field: string; records: number }[];
 }
 
 export function qualityReport(db: Database.Database, from: number, to: number): QualityCounts {
@@ -127,7 +134,15 @@ export function qualityReport(db: Database.Database, from: number, to: number): 
     withCccd: r.with_cccd ?? 0,
     withoutWarnings: r.without_warnings ?? 0,
     newVersions: r.new_versions ?? 0,
+    complete: r.complete ?? 0,
+    missingByField: missingByField(stmts(db).missingLists.all(from, to) as string[]),
   };
+}
+
+function missingByField(lists: readonly string[]): { field: string; records: number }[] {
+  const counts = new Map<string, number>();
+  for (const list of lists) for (const f of list.split(',')) if (f) counts.set(f, (counts.get(f) ?? 0) + 1);
+  return [...counts.entries()].map(([field, records]) => ({ field, records })).sort((a, b) => b.records - a.records || a.field.localeCompare(b.field)).slice(0, 10);
 }
 
 export interface LatencyStats {

@@ -169,7 +169,8 @@ export class Store {
         `SELECT id, source_id, format, raw, natural_key, version FROM messages WHERE state = '${MessageState.received}' AND id > ? ORDER BY id LIMIT ?`,
       ),
       markConverted: db.prepare(
-        `UPDATE messages SET state = '${MessageState.converted}', error_code = NULL, error_message = NULL, bundle = ?, issues = ?, resource_count = ?, warning_count = ?, converted_at = ? WHERE id = ?`,
+        `UPDATE messages SET state = '${MessageState.converted}', error_code = NULL, error_message = NULL, bundle = ?, issues = ?, resource_count = ?, warning_count = ?,
+           missing_fields = ?, normalised_count = ?, converted_at = ? WHERE id = ?`,
       ),
       markInvalid: db.prepare(
         `UPDATE messages SET state = '${MessageState.invalid}', error_code = ?, error_message = ?, issues = ?, warning_count = ?, converted_at = ? WHERE id = ?`,
@@ -324,11 +325,29 @@ export class Store {
    * Stores the FHIR bundle and queues one delivery per destination, atomically. `orderKey`
    * (the record's Patient id) keeps one patient's records in order at each destination.
    */
-  markConverted(messageId: number, bundleJson: string, issuesJson: string, resourceCount: number, destinationIds: readonly string[], now: number, orderKey: string | null = null): void {
+  markConverted(
+    messageId: number,
+    bundleJson: string,
+    issuesJson: string,
+    resourceCount: number,
+    destinationIds: readonly string[],
+    now: number,
+    orderKey: string | null = null,
+    quality?: { missing: readonly string[]; normalised: number },
+  ): void {
     const fields = searchFieldsOf(JSON.parse(bundleJson) as Parameters<typeof searchFieldsOf>[0]);
     const c = this.cipher;
     this.db.transaction(() => {
-      this.stmt.markConverted.run(c.sealText(bundleJson), c.sealText(issuesJson), resourceCount, warningCountOf(issuesJson), now, messageId);
+      this.stmt.markConverted.run(
+        c.sealText(bundleJson),
+        c.sealText(issuesJson),
+        resourceCount,
+        warningCountOf(issuesJson),
+        quality ? quality.missing.join(',') : null,
+        quality ? quality.normalised : null,
+        now,
+        messageId,
+      );
       for (const d of destinationIds) this.stmt.insertDelivery.run(messageId, d, now, now, now, orderKey);
       this.stmt.indexFields.run(
         fields.maBn ? c.blindIndex(fields.maBn) : null,

@@ -45,10 +45,18 @@ function drawReport(r: ReportResponse): HTMLElement[] {
         'div',
         { class: 'counters' },
         qualityCard(t('reports.correct'), q.converted, q.received, 'quality-correct'),
-        qualityCard(t('reports.sufficient'), q.withCccd, q.converted, 'quality-sufficient'),
+        qualityCard(t('reports.sufficient'), q.complete, q.converted, 'quality-sufficient'),
+        qualityCard(t('reports.withCccd'), q.withCccd, q.converted, 'quality-cccd'),
         qualityCard(t('reports.clean'), q.withoutWarnings, q.converted, 'quality-clean'),
         qualityCard(t('reports.newVersions'), q.newVersions, q.received, 'quality-versions'),
       ),
+      q.missingByField.length
+        ? h(
+            'p',
+            { class: 'missing-fields', 'data-testid': 'quality-missing' },
+            `${t('reports.missingFields')}: ${q.missingByField.map((m) => `${m.field} (${num(m.records)})`).join(', ')}`,
+          )
+        : h('p', { class: 'missing-fields' }, t('reports.noMissingFields')),
     ),
     table(
       t('reports.latency'),
