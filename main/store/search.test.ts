@@ -112,7 +112,7 @@ describe('reports and operator actions', () => {
       { day: '2026-02-23', destinationId: 'ministry', received: 4, delivered: 0, rejected: 1 },
     ]);
     expect(rows[0]).toMatchObject({ day: '2026-02-22', received: 0 });
-    expect(qualityReport(store.db, day, day + 86_400_000)).toEqual({ received: 4, converted: 3, invalid: 1, withCccd: 2, withoutWarnings: 2, newVersions: 0 });
+    expect(qualityReport(store.db, day, day + 86_400_000)).toEqual({ received: 4, converted: 3, invalid: 1, withCccd: 2, withoutWarnings: 2, newVersions: 0, complete: 3, missingByField: [] });
     expect(openInvalidCount(store.db)).toBe(1);
     const latency = latencyReport(store.db, day, day + 86_400_000, ['province']);
     expect(latency[0]!.delivered).toBe(2);
