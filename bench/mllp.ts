@@ -111,6 +111,7 @@ export async function run(): Promise<void> {
         `  commit-before-ACK, 8 connections:  ${fmt(committed8)}`,
         `  plain (no store),  8 connections:  ${fmt(plain8)}`,
         `  ratio committed/plain: ${(committed1.perSecond / plain1.perSecond).toFixed(2)} (1 conn), ${(committed8.perSecond / plain8.perSecond).toFixed(2)} (8 conns)`,
+        `  commits: ${listener.commitStats().batches} for ${listener.commitStats().messages} messages (largest ${listener.commitStats().largestBatch} in one fsync)`,
         `  rows stored: ${stored} (expected ${200 + MESSAGES_ONE_CONNECTION + 8 * MESSAGES_PER_CONNECTION_OF_8}), SQLite WAL synchronous=FULL`,
         '',
       ].join('\n'),

@@ -5,6 +5,7 @@ const benches: [string, () => Promise<{ run: () => Promise<void> }>][] = [
   ['endToEnd', () => import('./endToEnd.js')],
   ['mllp', () => import('./mllp.js')],
   ['backlog', () => import('./backlog.js')],
+  ['bigFile', () => import('./bigFile.js')],
 ];
 
 process.stdout.write(`vhr-agent benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);

@@ -10,13 +10,28 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+export interface GroupCommitOptions {
+  /**
+   * How many writers may be waiting right now (e.g. open MLLP connections). While fewer have
+   * queued, the batch waits up to `maxWaitMs` for the others, so that they share one fsync.
+   */
+  expectedWriters?: () => number;
+  maxWaitMs?: number;
+}
+
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
+  private timer?: NodeJS.Timeout;
   /** Largest batch seen, for benchmarks and the status page. */
   largestBatch = 0;
+  batches = 0;
+  items = 0;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly opts: GroupCommitOptions = {},
+  ) {}
 
   /**
    * Runs `work` inside the next shared transaction and resolves after that transaction has
@@ -25,19 +40,32 @@ export class GroupCommit {
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      const everyone = this.queue.length >= (this.opts.expectedWriters?.() ?? 1);
+      if (everyone && this.timer) {
+        // The last expected writer arrived: no reason to wait out the timer.
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.scheduled = false;
+      }
       if (!this.scheduled) {
         this.scheduled = true;
         // setImmediate runs after the poll phase: every socket read of this turn is queued first.
-        setImmediate(() => this.flush());
+        if (everyone) setImmediate(() => this.flush());
+        else this.timer = setTimeout(() => this.flush(), this.opts.maxWaitMs ?? 2);
       }
     });
   }
 
   private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     this.scheduled = false;
+    if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
     this.largestBatch = Math.max(this.largestBatch, batch.length);
+    this.batches++;
+    this.items += batch.length;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
     try {
       this.db.transaction(() => {

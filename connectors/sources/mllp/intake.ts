@@ -19,6 +19,8 @@ export interface IntakeOptions {
   acceptProcessingIds?: readonly string[];
   ackMode?: AckMode;
   clock?: () => Date;
+  /** How many senders may be waiting for an ACK now (open connections): they share one commit. */
+  expectedWriters?: () => number;
   /**
    * Called after every decision and before the commit. Tests hold it to stop the agent
    * between receive and commit; nothing else should need it.
@@ -65,7 +67,7 @@ export class Hl7Intake {
 
   constructor(private readonly opts: IntakeOptions) {
     this.acks = new Hl7AckStore(opts.store.db);
-    this.committer = new GroupCommit(opts.store.db);
+    this.committer = new GroupCommit(opts.store.db, { expectedWriters: opts.expectedWriters });
     this.clock = opts.clock ?? (() => new Date());
     this.ackMode = opts.ackMode ?? 'original';
   }

@@ -56,7 +56,12 @@ interface Connection {
   decoder: MllpDecoder;
   /** Frames of this connection are handled strictly one after another. */
   queue: Promise<void>;
+  /** When its last frame arrived (ms): connections busy lately share commits. */
+  lastFrameAt: number;
 }
+
+/** A connection that sent within this window is expected to send again soon. */
+const ACTIVE_WINDOW_MS = 250;
 
 export class MllpListener {
   private server: Server | undefined;
@@ -90,7 +95,20 @@ export class MllpListener {
       ackMode: opts.ackMode,
       clock: opts.clock,
       beforeCommit: opts.beforeCommit,
+      // Only connections that sent lately: an idle open connection must not delay the others.
+      expectedWriters: () => {
+        const since = performance.now() - ACTIVE_WINDOW_MS;
+        let n = 0;
+        for (const c of this.connections) if (c.lastFrameAt >= since) n++;
+        return Math.max(1, n);
+      },
     });
+  }
+
+  /** Commits shared between connections: batches, messages, and the largest batch. */
+  commitStats(): { batches: number; messages: number; largestBatch: number } {
+    const c = this.intake.committer;
+    return { batches: c.batches, messages: c.items, largestBatch: c.largestBatch };
   }
 
   start(): Promise<{ port: number }> {
@@ -147,6 +165,7 @@ export class MllpListener {
       socket,
       decoder: new MllpDecoder(this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
       queue: Promise.resolve(),
+      lastFrameAt: 0,
     };
     this.connections.add(conn);
     this.counters.connectionsTotal += 1;
@@ -178,6 +197,7 @@ export class MllpListener {
       this.counters.junkBytes += event.bytes;
       return;
     }
+    conn.lastFrameAt = performance.now();
     const job = conn.queue.then(() => this.handle(conn, event));
     conn.queue = job;
     this.inFlight.add(job);

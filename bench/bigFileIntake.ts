@@ -1,0 +1,16 @@
+// Child process of bench/bigFile.ts: ingests one file into a fresh encrypted store and prints
+// its figures as one JSON line.
+import { join } from 'node:path';
+import { Store } from '../main/store/store.js';
+import { openKeyring } from '../main/store/keyring.js';
+import { intakeClaimFile } from '../connectors/sources/folder/claimFileIntake.js';
+
+const [file, dataDir] = process.argv.slice(2) as [string, string];
+const store = Store.open(join(dataDir, 'vhr-agent.db'), openKeyring({ path: join(dataDir, 'keys.json') }));
+const start = process.hrtime.bigint();
+const result = await intakeClaimFile({ store, sourceId: 'his', path: file, batchRecords: 200 });
+const secs = Number(process.hrtime.bigint() - start) / 1e9;
+store.close();
+process.stdout.write(
+  JSON.stringify({ records: result.newRecords, secs, maxRssKiB: process.resourceUsage().maxRSS, heapUsedMiB: process.memoryUsage().heapUsed / 1024 ** 2 }) + '\n',
+);
