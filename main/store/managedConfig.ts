@@ -3,6 +3,7 @@
 // sends records not yet delivered anywhere back to conversion: either all of it happened or
 // none of it did.
 import type Database from 'better-sqlite3';
+import { preparedStatements } from './prepared.js';
 import { DeliveryState, MessageState } from '../pipeline/states.js';
 
 /** Audit actions of the ministry, in operator_actions beside the officers' own actions. */
@@ -47,8 +48,6 @@ export interface ManagedAuditRow {
   detail: Record<string, unknown>;
 }
 
-const statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-
 function prepare(db: Database.Database) {
   // A record to convert again: converted, raw bytes still kept, and delivered or being sent nowhere.
   const stillPending = `state = '${MessageState.converted}' AND raw IS NOT NULL AND NOT EXISTS (
@@ -74,14 +73,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-function stmts(db: Database.Database) {
-  let s = statements.get(db);
-  if (!s) {
-    s = prepare(db);
-    statements.set(db, s);
-  }
-  return s;
-}
+const stmts = preparedStatements(prepare);
 
 /** The highest document version ever applied here (0 when none). */
 export function highestAppliedVersion(db: Database.Database): number {

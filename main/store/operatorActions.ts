@@ -2,6 +2,7 @@
 // written in ONE transaction (DESIGN §9): an action that happened is always in the audit log,
 // and an audit row never claims an action that did not happen.
 import type Database from 'better-sqlite3';
+import { preparedStatements } from './prepared.js';
 import { DeliveryState, MessageState } from '../pipeline/states.js';
 
 export const OperatorAction = {
@@ -28,8 +29,6 @@ export interface AuditRow {
   actor: string;
   affected: number;
 }
-
-const statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
 
 function prepare(db: Database.Database) {
   return {
@@ -65,14 +64,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-function stmts(db: Database.Database) {
-  let s = statements.get(db);
-  if (!s) {
-    s = prepare(db);
-    statements.set(db, s);
-  }
-  return s;
-}
+const stmts = preparedStatements(prepare);
 
 export interface ActionResult {
   affected: number;

@@ -3,6 +3,7 @@
 // the throughput chart and today's counts. Days are local days of the agent's clock, passed
 // in as [start, end) epoch-ms ranges so the queries stay plain range scans on an index.
 import type Database from 'better-sqlite3';
+import { preparedStatements } from './prepared.js';
 import { DeliveryState, MessageState } from '../pipeline/states.js';
 
 const DAY_MS = 86_400_000;
@@ -44,8 +45,6 @@ export interface DailyRow {
   rejected: number;
 }
 
-const statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-
 function prepare(db: Database.Database) {
   return {
     // messages_by_received_at
@@ -79,14 +78,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-function stmts(db: Database.Database) {
-  let s = statements.get(db);
-  if (!s) {
-    s = prepare(db);
-    statements.set(db, s);
-  }
-  return s;
-}
+const stmts = preparedStatements(prepare);
 
 /** Counts per local day (from the day of `fromDayStart` to that of `toDayStart`, both included) and destination. */
 export function dailyReport(db: Database.Database, fromDayStart: number, toDayStart: number, destinationIds: readonly string[]): DailyRow[] {

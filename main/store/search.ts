@@ -4,8 +4,9 @@
 // the store fills when it stores and converts a record; identifiers and name words are compared
 // as blind indexes, so no patient data is kept in clear for search.
 import type Database from 'better-sqlite3';
+import { preparedStatements } from './prepared.js';
 import { DeliveryState, MessageState } from '../pipeline/states.js';
-import type { Store } from './store.js';
+import { toMessageRow, type MessageRow, type Store } from './store.js';
 import { nameWords } from './searchFields.js';
 
 export { foldName } from './searchFields.js';
@@ -25,18 +26,8 @@ export interface RecordSearch {
   limit: number;
 }
 
-export interface RecordHit {
-  id: number;
-  sourceId: string;
-  format: string;
-  naturalKey: string | null;
-  version: number;
-  state: string;
-  errorCode: string | null;
-  errorMessage: string | null;
-  receivedAt: number;
-  convertedAt: number | null;
-  resourceCount: number | null;
+/** One record in the list: the record itself, its search fields and its delivery states. */
+export interface RecordHit extends MessageRow {
   recordKey: string | null;
   patientName: string | null;
   maBn: string | null;
@@ -50,8 +41,6 @@ export function isSearchableState(state: string): boolean {
   return MESSAGE_STATES.has(state) || DELIVERY_STATES.has(state);
 }
 
-const statements = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-
 function prepare(db: Database.Database) {
   return {
     exactKeyExists: db.prepare('SELECT 1 FROM record_search WHERE record_key = @q OR ma_bn = @qb OR cccd = @qb LIMIT 1'),
@@ -59,14 +48,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-function stmts(db: Database.Database) {
-  let s = statements.get(db);
-  if (!s) {
-    s = prepare(db);
-    statements.set(db, s);
-  }
-  return s;
-}
+const stmts = preparedStatements(prepare);
 
 /**
  * One page of records, newest first. The query is shaped so SQLite walks one index in id order
@@ -79,17 +61,7 @@ export function searchRecords(store: Store, p: RecordSearch): RecordHit[] {
   const rows = db.prepare(sql).all(params) as Record<string, unknown>[];
   const deliveriesOf = stmts(db).deliveriesOf;
   return rows.map((r) => ({
-    id: Number(r.id),
-    sourceId: String(r.source_id),
-    format: String(r.format),
-    naturalKey: (r.natural_key as string | null) ?? null,
-    version: Number(r.version),
-    state: String(r.state),
-    errorCode: (r.error_code as string | null) ?? null,
-    errorMessage: (r.error_message as string | null) ?? null,
-    receivedAt: Number(r.received_at),
-    convertedAt: r.converted_at == null ? null : Number(r.converted_at),
-    resourceCount: r.resource_count == null ? null : Number(r.resource_count),
+    ...toMessageRow(r),
     recordKey: (r.record_key as string | null) ?? null,
     patientName: r.patient_name == null ? null : store.cipher.openText(r.patient_name as Buffer),
     maBn: r.ma_bn_sealed == null ? null : store.cipher.openText(r.ma_bn_sealed as Buffer),
@@ -151,7 +123,7 @@ function buildSearch(store: Store, p: RecordSearch): { sql: string; params: Reco
   }
 
   const sql = `SELECT m.id, m.source_id, m.format, m.natural_key, m.version, m.state, m.error_code, m.error_message,
-                      m.received_at, m.converted_at, m.resource_count, s.record_key, s.patient_name, s.ma_bn_sealed
+                      m.received_at, m.converted_at, m.resource_count, m.raw_size, s.record_key, s.patient_name, s.ma_bn_sealed
                FROM ${from} WHERE ${where.join(' AND ')} ORDER BY m.id DESC LIMIT @limit`;
   return { sql, params };
 }

@@ -663,7 +663,7 @@ function toAlertRow(r: Row): AlertRow {
   };
 }
 
-function toMessageRow(r: Row): MessageRow {
+export function toMessageRow(r: Row): MessageRow {
   return {
     id: Number(r.id),
     sourceId: String(r.source_id),

@@ -4,14 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
-import { PACKAGE_ROOT } from '../../main/paths.js';
+import { CLI, dbCounts as counts, exited } from '../support/agentProcess.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'main', 'cli.js');
 const RECORDS = 400;
 
 let tmp: ReturnType<typeof tempDir>;
@@ -29,23 +27,6 @@ afterAll(async () => {
 function startAgent(configPath: string): ChildProcess {
   return spawn(process.execPath, [CLI, 'run', '--config', configPath, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
-
-/** Reads counts with a separate read-only connection, as an operator's script would. */
-function counts(dbPath: string): { messages: number; delivered: number } {
-  if (!existsSync(dbPath)) return { messages: 0, delivered: 0 };
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const has = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'deliveries'").get() as { n: number };
-    if (!has.n) return { messages: 0, delivered: 0 };
-    const messages = (db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
-    const delivered = (db.prepare("SELECT count(*) AS n FROM deliveries WHERE state = 'delivered'").get() as { n: number }).n;
-    return { messages, delivered };
-  } finally {
-    db.close();
-  }
-}
-
-const exited = (p: ChildProcess) => new Promise<number | null>((resolve) => (p.exitCode !== null || p.signalCode ? resolve(p.exitCode) : p.once('exit', (code) => resolve(code))));
 
 describe('crash mid-file', () => {
   it('kill -9 between commits, restart: every record once at each store', { timeout: 120_000 }, async () => {
@@ -93,7 +74,8 @@ retry: { baseDelayMs: 20, maxDelayMs: 200 }
       await waitFor(() => counts(dbPath).delivered === RECORDS * 2, { what: 'all delivered', timeoutMs: 60_000, intervalMs: 50 });
     } finally {
       agent.kill('SIGTERM');
-      expect(await exited(agent)).toBe(0);
+      await exited(agent);
+      expect(agent.exitCode).toBe(0);
     }
     expect(counts(dbPath).messages).toBe(RECORDS);
     expect(readdirSync(join(inbox, 'processed'))).toEqual(['big.xml']);

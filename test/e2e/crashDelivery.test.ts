@@ -2,16 +2,15 @@
 // at the end each store holds every record exactly once (DESIGN §4.1, §4.6).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
-import { PACKAGE_ROOT } from '../../main/paths.js';
+import { CLI, dbCounts, exited } from '../support/agentProcess.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'main', 'cli.js');
 const RECORDS = 2000;
 const KILLS = 20;
 
@@ -37,18 +36,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function delivered(dbPath: string): number {
-  if (!existsSync(dbPath)) return 0;
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const t = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'deliveries'").get() as { n: number };
-    return t.n ? (db.prepare("SELECT count(*) AS n FROM deliveries WHERE state = 'delivered'").get() as { n: number }).n : 0;
-  } finally {
-    db.close();
-  }
-}
-
-const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode ? resolve() : p.once('exit', () => resolve())));
+const delivered = (dbPath: string) => dbCounts(dbPath).delivered;
 
 describe('crash during delivery', () => {
   it(`${KILLS} SIGKILLs during a ${RECORDS}-record delivery: every record exactly once at each store`, { timeout: 240_000 }, async () => {

@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 function destination(baseUrl: string, extra: Partial<DestinationConfig> = {}): DestinationConfig {
-  return { id: 'province', type: 'fhir', baseUrl, auth: { type: 'none' }, mode: 'transaction', timeoutMs: 5_000, concurrency: 1, ...extra };
+  return { id: 'province', type: 'fhir', baseUrl, auth: { type: 'none' }, mode: 'transaction', timeoutMs: 5_000, concurrency: 1, maxBatch: 20, ...extra };
 }
 
 const secrets = { resolveSecret: (ref: string) => (ref === 'env:SECRET' ? SECRET : `value-of-${ref}`) };

@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 function cfg(baseUrl: string, extra: Partial<DestinationConfig> = {}): DestinationConfig {
-  return { id: 'province', type: 'fhir', baseUrl, auth: { type: 'none' }, mode: 'transaction', timeoutMs: 5_000, concurrency: 1, ...extra };
+  return { id: 'province', type: 'fhir', baseUrl, auth: { type: 'none' }, mode: 'transaction', timeoutMs: 5_000, concurrency: 1, maxBatch: 20, ...extra };
 }
 
 function track(c: FhirClient): FhirClient {

@@ -54,6 +54,7 @@ function oauthClient(auth: Partial<Extract<DestinationConfig['auth'], { type: 'o
     mode: 'transaction',
     timeoutMs: 5_000,
     concurrency: 4,
+    maxBatch: 20,
   };
   const c = createDestinationClient(cfg, {
     resolveSecret: (ref) => {
@@ -206,6 +207,7 @@ describe('OAuth2 client credentials', () => {
       mode: 'transaction',
       timeoutMs: 5_000,
       concurrency: 1,
+      maxBatch: 20,
     };
     const c = createDestinationClient(cfg, { now: () => clock });
     clients.push(c);

@@ -67,6 +67,7 @@ function operationClient(operationMode: 'test' | 'production' = 'production'): F
     operationMode,
     timeoutMs: 5_000,
     concurrency: 1,
+    maxBatch: 20,
   };
   const c = createDestinationClient(cfg);
   clients.push(c);
@@ -142,7 +143,7 @@ describe('operation mode: Bundle/$submit-bhyt-claim', () => {
     verdict = () => ({ status: 422, body: outcome({ severity: 'error', code: 'invalid', diagnostics: 'Sai định dạng ngày' }) });
     expect((await operationClient().send(sampleTransaction())).classification).toMatchObject({ kind: 'rejected', code: 'HTTP_422', operationOutcomeText: 'Sai định dạng ngày' });
 
-    const wrongBase = createDestinationClient({ id: 'x', type: 'fhir', baseUrl: `${server.url}/fhir`, auth: { type: 'none' }, mode: 'operation', operationMode: 'test', timeoutMs: 5_000, concurrency: 1 });
+    const wrongBase = createDestinationClient({ id: 'x', type: 'fhir', baseUrl: `${server.url}/fhir`, auth: { type: 'none' }, mode: 'operation', operationMode: 'test', timeoutMs: 5_000, concurrency: 1, maxBatch: 1 });
     clients.push(wrongBase);
     expect((await wrongBase.send(sampleTransaction())).classification).toMatchObject({ kind: 'misconfigured', code: 'ENDPOINT_NOT_FOUND', httpStatus: 404 });
 

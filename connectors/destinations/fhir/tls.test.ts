@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 function destination(baseUrl: string, extra: Partial<DestinationConfig> = {}): DestinationConfig {
-  return { id: 'province', type: 'fhir', baseUrl, auth: { type: 'none' }, mode: 'transaction', timeoutMs: 5_000, concurrency: 1, ...extra };
+  return { id: 'province', type: 'fhir', baseUrl, auth: { type: 'none' }, mode: 'transaction', timeoutMs: 5_000, concurrency: 1, maxBatch: 20, ...extra };
 }
 
 function client(cfg: DestinationConfig, secrets: Record<string, string> = {}): FhirClient {
