@@ -14,6 +14,8 @@ export const HealthProblemCode = {
   pausedByOperator: 'paused_by_operator',
   rejected: 'rejected',
   invalid: 'invalid',
+  backlog: 'backlog',
+  noInput: 'no_input',
 } as const;
 export type HealthProblemCode = (typeof HealthProblemCode)[keyof typeof HealthProblemCode];
 
@@ -60,6 +62,11 @@ export function assessHealth(status: StatusResponse, extras: HealthExtras = {}):
       problems.push({ code: HealthProblemCode.destinationRetrying, level: HealthLevel.warning, subject: d.id, count: d.pending, detail });
     }
     if (d.rejected > 0) problems.push({ code: HealthProblemCode.rejected, level: HealthLevel.warning, subject: d.id, count: d.rejected });
+  }
+  // Incidents the agent raised itself (pipeline/alerts.ts) that no state above already shows.
+  for (const a of status.alerts ?? []) {
+    if (a.kind === 'backlog') problems.push({ code: HealthProblemCode.backlog, level: HealthLevel.warning, subject: a.target, detail: a.messageVi });
+    if (a.kind === 'no_input') problems.push({ code: HealthProblemCode.noInput, level: HealthLevel.warning, detail: a.messageVi });
   }
   const invalid = extras.openInvalid ?? 0;
   if (invalid > 0) problems.push({ code: HealthProblemCode.invalid, level: HealthLevel.warning, count: invalid });
