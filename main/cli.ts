@@ -5,6 +5,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfigFile } from './config/load.js';
 import { ConfigError } from './config/schema.js';
+import { DataDirError } from './dataDir.js';
 import { AGENT_VERSION } from './paths.js';
 
 const USAGE = `vhr-agent ${AGENT_VERSION} — hồ sơ sức khỏe điện tử: claim XML / HL7v2 → FHIR R4 → provincial and ministry stores
@@ -170,6 +171,9 @@ main(process.argv.slice(2)).then(
     } else if (err instanceof ConfigError) {
       process.stderr.write(`vhr-agent: ${err.message}\n`);
       process.exitCode = 2;
+    } else if (err instanceof DataDirError) {
+      process.stderr.write(`vhr-agent: ${err.message}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`vhr-agent: ${(err as Error).stack ?? String(err)}\n`);
       process.exitCode = 1;

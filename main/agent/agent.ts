@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { AgentConfig, DestinationConfig, SourceConfig } from '../config/schema.js';
 import { resolveSecret } from '../config/load.js';
 import { createLogger, type Logger } from '../log.js';
+import { ensureWritableDataDir } from '../dataDir.js';
 import { Store } from '../store/store.js';
 import { openKeyring, type KeyringOptions } from '../store/keyring.js';
 import type { PayloadCipher } from '../store/payloadCipher.js';
@@ -79,6 +80,9 @@ class MllpSource implements Source {
     this.state = 'stopped';
   }
   status(): SourceStatus {
+    // The store's last refusal (disk full …) shows as the source's error until a message is stored again.
+    const fault = this.state === 'listening' ? this.listener.storageFault() : undefined;
+    if (fault) return { id: this.id, type: 'mllp', state: 'error', detail: `messages cannot be stored (${fault}); senders are told to send again later`, address: this.address };
     return { id: this.id, type: 'mllp', state: this.state, detail: this.detail, address: this.address };
   }
 }
@@ -109,6 +113,7 @@ export class Agent {
 
   constructor(localConfig: AgentConfig, opts: AgentOptions = {}) {
     this.opts = opts;
+    ensureWritableDataDir(localConfig.dataDir);
     this.logger = opts.logger ?? createLogger({ dataDir: localConfig.dataDir, level: localConfig.logging.level, retainDays: localConfig.logging.retainDays, console: opts.console });
     this.store = Store.open(join(localConfig.dataDir, 'vhr-agent.db'), payloadCipherFor(localConfig, opts.keyProtection));
     const now = (this.now = opts.now ?? Date.now);

@@ -316,9 +316,11 @@ export interface AuditEntryDto {
   target: string | null;
   actor: string;
   affected: number;
+  /** `before` / `after` of what the action changed, and its own fields (ids and codes only). */
+  detail: Record<string, unknown> | null;
 }
 
-/** `GET /api/ui/audit?limit`. */
+/** `GET /api/ui/audit?limit` (newest first); `GET /api/ui/audit.csv` gives the same rows for reports. */
 export interface AuditListResponse {
   items: AuditEntryDto[];
 }

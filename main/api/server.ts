@@ -2,7 +2,7 @@
 // endpoint (compared in constant time), no cookies, cross-origin requests refused. The UI's
 // static files are public (they hold no data); everything with data needs the token.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +34,15 @@ export interface ApiServerOptions {
   routes: ApiRoute[];
   /** Folder of the built UI; served at `/`. */
   staticDir?: string;
+  /** Clock of the wrong-token throttle (tests move it instead of waiting). */
+  now?: () => number;
 }
+
+/** Wrong tokens accepted per window; then every API request gets 429 until the window ends. */
+export const AUTH_THROTTLE = { maxFailures: 20, windowMs: 60_000 } as const;
+
+/** The only hosts the status API may listen on (DESIGN §9); the configuration says the same. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -52,11 +60,15 @@ const SECURITY_HEADERS = {
   'Cache-Control': 'no-store',
 };
 
+/**
+ * Constant time in the token's content: both sides are hashed to 32 bytes first, so neither
+ * the first differing byte nor a length mismatch changes how long the comparison takes.
+ */
 export function tokenMatches(presented: string | undefined, token: string): boolean {
-  if (!presented) return false;
-  const a = Buffer.from(presented);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (presented === undefined) return false;
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b) && presented.length > 0;
 }
 
 function compile(path: string): { re: RegExp; names: string[] } {
@@ -84,6 +96,7 @@ export class ApiServer {
   }
 
   async start(): Promise<string> {
+    if (!LOOPBACK_HOSTS.has(this.opts.host)) throw new Error(`the status API listens on loopback only (127.0.0.1 or ::1), not ${JSON.stringify(this.opts.host)}`);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err) => {
         if (!res.headersSent) this.send(res, 500, { error: 'internal', message: (err as Error).message });
@@ -115,18 +128,19 @@ export class ApiServer {
 
   /** Many wrong tokens in a short time: slow down guessing. */
   private throttled(): boolean {
-    const now = Date.now();
-    if (now - this.failedAuthWindowStart > 60_000) {
+    const now = (this.opts.now ?? Date.now)();
+    if (now - this.failedAuthWindowStart > AUTH_THROTTLE.windowMs) {
       this.failedAuthWindowStart = now;
       this.failedAuth = 0;
     }
-    return this.failedAuth >= 20;
+    return this.failedAuth >= AUTH_THROTTLE.maxFailures;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;
-    if (origin && origin !== this.url && origin !== 'null') {
+    // Only the UI's own origin: a page elsewhere, a local file or a sandboxed frame ("null") is refused.
+    if (origin !== undefined && origin !== this.url) {
       return this.send(res, 403, { error: 'forbidden', message: 'cross-origin requests are not allowed' });
     }
     if (!url.pathname.startsWith('/api/')) return this.serveStatic(url.pathname, res);

@@ -127,6 +127,12 @@ const CSV_HEADERS = {
   en: ['Day', 'Destination', 'Received', 'Delivered', 'Rejected'],
 } as const;
 
+/** The audit log as a report: who, when, what, on what, and the before/after detail. */
+const AUDIT_CSV_HEADERS = {
+  vi: ['STT', 'Thời điểm', 'Người thực hiện', 'Thao tác', 'Đối tượng', 'Số bản ghi', 'Chi tiết (trước/sau)'],
+  en: ['Id', 'At', 'Actor', 'Action', 'Target', 'Affected', 'Detail (before/after)'],
+} as const;
+
 export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
   const { store } = deps;
   const db = store.db;
@@ -287,6 +293,19 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
           items: auditLog(db, Math.min(500, positiveInt(query.get('limit')) ?? 50)).map((a) => ({ ...a, at: iso(a.at) })),
         };
         return { json: body };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/ui/audit.csv',
+      handle: ({ query }) => {
+        const rows = auditLog(db, Math.min(100_000, positiveInt(query.get('limit')) ?? 10_000));
+        const header = AUDIT_CSV_HEADERS[query.get('lang') === 'en' ? 'en' : 'vi'];
+        const lines = [
+          header.join(','),
+          ...rows.map((a) => [a.id, iso(a.at), a.actor, a.action, a.target ?? '', a.affected, a.detail ? JSON.stringify(a.detail) : ''].map(csvCell).join(',')),
+        ];
+        return { text: `\uFEFF${lines.join('\r\n')}\r\n`, contentType: 'text/csv; charset=utf-8' };
       },
     },
     {

@@ -3,10 +3,21 @@
 // the keyring it started with.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import type { AgentConfig } from '../config/schema.js';
 import { Store } from '../store/store.js';
 import { dropUnusedKeys, openKeyring, rotateKey } from '../store/keyring.js';
 import type { ApiInfo } from '../api/contract.js';
+import { recordKeyRotation } from '../store/operatorActions.js';
+
+/** Who rotated, for the audit log: the OS account running the command. */
+function cliActor(): string {
+  try {
+    return `${userInfo().username}@cli`;
+  } catch {
+    return 'cli';
+  }
+}
 
 async function agentIsRunning(dataDir: string): Promise<boolean> {
   const file = join(dataDir, 'api.json');
@@ -30,17 +41,20 @@ export async function rotateKeys(config: AgentConfig): Promise<number> {
     return 1;
   }
   const keyring = { path: join(config.dataDir, 'keys.json') };
-  openKeyring(keyring); // creates the keyring on a fresh install
+  const keyBefore = openKeyring(keyring).currentKeyId; // also creates the keyring on a fresh install
   const id = rotateKey(keyring);
   const store = Store.open(join(config.dataDir, 'vhr-agent.db'), openKeyring(keyring, config.security.encryptAtRest));
   let resealed = 0;
   try {
+    const keysInUseBefore = [...store.keysInUse()];
     for (let after: number | null = 0; after !== null; ) {
       const r = store.resealPayloads(after, 500);
       resealed += r.changed;
       after = r.nextAfterId;
     }
+    const keysInUseAfter = [...store.keysInUse()];
     const dropped = dropUnusedKeys(keyring, store.keysInUse());
+    recordKeyRotation(store.db, { actor: cliActor(), keyBefore, keyAfter: id, keysInUseBefore, keysInUseAfter, dropped, resealed }, Date.now());
     store.reclaimSpace();
     process.stdout.write(`vhr-agent keys: data key ${id} is now current; ${resealed} record(s) re-sealed${dropped.length ? `; old key(s) ${dropped.join(', ')} removed` : ''}\n`);
   } finally {

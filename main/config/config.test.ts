@@ -37,6 +37,8 @@ describe('configuration', () => {
       processedDir: '/etc/vhr/inbox/processed',
       errorDir: '/etc/vhr/inbox/error',
       commitEvery: 200,
+      maxFileBytes: 2 * 1024 ** 3,
+      maxRecordBytes: 256 * 1024 ** 2,
     });
     expect(c.sources[1]).toMatchObject({ id: 'lab', type: 'mllp', host: '127.0.0.1', port: 2575, format: 'hl7v2' });
     expect(c.destinations.map((d) => [d.id, d.baseUrl, d.mode, d.timeoutMs, d.auth.type])).toEqual([

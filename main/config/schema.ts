@@ -13,6 +13,10 @@ export interface FolderSourceConfig {
   errorDir: string;
   /** Records committed per intake transaction: larger is faster, smaller re-reads less after a crash. */
   commitEvery: number;
+  /** Larger files are refused unread, moved to error/ with the reason (default 2 GiB). */
+  maxFileBytes?: number;
+  /** Largest single record (HOSO) accepted, in bytes of its base64 text (default 256 MiB). */
+  maxRecordBytes?: number;
 }
 
 export interface MllpSourceConfig {
@@ -229,6 +233,8 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
           processedDir: resolvePath(str(s, 'processedDir', `${p}.processedDir`) ?? `${abs}/processed`),
           errorDir: resolvePath(str(s, 'errorDir', `${p}.errorDir`) ?? `${abs}/error`),
           commitEvery: num(s, 'commitEvery', `${p}.commitEvery`, 200, 1, 100_000),
+          maxFileBytes: num(s, 'maxFileBytes', `${p}.maxFileBytes`, 2 * 1024 ** 3, 1024, 64 * 1024 ** 3),
+          maxRecordBytes: num(s, 'maxRecordBytes', `${p}.maxRecordBytes`, 256 * 1024 ** 2, 1024, 1024 ** 3),
         });
       } else {
         sources.push({

@@ -73,6 +73,10 @@ export class GroupCommit {
           try {
             outcomes.push({ ok: true, value: this.db.transaction(item.work)() });
           } catch (err) {
+            // On disk full or an I/O error SQLite rolls back the whole transaction, not just the
+            // savepoint: the batch is gone, and it must fail with that cause (not a later
+            // "no transaction is active"), before any other item runs outside a transaction.
+            if (!this.db.inTransaction) throw err;
             outcomes.push({ ok: false, err });
           }
         }

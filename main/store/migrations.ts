@@ -212,4 +212,16 @@ CREATE TABLE managed_config_applied (
 CREATE INDEX operator_actions_by_action ON operator_actions (action, id);
 `,
   },
+  {
+    version: 6,
+    name: 'append-only audit log',
+    sql: `
+-- The audit log (operator and ministry actions, key rotations) is append-only (DESIGN §9,
+-- docs/security.md): a row, once written, can be neither changed nor removed through SQL.
+CREATE TRIGGER operator_actions_no_update BEFORE UPDATE ON operator_actions
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be changed'); END;
+CREATE TRIGGER operator_actions_no_delete BEFORE DELETE ON operator_actions
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be deleted'); END;
+`,
+  },
 ];

@@ -11,6 +11,8 @@ export const OperatorAction = {
   resend: 'resend',
   pauseDestination: 'pause_destination',
   resumeDestination: 'resume_destination',
+  /** `vhr-agent keys rotate`: a new data key sealed the stored payloads. */
+  keyRotated: 'key_rotated',
 } as const;
 export type OperatorAction = (typeof OperatorAction)[keyof typeof OperatorAction];
 
@@ -28,12 +30,18 @@ export interface AuditRow {
   target: string | null;
   actor: string;
   affected: number;
+  /** What the action changed: `before` and `after` snapshots, plus its own fields (ids and codes only). */
+  detail: Record<string, unknown> | null;
 }
 
 function prepare(db: Database.Database) {
   return {
     audit: db.prepare('INSERT INTO operator_actions (at, action, target, actor, affected, detail) VALUES (?, ?, ?, ?, ?, ?)'),
-    listAudit: db.prepare('SELECT id, at, action, target, actor, affected FROM operator_actions ORDER BY id DESC LIMIT ?'),
+    listAudit: db.prepare('SELECT id, at, action, target, actor, affected, detail FROM operator_actions ORDER BY id DESC LIMIT ?'),
+    deliveryStates: db.prepare('SELECT destination_id, state FROM deliveries WHERE message_id = ? ORDER BY destination_id'),
+    deliveryState: db.prepare('SELECT state FROM deliveries WHERE message_id = ? AND destination_id = ?').pluck(),
+    rejectedCount: db.prepare(`SELECT count(*) FROM deliveries WHERE state = '${DeliveryState.rejected}' AND (@destination IS NULL OR destination_id = @destination)`).pluck(),
+    isPaused: db.prepare('SELECT paused FROM destination_controls WHERE destination_id = ?').pluck(),
     // Waiting and rejected deliveries of one record become due now (delivered ones stay delivered).
     retryMessage: db.prepare(
       `UPDATE deliveries SET state = '${DeliveryState.pending}', next_attempt_at = @now, updated_at = @now
@@ -71,22 +79,36 @@ export interface ActionResult {
   auditId: number;
 }
 
-function audited(db: Database.Database, now: number, input: AuditInput, change: () => number): ActionResult {
+/**
+ * Runs `change` and writes its audit row in one transaction; `snapshot` is read just before and
+ * just after the change, so the row says what the action did (before/after), not only that it ran.
+ */
+function audited(db: Database.Database, now: number, input: AuditInput, snapshot: () => unknown, change: () => number): ActionResult {
   const s = stmts(db);
   return db.transaction(() => {
+    const before = snapshot();
     const affected = change();
-    const info = s.audit.run(now, input.action, input.target, input.actor, affected, input.detail ? JSON.stringify(input.detail) : null);
+    const detail = { ...input.detail, before, after: snapshot() };
+    const info = s.audit.run(now, input.action, input.target, input.actor, affected, JSON.stringify(detail));
     return { affected, auditId: Number(info.lastInsertRowid) };
   })();
 }
 
+/** Delivery state per destination of one record, e.g. `{ province: 'rejected' }`. */
+function deliveryStatesOf(db: Database.Database, messageId: number): Record<string, string> {
+  const rows = stmts(db).deliveryStates.all(messageId) as { destination_id: string; state: string }[];
+  return Object.fromEntries(rows.map((r) => [r.destination_id, r.state]));
+}
+
 export function retryMessage(db: Database.Database, messageId: number, actor: string, now: number): ActionResult {
-  return audited(db, now, { action: OperatorAction.retryMessage, target: String(messageId), actor }, () => stmts(db).retryMessage.run({ now, id: messageId }).changes);
+  return audited(db, now, { action: OperatorAction.retryMessage, target: String(messageId), actor }, () => ({ deliveries: deliveryStatesOf(db, messageId) }), () =>
+    stmts(db).retryMessage.run({ now, id: messageId }).changes,
+  );
 }
 
 export function retryRejected(db: Database.Database, destinationId: string | undefined, actor: string, now: number): ActionResult {
   const s = stmts(db);
-  return audited(db, now, { action: OperatorAction.retryRejected, target: destinationId ?? null, actor }, () =>
+  return audited(db, now, { action: OperatorAction.retryRejected, target: destinationId ?? null, actor }, () => ({ rejected: s.rejectedCount.get({ destination: destinationId ?? null }) }), () =>
     destinationId ? s.retryRejectedAt.run({ now, destination: destinationId }).changes : s.retryRejectedAll.run({ now }).changes,
   );
 }
@@ -100,14 +122,38 @@ export class NotConvertedError extends Error {
 export function resend(db: Database.Database, messageId: number, destinationId: string, actor: string, now: number): ActionResult {
   const s = stmts(db);
   if (s.messageState.get(messageId) !== MessageState.converted) throw new NotConvertedError(messageId);
-  return audited(db, now, { action: OperatorAction.resend, target: String(messageId), actor, detail: { destination: destinationId } }, () =>
+  const snapshot = () => ({ delivery: (s.deliveryState.get(messageId, destinationId) as string | undefined) ?? null });
+  return audited(db, now, { action: OperatorAction.resend, target: String(messageId), actor, detail: { destination: destinationId } }, snapshot, () =>
     s.resend.run({ now, id: messageId, destination: destinationId }).changes,
   );
 }
 
 export function setDestinationPaused(db: Database.Database, destinationId: string, paused: boolean, actor: string, now: number): ActionResult {
   const action = paused ? OperatorAction.pauseDestination : OperatorAction.resumeDestination;
-  return audited(db, now, { action, target: destinationId, actor }, () => stmts(db).setPaused.run(destinationId, paused ? 1 : 0, now).changes);
+  const s = stmts(db);
+  return audited(db, now, { action, target: destinationId, actor }, () => ({ paused: s.isPaused.get(destinationId) === 1 }), () => s.setPaused.run(destinationId, paused ? 1 : 0, now).changes);
+}
+
+export interface KeyRotation {
+  actor: string;
+  /** Data key that sealed new payloads before, and the new one. */
+  keyBefore: number | null;
+  keyAfter: number;
+  keysInUseBefore: number[];
+  keysInUseAfter: number[];
+  dropped: number[];
+  resealed: number;
+}
+
+/** Audits `vhr-agent keys rotate` (run with the agent stopped, from the command line). */
+export function recordKeyRotation(db: Database.Database, r: KeyRotation, now: number): number {
+  const detail = {
+    before: { currentKey: r.keyBefore, keysInUse: r.keysInUseBefore },
+    after: { currentKey: r.keyAfter, keysInUse: r.keysInUseAfter },
+    dropped: r.dropped,
+  };
+  const info = stmts(db).audit.run(now, OperatorAction.keyRotated, `key ${r.keyAfter}`, r.actor, r.resealed, JSON.stringify(detail));
+  return Number(info.lastInsertRowid);
 }
 
 /** Destinations an operator paused (kept across restarts). */
@@ -123,5 +169,6 @@ export function auditLog(db: Database.Database, limit: number): AuditRow[] {
     target: (r.target as string | null) ?? null,
     actor: String(r.actor),
     affected: Number(r.affected),
+    detail: r.detail ? (JSON.parse(String(r.detail)) as Record<string, unknown>) : null,
   }));
 }

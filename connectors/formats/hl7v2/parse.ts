@@ -83,6 +83,10 @@ export function parseHl7Text(rawText: string): ParseOutcome {
   } catch (err) {
     return { ok: false, code: ParseErrorCode.unparsable, message: (err as Error).message, controlId };
   }
+  // Separators that are letters (MSH-2 "^MSH") make the parser cut MSH itself apart.
+  if (message.segments[0]?.name !== 'MSH') {
+    return { ok: false, code: ParseErrorCode.badEncodingCharacters, message: `MSH-2 "${encoding}" makes the MSH segment unreadable`, field: 'MSH-2', controlId };
+  }
   const msh = message.header;
   const header: Hl7Header = {
     controlId: msh.getComponent(10, 1).trim(),

@@ -95,7 +95,10 @@ export class MapContext {
     readonly keys: RecordKeys,
     /** Patient id, decided once from MA_BN / CCCD (see patient.ts). */
     readonly patientId: string,
-  ) {}
+  ) {
+    this.encounterId = resourceId('Encounter', keys.maCskcb, keys.maLk);
+    this.facilityId = organizationId(keys.maCskcb);
+  }
 
   /** Records a warning once: a field read by two mappings (an order time, say) is reported once. */
   warn(code: Xml130WarningCode, field: string, message: string): void {
@@ -111,12 +114,10 @@ export class MapContext {
   recordResourceId(type: string, ...parts: string[]): string {
     return resourceId(type, this.keys.maCskcb, this.keys.maLk, ...parts);
   }
-  get encounterId(): string {
-    return resourceId('Encounter', this.keys.maCskcb, this.keys.maLk);
-  }
-  get facilityId(): string {
-    return organizationId(this.keys.maCskcb);
-  }
+  /** The Encounter's id: MA_CSKCB|MA_LK (computed once: every resource of the record points at it). */
+  readonly encounterId: string;
+  /** The treating facility's Organization id. */
+  readonly facilityId: string;
   patientRef<T extends Resource>(): Reference<T> {
     return ref<T>(this.patientId);
   }

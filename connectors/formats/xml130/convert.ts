@@ -26,6 +26,8 @@ export const ClaimConvertErrorCode = {
   xml1Missing: 'XML1_MISSING',
   badBase64: 'BAD_BASE64',
   xml1NotXml: 'XML1_NOT_XML',
+  /** XML1 is well-formed but hostile: a DOCTYPE (XML bomb, XXE) or absurd nesting. */
+  xml1Refused: 'XML1_REFUSED',
   xml1Empty: 'XML1_EMPTY',
   maLkMissing: 'MA_LK_MISSING',
   profilePack: 'PROFILE_PACK_INCOMPLETE',
@@ -63,7 +65,10 @@ function readRecord(storedHosoXml: string, ctx: ConvertContext): Xml1Read {
   const xml1File = files.find((f) => f.loaiHoso === 'XML1');
   if (!xml1File) return fail(ClaimConvertErrorCode.xml1Missing, 'the HOSO has no XML1 (TONG_HOP) table', 'XML1');
   const read = readTable(xml1File);
-  if (!read.ok) return fail(read.code === 'BAD_BASE64' ? ClaimConvertErrorCode.badBase64 : ClaimConvertErrorCode.xml1NotXml, read.message, 'XML1');
+  if (!read.ok) {
+    const code = { BAD_BASE64: ClaimConvertErrorCode.badBase64, NOT_XML: ClaimConvertErrorCode.xml1NotXml, XML_REFUSED: ClaimConvertErrorCode.xml1Refused }[read.code];
+    return fail(code, read.message, 'XML1');
+  }
   const row = read.table.rows[0];
   if (!row || read.table.rows.length !== 1) {
     return fail(ClaimConvertErrorCode.xml1Empty, `XML1 holds ${read.table.rows.length} records; expected one TONG_HOP`, 'XML1');

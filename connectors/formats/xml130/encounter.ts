@@ -85,8 +85,9 @@ export function buildEncounter(ctx: MapContext, row: TableRow, diagnoses: readon
   const maHsba = row.get('MA_HSBA');
   if (maHsba) encounter.identifier.push(pack.identifier('maHsba', maHsba));
 
-  // Arrival as an outpatient, then the inpatient order (NGAY_VAO_NOI_TRU): the class changed.
-  if (inpatientStart && start && inpatientStart >= start && cls.code !== 'AMB') {
+  // Arrival as an outpatient, then the treatment order (NGAY_VAO_NOI_TRU: inpatient, day-care
+  // or outpatient treatment): the two phases of the visit, kept even when the class stays AMB.
+  if (inpatientStart && start && inpatientStart >= start) {
     const history: EncounterClassHistory[] = [
       { class: { system: pack.cs('actCode'), code: 'AMB', display: ENCOUNTER_CLASS_DISPLAY.AMB }, period: { start, end: inpatientStart } },
       { class: cls, period: end ? { start: inpatientStart, end } : { start: inpatientStart } },

@@ -36,6 +36,9 @@ export const EnvelopeErrorCode = {
   malformed: 'ENVELOPE_MALFORMED',
   encoding: 'ENVELOPE_ENCODING',
   recordTooLarge: 'ENVELOPE_RECORD_TOO_LARGE',
+  /** A DOCTYPE: claim XML never has one; its entities are the XML-bomb and XXE attacks. */
+  doctype: 'ENVELOPE_DOCTYPE',
+  tooDeep: 'ENVELOPE_TOO_DEEP',
 } as const;
 export type EnvelopeErrorCode = (typeof EnvelopeErrorCode)[keyof typeof EnvelopeErrorCode];
 
@@ -56,9 +59,17 @@ export type EnvelopeEvent = { kind: 'header'; header: EnvelopeHeader } | { kind:
 export interface SplitOptions {
   /** Largest HOSO accepted, in characters of base64 (default 256 MiB). */
   maxRecordChars?: number;
+  /** Deepest element nesting accepted (default 64; a real envelope is 6 deep). */
+  maxDepth?: number;
 }
 
-const DEFAULT_MAX_RECORD_CHARS = 256 * 1024 * 1024;
+export const DEFAULT_MAX_RECORD_CHARS = 256 * 1024 * 1024;
+/** Shared with the inner-document reader (innerXml.ts): real documents nest 4 levels at most. */
+export const DEFAULT_MAX_XML_DEPTH = 64;
+
+/** Why a DOCTYPE is refused, in the words the operator reads (also used for inner documents). */
+export const DOCTYPE_REFUSED =
+  'declares a DOCTYPE: claim XML never has one, and its entity definitions are how XML bombs and external-entity (XXE) attacks work; the file is refused unread';
 
 /**
  * Reads a GIAMDINHHS envelope from a byte stream and yields its header, then each HOSO
@@ -71,6 +82,7 @@ export async function* splitEnvelope(
   options: SplitOptions = {},
 ): AsyncGenerator<EnvelopeEvent> {
   const maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_XML_DEPTH;
   const parser = new SaxesParser({ position: true });
   const ready: EnvelopeEvent[] = [];
   const path: string[] = [];
@@ -84,6 +96,12 @@ export async function* splitEnvelope(
   let fileContent: string[] = [];
   let text = '';
   let hosoCount = 0;
+  /**
+   * Where the parser last reported anything (a character offset). saxes holds a text,
+   * tag or comment whole until it ends, so this bounds what it buffers: without it a
+   * NOIDUNGFILE of gigabytes would sit in memory before the per-record check could see it.
+   */
+  let reportedAt = 0;
 
   const fail = (code: EnvelopeErrorCode, message: string) => {
     failure ??= new EnvelopeError(code, message, parser.line, parser.column);
@@ -99,8 +117,17 @@ export async function* splitEnvelope(
   parser.on('error', (err) => {
     fail(EnvelopeErrorCode.malformed, `XML is malformed: ${err.message}`);
   });
+  parser.on('doctype', () => {
+    reportedAt = parser.position;
+    fail(EnvelopeErrorCode.doctype, `the file ${DOCTYPE_REFUSED}`);
+  });
   parser.on('opentag', (tag) => {
+    reportedAt = parser.position;
     if (failure) return;
+    if (path.length >= maxDepth) {
+      fail(EnvelopeErrorCode.tooDeep, `elements are nested more than ${maxDepth} deep (a claim-XML envelope is 6 deep): refused`);
+      return;
+    }
     if (!sawRoot) {
       sawRoot = true;
       if (tag.name !== 'GIAMDINHHS') {
@@ -120,6 +147,7 @@ export async function* splitEnvelope(
     }
   });
   const onText = (t: string) => {
+    reportedAt = parser.position;
     if (failure) return;
     const name = path[path.length - 1];
     if (name === 'NOIDUNGFILE' && current) {
@@ -137,6 +165,7 @@ export async function* splitEnvelope(
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', (tag) => {
+    reportedAt = parser.position;
     if (failure) return;
     const name = tag.name;
     const parent = path[path.length - 2];
@@ -188,6 +217,9 @@ export async function* splitEnvelope(
       }
     }
     parser.write(str);
+    if (parser.position - reportedAt > maxRecordChars) {
+      fail(EnvelopeErrorCode.recordTooLarge, `one XML item (text, tag or comment) is larger than ${maxRecordChars} characters: refused`);
+    }
     while (ready.length) yield ready.shift()!;
     if (failure) throw failure;
   }

@@ -45,7 +45,7 @@ describe('inner table reader', () => {
   });
 
   it('refuses text that is not UTF-8 or not well-formed, saying which table', () => {
-    expect(parseInnerTable(Buffer.from([0x3c, 0x41, 0x3e, 0xff, 0x3c, 0x2f, 0x41, 0x3e]), 'XML3')).toEqual({ ok: false, message: 'XML3 is not valid UTF-8 text' });
+    expect(parseInnerTable(Buffer.from([0x3c, 0x41, 0x3e, 0xff, 0x3c, 0x2f, 0x41, 0x3e]), 'XML3')).toEqual({ ok: false, code: 'NOT_XML', message: 'XML3 is not valid UTF-8 text' });
     const bad = parseInnerTable(Buffer.from('<A><B></A>'), 'XML4');
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.message).toMatch(/^XML4 is not well-formed XML: /);

@@ -5,6 +5,7 @@
 // wrapper depth does not matter.
 import { SaxesParser } from 'saxes';
 import { decodeHtmlEntities, escapeUnknownEntityRefs } from './htmlEntities.js';
+import { DEFAULT_MAX_XML_DEPTH, DOCTYPE_REFUSED } from './envelope.js';
 
 /** A value change made while reading, reported by the data-quality check ("sạch"). */
 export interface Normalisation {
@@ -37,7 +38,8 @@ export interface InnerTable {
   nestedElements: string[];
 }
 
-export type InnerTableResult = { ok: true; table: InnerTable } | { ok: false; message: string };
+/** NOT_XML: damaged or not XML; XML_REFUSED: well-formed but hostile (a DOCTYPE, absurd nesting). */
+export type InnerTableResult = { ok: true; table: InnerTable } | { ok: false; code: 'NOT_XML' | 'XML_REFUSED'; message: string };
 
 interface Node {
   name: string;
@@ -49,16 +51,28 @@ interface Node {
 const SENTINELS = new Set(['null', 'undefined', 'NULL', 'Null', 'Undefined', 'UNDEFINED']);
 const ZERO_WIDTH = /[\uFEFF\u200B\u200C\u200D\u2060]/;
 const ZERO_WIDTH_ALL = new RegExp(ZERO_WIDTH.source, 'g');
+const NON_ASCII = /[^\x00-\x7f]/;
 
-function parseTree(xml: string): { root: Node } | { error: string } {
+function parseTree(xml: string): { root: Node } | { error: string; refused?: true } {
   const parser = new SaxesParser({ position: true });
   const stack: Node[] = [];
   let root: Node | undefined;
   let error: string | undefined;
+  let refused: string | undefined;
   parser.on('error', (err) => {
     error ??= err.message;
   });
+  // The same limits as the envelope (envelope.ts): no DTD, bounded nesting, so that the tree
+  // walks below (recursive) stay shallow and nothing is ever expanded.
+  parser.on('doctype', () => {
+    refused ??= DOCTYPE_REFUSED;
+  });
   parser.on('opentag', (tag) => {
+    if (refused) return;
+    if (stack.length >= DEFAULT_MAX_XML_DEPTH) {
+      refused = `nests elements more than ${DEFAULT_MAX_XML_DEPTH} deep (a claim table is at most 4 deep): refused`;
+      return;
+    }
     const node: Node = { name: localName(tag.name), children: [], text: '' };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(node);
@@ -72,13 +86,14 @@ function parseTree(xml: string): { root: Node } | { error: string } {
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', () => {
-    stack.pop();
+    if (!refused) stack.pop();
   });
   try {
     parser.write(xml).close();
   } catch (err) {
     error ??= (err as Error).message;
   }
+  if (refused) return { error: refused, refused: true };
   if (error) return { error };
   if (!root) return { error: 'no element in the document' };
   return { root };
@@ -118,7 +133,8 @@ export function cleanValue(raw: string, field: string, out: Normalisation[]): st
     v = decoded;
     out.push({ field, rule: 'html-entity-decoded' });
   }
-  const nfc = v.normalize('NFC');
+  // ASCII text is already NFC; most codes, dates and amounts are ASCII.
+  const nfc = NON_ASCII.test(v) ? v.normalize('NFC') : v;
   if (nfc !== v) {
     v = nfc;
     out.push({ field, rule: 'unicode-nfc' });
@@ -142,13 +158,17 @@ export function parseInnerTable(bytes: Uint8Array, loaiHoso: string): InnerTable
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, message: `${loaiHoso} is not valid UTF-8 text` };
+    return { ok: false, code: 'NOT_XML', message: `${loaiHoso} is not valid UTF-8 text` };
   }
   text = text.replace(/^\uFEFF/, '').trimStart();
-  if (!text.startsWith('<')) return { ok: false, message: `${loaiHoso} is not XML (it does not start with "<")` };
+  if (!text.startsWith('<')) return { ok: false, code: 'NOT_XML', message: `${loaiHoso} is not XML (it does not start with "<")` };
   const { xml, escaped } = escapeUnknownEntityRefs(text);
   const tree = parseTree(xml);
-  if ('error' in tree) return { ok: false, message: `${loaiHoso} is not well-formed XML: ${tree.error}` };
+  if ('error' in tree) {
+    return tree.refused
+      ? { ok: false, code: 'XML_REFUSED', message: `${loaiHoso} ${tree.error}` }
+      : { ok: false, code: 'NOT_XML', message: `${loaiHoso} is not well-formed XML: ${tree.error}` };
+  }
   const { root } = tree;
   const single = isSingleRecord(root);
   const records: Node[] = [];

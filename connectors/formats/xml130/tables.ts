@@ -4,13 +4,13 @@ import { decodeBase64Strict } from './base64.js';
 import type { FileHoso } from './envelope.js';
 import { parseInnerTable, type InnerTable } from './innerXml.js';
 
-export type TableReadResult = { ok: true; table: InnerTable } | { ok: false; code: 'BAD_BASE64' | 'NOT_XML'; message: string };
+export type TableReadResult = { ok: true; table: InnerTable } | { ok: false; code: 'BAD_BASE64' | 'NOT_XML' | 'XML_REFUSED'; message: string };
 
 export function readTable(file: FileHoso): TableReadResult {
   const decoded = decodeBase64Strict(file.noiDungFile);
   if (!decoded.ok) return { ok: false, code: 'BAD_BASE64', message: `${file.loaiHoso}: ${decoded.message}` };
   const parsed = parseInnerTable(decoded.bytes, file.loaiHoso);
-  if (!parsed.ok) return { ok: false, code: 'NOT_XML', message: parsed.message };
+  if (!parsed.ok) return { ok: false, code: parsed.code, message: parsed.message };
   return { ok: true, table: parsed.table };
 }
 

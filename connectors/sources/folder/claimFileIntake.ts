@@ -41,6 +41,8 @@ export interface FileIntakeOptions {
   onProgress?: (p: { bytesRead: number; bytesTotal: number; records: number }) => void;
   /** Called after each committed batch (wakes the converter). */
   onCommitted?: (newIds: number[]) => void;
+  /** Largest HOSO accepted, in characters of base64 (see splitEnvelope). */
+  maxRecordChars?: number;
 }
 
 async function hashFile(path: string): Promise<{ hash: string; size: number }> {
@@ -90,7 +92,7 @@ export async function intakeClaimFile(opts: FileIntakeOptions): Promise<FileInta
     bytesRead += c.length;
   });
   try {
-    for await (const ev of splitEnvelope(stream)) {
+    for await (const ev of splitEnvelope(stream, { maxRecordChars: opts.maxRecordChars })) {
       if (ev.kind === 'header') {
         result.header = ev.header;
         continue;

@@ -1,6 +1,6 @@
 // Which files in a watched folder are ours to read, and where they go afterwards.
 import { existsSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 
 /**
  * Files still being written by the HIS or by a copy tool, and editor/OS droppings.
@@ -18,14 +18,49 @@ export function isIgnoredFileName(path: string): boolean {
   return false;
 }
 
-/** A free name for `name` inside `dir`: the same name, or `name (2).ext`, `name (3).ext` … */
+/** Names Windows keeps for devices: a file so named cannot be created or opened there. */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i;
+/** Longest name written (bytes), leaving room under the usual 255 for " (n)" and ".error.txt". */
+const MAX_NAME_BYTES = 200;
+
+/**
+ * The name a watched file gets in processed/ or error/: one plain path component, whatever
+ * the HIS (or an attacker with write access to the inbox) called it. Separators, `..`, control
+ * characters and characters Windows refuses become `_`; a device name gets a `_` prefix; a long
+ * name is shortened, keeping its extension.
+ */
+export function safeFileName(name: string): string {
+  let safe = basename(name.replace(/\\/g, '/'))
+    .replace(/[\u0000-\u001f\u007f<>:"|?*\\/]/g, '_')
+    .replace(/^\.+/, (dots) => '_'.repeat(dots.length))
+    .replace(/[. ]+$/, (tail) => '_'.repeat(tail.length)); // Windows drops trailing dots and blanks
+  if (WINDOWS_RESERVED.test(safe)) safe = `_${safe}`;
+  if (safe === '') safe = '_';
+  if (Buffer.byteLength(safe) > MAX_NAME_BYTES) {
+    const ext = extname(safe).slice(0, 16);
+    let stem = safe.slice(0, safe.length - extname(safe).length);
+    while (Buffer.byteLength(stem + ext) > MAX_NAME_BYTES) stem = stem.slice(0, -1);
+    safe = stem + ext;
+  }
+  return safe;
+}
+
+/**
+ * A free path for `name` inside `dir`: the same (safe) name, or `name (2).ext`, `name (3).ext` …
+ * Never outside `dir`, whatever `name` holds.
+ */
 export function freeNameIn(dir: string, name: string): string {
-  let candidate = join(dir, name);
+  const safe = safeFileName(name);
+  const inside = (candidate: string) => {
+    if (dirname(resolve(candidate)) !== resolve(dir)) throw new Error(`refusing to write ${JSON.stringify(name)} outside ${dir}`);
+    return candidate;
+  };
+  let candidate = inside(join(dir, safe));
   if (!existsSync(candidate)) return candidate;
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length);
+  const ext = extname(safe);
+  const stem = safe.slice(0, safe.length - ext.length);
   for (let n = 2; ; n++) {
-    candidate = join(dir, `${stem} (${n})${ext}`);
+    candidate = inside(join(dir, `${stem} (${n})${ext}`));
     if (!existsSync(candidate)) return candidate;
   }
 }

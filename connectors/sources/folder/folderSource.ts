@@ -25,7 +25,16 @@ export interface FolderSourceOptions {
   batchRecords?: number;
   onCommitted?: (ids: number[]) => void;
   now?: () => number;
+  /** First wait before a file is tried again after a failure that is not its fault (default 2 s, doubling to 1 min). */
+  retryMs?: number;
 }
+
+export const FolderErrorCode = {
+  fileTooLarge: 'FILE_TOO_LARGE',
+} as const;
+
+const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
+const RETRY_MAX_MS = 60_000;
 
 /** Codes of envelope failures that a still-growing file would also produce. */
 const MAYBE_INCOMPLETE = new Set(['ENVELOPE_TRUNCATED', 'ENVELOPE_MALFORMED', 'ENVELOPE_EMPTY', 'ENVELOPE_ENCODING']);
@@ -46,6 +55,12 @@ export class FolderSource implements Source {
   filesDone = 0;
   filesFailed = 0;
   private hl7Intake?: Hl7Intake;
+  /**
+   * Files whose intake failed for a reason outside the file (disk full, data folder read-only,
+   * database locked): they stay in the inbox and are tried again; the wait doubles each time.
+   */
+  private readonly retryWait = new Map<string, number>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly opts: FolderSourceOptions) {
     this.id = opts.config.id;
@@ -85,6 +100,8 @@ export class FolderSource implements Source {
   async stop(): Promise<void> {
     this.running = false;
     this.stabilizer.clear();
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     await this.watcher?.close();
     await this.draining;
     this.state = SourceState.stopped;
@@ -114,14 +131,42 @@ export class FolderSource implements Source {
       const path = this.queue.shift()!;
       try {
         await this.processFile(path);
+        this.recovered(path);
       } catch (err) {
-        this.opts.logger.error('file intake failed', { source: this.id, file: basename(path), error: (err as Error).message });
-        this.state = SourceState.error;
-        this.detail = `cannot read ${basename(path)}: ${(err as Error).message}`;
+        this.retryLater(path, err as Error);
       } finally {
         this.queued.delete(path);
         this.progress = undefined;
       }
+    }
+  }
+
+  /**
+   * Nothing was committed for this file, or not all of it: the file stays where it is, the
+   * source shows the reason, and the file is read again later (intake resumes after the
+   * records already committed, DESIGN §4.2). When the fault clears, the source recovers.
+   */
+  private retryLater(path: string, err: Error): void {
+    const wait = this.retryWait.get(path) ?? this.opts.retryMs ?? 2000;
+    this.retryWait.set(path, Math.min(wait * 2, RETRY_MAX_MS));
+    const code = (err as { code?: unknown }).code;
+    const reason = `${typeof code === 'string' ? `${code}: ` : ''}${err.message}`;
+    this.opts.logger.error('file intake failed; the file stays in the inbox and will be tried again', { source: this.id, file: basename(path), error: reason, retryInMs: wait });
+    this.state = SourceState.error;
+    this.detail = `cannot take in ${basename(path)} (${reason}); it stays in the inbox and is tried again in ${Math.ceil(wait / 1000)} s`;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.enqueue(path);
+    }, wait);
+    this.retryTimers.add(timer);
+  }
+
+  private recovered(path: string): void {
+    this.retryWait.delete(path);
+    if (this.state === SourceState.error && this.retryWait.size === 0) {
+      this.state = SourceState.watching;
+      this.detail = undefined;
+      this.opts.logger.info('folder source recovered', { source: this.id });
     }
   }
 
@@ -130,6 +175,12 @@ export class FolderSource implements Source {
     const sig = await fileSignature(path);
     if (!sig) return;
     const name = basename(path);
+    const maxFileBytes = config.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    if (sig.size > maxFileBytes) {
+      const message = `the file is ${sig.size} bytes, above this source's limit of ${maxFileBytes} bytes (maxFileBytes); it was not read`;
+      await this.moveToError(path, { ...emptyResult(), outcome: 'failed', error: { code: FolderErrorCode.fileTooLarge, message } });
+      return;
+    }
     this.progress = { file: name, bytesRead: 0, bytesTotal: sig.size, records: 0 };
     const format = config.format === 'auto' ? ((await sniffFileFormat(path)) ?? 'xml130') : config.format;
     const result = format === 'hl7v2' ? await this.readHl7File(path) : await intakeClaimFile({
@@ -140,6 +191,7 @@ export class FolderSource implements Source {
       now: this.opts.now,
       onProgress: (p) => (this.progress = { file: name, ...p }),
       onCommitted: this.opts.onCommitted,
+      maxRecordChars: config.maxRecordBytes,
     });
     if (result.outcome === 'failed') {
       const after = await fileSignature(path);
@@ -194,6 +246,10 @@ export class FolderSource implements Source {
       recordsKept: result.recordsKept,
     });
   }
+}
+
+function emptyResult(): FileIntakeResult {
+  return { fileId: 0, outcome: 'done', recordsInFile: 0, newRecords: 0, duplicates: 0, recordsKept: 0, problems: [], header: {} };
 }
 
 /** Rename, or copy then delete when processed/ or error/ lives on another drive. */

@@ -47,6 +47,8 @@ export interface IntakeResult {
   ackCode?: AckCode;
   messageId?: number;
   controlId: string;
+  /** Why the store refused the write (storeFailed only), e.g. `SQLITE_FULL: database or disk is full`. */
+  storeError?: string;
 }
 
 /** What the pipeline learned converting a message: enough to answer the sender. */
@@ -159,7 +161,8 @@ export class Hl7Intake {
         text: 'not stored, send again later',
         error: { code: Hl7ErrorCode.internalError, message: `storage failed: ${(err as Error).message}` },
       });
-      return { outcome: IntakeOutcome.storeFailed, ack, ackCode: failCode, controlId };
+      const code = (err as { code?: unknown }).code;
+      return { outcome: IntakeOutcome.storeFailed, ack, ackCode: failCode, controlId, storeError: `${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message}` };
     }
   }
 

@@ -142,6 +142,14 @@ export class MllpListener {
     this.origin.clear();
   }
 
+  /**
+   * The store's last refusal (disk full, read-only data folder …), until a message is stored
+   * again: the source shows it as its error while senders get AR "send again later".
+   */
+  storageFault(): string | undefined {
+    return this.lastStoreError;
+  }
+
   stats(): MllpListenerStats {
     return { ...this.counters, acksSent: { ...this.counters.acksSent } };
   }
@@ -230,8 +238,12 @@ export class MllpListener {
     if (result.appAck) this.send(conn, result.appAck);
   }
 
+  private lastStoreError?: string;
+
   private count(r: IntakeResult): void {
     const c = this.counters;
+    if (r.outcome === IntakeOutcome.storeFailed) this.lastStoreError = r.storeError;
+    else if (r.outcome === IntakeOutcome.stored || r.outcome === IntakeOutcome.storedInvalid) this.lastStoreError = undefined;
     if (r.outcome === IntakeOutcome.stored) c.stored += 1;
     else if (r.outcome === IntakeOutcome.storedInvalid) c.storedInvalid += 1;
     else if (r.outcome === IntakeOutcome.duplicate) c.duplicates += 1;

@@ -178,8 +178,10 @@ export function mapServiceRequest(conv: Conversion, orc: Seg | undefined, obr: S
   const control = orc?.get(1).toUpperCase() ?? '';
   const orderStatus = orc?.get(5).toUpperCase() ?? '';
   const code = obr ? conv.concept(obr.rep(4), 'OBR-4') : undefined;
-  const placer = orderIdentifier((orc?.get(2) ? orc.rep(2) : obr?.rep(2))!, 'PLAC');
-  const filler = orderIdentifier((orc?.get(3) ? orc.rep(3) : obr?.rep(3))!, 'FILL');
+  // ORC's field when valued, else OBR's; one of the two exists (checked above).
+  const either = (orcField: number, obrField: number) => (orc?.get(orcField) || !obr ? orc!.rep(orcField) : obr.rep(obrField));
+  const placer = orderIdentifier(either(2, 2), 'PLAC');
+  const filler = orderIdentifier(either(3, 3), 'FILL');
   const reasons = conv.reader.all('DG1').map((dg1) => conv.concept(dg1.rep(3), 'DG1-3')).filter((c) => c !== undefined);
   const request: ServiceRequest = {
     resourceType: 'ServiceRequest',
@@ -193,7 +195,7 @@ export function mapServiceRequest(conv: Conversion, orc: Seg | undefined, obr: S
     encounter: conv.encounter,
     occurrenceDateTime: obr ? conv.dateTime(obr.get(7), 'OBR-7') : undefined,
     authoredOn: orc ? conv.dateTime(orc.get(9), 'ORC-9') : undefined,
-    requester: toPersonReference((orc?.get(12) ? orc.rep(12) : obr?.rep(16))!),
+    requester: toPersonReference(either(12, 16)),
     reasonCode: conv.header.messageCode === 'ORM' || conv.header.messageCode === 'OML' ? reasons : undefined,
     note: [...(orc ? notesAfter(conv, orc) : []), ...(obr ? notesAfter(conv, obr) : [])],
   };
