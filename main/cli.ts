@@ -18,6 +18,11 @@ Usage:
   vhr-agent validate [FILE|-]            validate NDJSON Bundles against FHIR R4
   vhr-agent status [--config FILE | --data DIR] [--json]
                                          status of a running agent
+  vhr-agent retry --config FILE (--id N | --rejected [--destination ID])
+  vhr-agent resend --config FILE --destination ID (--id N | --all | [--from DAY] [--to DAY] [--state STATE])
+  vhr-agent cancel --config FILE --id N [--destination ID]
+  vhr-agent pause|resume --config FILE --destination ID
+                                         operator actions on the running agent (audited, like the UI's)
   vhr-agent keys rotate --config FILE    seal every stored payload with a new data key (agent stopped)
   vhr-agent generate --records N --out DIR [--per-file N] [--seed N] [--tables XML1,XML2,…]
                                          write realistic claim-XML envelopes for tests and demos
@@ -136,6 +141,43 @@ async function main(argv: string[]): Promise<number> {
         default:
           throw new UsageError(`config needs keygen, sign, verify or import${sub ? `, got "${sub}"` : ''}`);
       }
+    }
+    case 'retry':
+    case 'resend':
+    case 'cancel':
+    case 'pause':
+    case 'resume': {
+      const { opts } = parseArgs(rest, ['config', 'data', 'id', 'destination', 'from', 'to', 'state'], ['rejected', 'all']);
+      const dataDir = typeof opts.config === 'string' ? loadConfigFile(opts.config).dataDir : typeof opts.data === 'string' ? resolve(opts.data) : undefined;
+      if (!dataDir) throw new UsageError(`${command} needs --config FILE (of the running agent)`);
+      const id = opts.id === undefined ? undefined : Number(opts.id);
+      if (id !== undefined && (!Number.isSafeInteger(id) || id < 1)) throw new UsageError('--id must be a record id (a positive number)');
+      const dest = typeof opts.destination === 'string' ? opts.destination : undefined;
+      const { runAction } = await import('./commands/actions.js');
+      if (command === 'pause' || command === 'resume') {
+        if (!dest) throw new UsageError(`${command} needs --destination ID`);
+        return runAction(dataDir, { action: command === 'pause' ? 'pause_destination' : 'resume_destination', destinationId: dest });
+      }
+      if (command === 'retry') {
+        if (id !== undefined) return runAction(dataDir, { action: 'retry_message', messageId: id });
+        if (opts.rejected) return runAction(dataDir, { action: 'retry_rejected', destinationId: dest });
+        throw new UsageError('retry needs --id N, or --rejected [--destination ID]');
+      }
+      if (command === 'cancel') {
+        if (id === undefined) throw new UsageError('cancel needs --id N [--destination ID]');
+        return runAction(dataDir, { action: 'cancel', messageId: id, destinationId: dest });
+      }
+      if (!dest) throw new UsageError('resend needs --destination ID');
+      if (id !== undefined) return runAction(dataDir, { action: 'resend', messageId: id, destinationId: dest });
+      const filtered = opts.from !== undefined || opts.to !== undefined || opts.state !== undefined;
+      if (!filtered && !opts.all) throw new UsageError('resend needs --id N, a filter (--from DAY --to DAY --state STATE), or --all');
+      return runAction(dataDir, {
+        action: 'resend_matching',
+        destinationId: dest,
+        from: opts.from as string | undefined,
+        to: opts.to as string | undefined,
+        deliveryState: opts.state as string | undefined,
+      });
     }
     case 'keys': {
       const [sub, ...more] = rest;

@@ -299,7 +299,11 @@ export type OperatorActionRequest =
   | { action: 'retry_rejected'; destinationId?: string }
   | { action: 'resend'; messageId: number; destinationId: string }
   | { action: 'pause_destination'; destinationId: string }
-  | { action: 'resume_destination'; destinationId: string };
+  | { action: 'resume_destination'; destinationId: string }
+  /** Take a record's unfinished deliveries out of the queue (one destination, or all). */
+  | { action: 'cancel'; messageId: number; destinationId?: string }
+  /** Send every converted record matching the filter to one destination again (all when no filter). */
+  | { action: 'resend_matching'; destinationId: string; from?: string; to?: string; deliveryState?: string };
 
 /** `POST /api/ui/actions`. */
 export interface OperatorActionResponse {

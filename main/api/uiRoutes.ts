@@ -22,7 +22,7 @@ import { createChangeFeed } from './events.js';
 import { testConnection } from './connectionTest.js';
 import { isSearchableState, searchRecords } from '../store/search.js';
 import { dailyReport, latencyReport, localDayKey, localDays, localDayStart, openInvalidCount, parseLocalDay, qualityReport, throughput, todayCounts } from '../store/reports.js';
-import { auditLog, NotConvertedError, pausedDestinations, resend, retryMessage, retryRejected, setDestinationPaused } from '../store/operatorActions.js';
+import { auditLog, cancelDeliveries, NotConvertedError, pausedDestinations, resend, resendMatching, retryMessage, retryRejected, setDestinationPaused } from '../store/operatorActions.js';
 
 export interface UiRouteDeps {
   store: Store;
@@ -50,11 +50,13 @@ const badRequest = (message: string): ApiReply => ({ status: 400, json: { error:
 const notFound = (message: string): ApiReply => ({ status: 404, json: { error: 'not_found', message } });
 
 /** Who did it, for the audit log: the OS account running the agent, through the status UI. */
-function actor(): string {
+/** Who acted: the OS account running the agent, and whether it came from the UI or the CLI. */
+function actor(via: unknown): string {
+  const channel = via === 'cli' ? 'cli' : 'status-ui';
   try {
-    return `${userInfo().username}@status-ui`;
+    return `${userInfo().username}@${channel}`;
   } catch {
-    return 'status-ui';
+    return channel;
   }
 }
 
@@ -166,7 +168,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
     const req = body as Partial<OperatorActionRequest> | undefined;
     const known = new Set(destinationIds());
     const t = now();
-    const who = actor();
+    const who = actor((body as { via?: unknown } | undefined)?.via);
     const reply = (action: OperatorActionRequest['action'], r: { affected: number; auditId: number }): ApiReply => {
       feed.poke();
       const json: OperatorActionResponse = { action, affected: r.affected, auditId: r.auditId };
@@ -219,8 +221,37 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
         await deps.setDestinationRunning(dest, !pause);
         return reply(req.action, r);
       }
+      case 'cancel': {
+        const id = messageOf(req.messageId);
+        if (isReply(id)) return id;
+        let dest: string | undefined;
+        if (req.destinationId !== undefined) {
+          const d = destinationOf(req.destinationId);
+          if (isReply(d)) return d;
+          dest = d;
+        }
+        return reply(req.action, cancelDeliveries(db, id, dest, who, t));
+      }
+      case 'resend_matching': {
+        const dest = destinationOf(req.destinationId);
+        if (isReply(dest)) return dest;
+        const day = (v: unknown, name: string): number | undefined | ApiReply => {
+          if (v === undefined) return undefined;
+          const d = typeof v === 'string' ? parseLocalDay(v) : null;
+          return d === null ? badRequest(`"${name}" must be a day written YYYY-MM-DD`) : d;
+        };
+        const from = day(req.from, 'from');
+        if (isReply(from)) return from;
+        const toDay = day(req.to, 'to');
+        if (isReply(toDay)) return toDay;
+        if (req.deliveryState !== undefined && !isSearchableState(req.deliveryState)) return badRequest(`unknown state ${JSON.stringify(req.deliveryState)}`);
+        const to = toDay === undefined ? undefined : toDay + DAY_MS;
+        const r = resendMatching(db, dest, { from, to, deliveryState: req.deliveryState }, who, t);
+        deps.wakeDeliveries();
+        return reply(req.action, r);
+      }
       default:
-        return badRequest('"action" must be one of retry_message, retry_rejected, resend, pause_destination, resume_destination');
+        return badRequest('"action" must be one of retry_message, retry_rejected, resend, cancel, resend_matching, pause_destination, resume_destination');
     }
   };
 

@@ -16,6 +16,8 @@ export const DeliveryState = {
   retryWait: 'retry_wait',
   rejected: 'rejected',
   paused: 'paused',
+  /** An operator decided this record is not to be sent there (resendable later). */
+  cancelled: 'cancelled',
 } as const;
 export type DeliveryState = (typeof DeliveryState)[keyof typeof DeliveryState];
 

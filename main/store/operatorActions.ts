@@ -11,6 +11,8 @@ export const OperatorAction = {
   resend: 'resend',
   pauseDestination: 'pause_destination',
   resumeDestination: 'resume_destination',
+  cancel: 'cancel',
+  resendMatching: 'resend_matching',
   /** `vhr-agent keys rotate`: a new data key sealed the stored payloads. */
   keyRotated: 'key_rotated',
 } as const;
@@ -59,8 +61,9 @@ function prepare(db: Database.Database) {
     // Sends a converted record to one destination again, even one that already holds it
     // (safe: entries are PUT with deterministic ids, DESIGN §4.6). One in flight is left alone.
     resend: db.prepare(
-      `INSERT INTO deliveries (message_id, destination_id, state, next_attempt_at, created_at, updated_at)
-       VALUES (@id, @destination, '${DeliveryState.pending}', @now, @now, @now)
+      `INSERT INTO deliveries (message_id, destination_id, state, next_attempt_at, created_at, updated_at, order_key)
+       VALUES (@id, @destination, '${DeliveryState.pending}', @now, @now, @now,
+               (SELECT o.order_key FROM deliveries o WHERE o.message_id = @id AND o.order_key IS NOT NULL LIMIT 1))
        ON CONFLICT (message_id, destination_id) DO UPDATE SET state = '${DeliveryState.pending}', next_attempt_at = @now, updated_at = @now
        WHERE deliveries.state <> '${DeliveryState.inFlight}'`,
     ),
@@ -125,6 +128,61 @@ export function resend(db: Database.Database, messageId: number, destinationId: 
   const snapshot = () => ({ delivery: (s.deliveryState.get(messageId, destinationId) as string | undefined) ?? null });
   return audited(db, now, { action: OperatorAction.resend, target: String(messageId), actor, detail: { destination: destinationId } }, snapshot, () =>
     s.resend.run({ now, id: messageId, destination: destinationId }).changes,
+  );
+}
+
+/**
+ * Cancels the deliveries of one record that are not done yet (all destinations, or one): they
+ * leave the queue and show `cancelled`; one in flight finishes; a later resend brings it back.
+ */
+export function cancelDeliveries(db: Database.Database, messageId: number, destinationId: string | undefined, actor: string, now: number): ActionResult {
+  return audited(
+    db,
+    now,
+    { action: OperatorAction.cancel, target: String(messageId), actor, detail: destinationId ? { destination: destinationId } : undefined },
+    () => ({ deliveries: deliveryStatesOf(db, messageId) }),
+    () =>
+      db
+        .prepare(
+          `UPDATE deliveries SET state = '${DeliveryState.cancelled}', updated_at = @now
+           WHERE message_id = @id AND (@destination IS NULL OR destination_id = @destination)
+             AND state IN ('${DeliveryState.pending}', '${DeliveryState.retryWait}', '${DeliveryState.rejected}', '${DeliveryState.paused}')`,
+        )
+        .run({ now, id: messageId, destination: destinationId ?? null }).changes,
+  );
+}
+
+export interface ResendFilter {
+  /** Only records received in [from, to) (epoch ms). */
+  from?: number;
+  to?: number;
+  /** Only records whose delivery to this destination is in this state (e.g. rejected, delivered). */
+  deliveryState?: string;
+}
+
+/**
+ * Sends every converted record matching the filter to one destination again — all of them
+ * when the filter is empty (e.g. a store that lost its data). Safe to repeat: PUT with
+ * deterministic ids. Deliveries in flight are left alone.
+ */
+export function resendMatching(db: Database.Database, destinationId: string, filter: ResendFilter, actor: string, now: number): ActionResult {
+  const where = [`m.state = '${MessageState.converted}'`];
+  if (filter.from !== undefined) where.push('m.received_at >= @from');
+  if (filter.to !== undefined) where.push('m.received_at < @to');
+  if (filter.deliveryState) where.push('EXISTS (SELECT 1 FROM deliveries x WHERE x.message_id = m.id AND x.destination_id = @destination AND x.state = @dstate)');
+  const params = { now, destination: destinationId, from: filter.from ?? null, to: filter.to ?? null, dstate: filter.deliveryState ?? null };
+  const pending = () => (db.prepare(`SELECT count(*) AS n FROM deliveries WHERE destination_id = ? AND state IN ('${DeliveryState.pending}', '${DeliveryState.retryWait}')`).get(destinationId) as { n: number }).n;
+  return audited(db, now, { action: OperatorAction.resendMatching, target: destinationId, actor, detail: { filter } }, () => ({ waiting: pending() }), () =>
+    db
+      .prepare(
+        `INSERT INTO deliveries (message_id, destination_id, state, next_attempt_at, created_at, updated_at, order_key)
+         SELECT m.id, @destination, '${DeliveryState.pending}', @now, @now, @now,
+                (SELECT o.order_key FROM deliveries o WHERE o.message_id = m.id AND o.order_key IS NOT NULL LIMIT 1)
+         FROM messages m WHERE ${where.join(' AND ')}
+         ON CONFLICT (message_id, destination_id) DO UPDATE SET state = '${DeliveryState.pending}', next_attempt_at = @now, updated_at = @now
+         WHERE deliveries.state <> '${DeliveryState.inFlight}'`,
+      )
+      .run(params).changes,
   );
 }
 
