@@ -208,6 +208,7 @@ export const en: Record<MessageKey, string> = {
   'state.rejected': 'Rejected',
   'state.delivered': 'Delivered',
   'state.paused': 'Paused',
+  'state.cancelled': 'Cancelled',
   'state.ok': 'Running',
   'state.retrying': 'Retrying',
   'state.down': 'Unreachable',

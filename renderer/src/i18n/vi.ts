@@ -206,6 +206,7 @@ export const vi = {
   'state.rejected': 'Bị từ chối',
   'state.delivered': 'Đã gửi',
   'state.paused': 'Tạm dừng',
+  'state.cancelled': 'Đã huỷ gửi',
   'state.ok': 'Hoạt động',
   'state.retrying': 'Đang thử lại',
   'state.down': 'Mất kết nối',

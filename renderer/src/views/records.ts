@@ -6,7 +6,7 @@ import { dateTime, num } from '../format.js';
 import { t, type MessageKey } from '../i18n/index.js';
 import { badge, errorText, table, type AppContext } from '../ui.js';
 
-const STATES = ['received', 'converted', 'invalid', 'pending', 'retry_wait', 'in_flight', 'rejected', 'delivered', 'paused'];
+const STATES = ['received', 'converted', 'invalid', 'pending', 'retry_wait', 'in_flight', 'rejected', 'delivered', 'paused', 'cancelled'];
 const PAGE = 50;
 
 export interface RecordsQuery {
