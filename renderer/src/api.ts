@@ -4,6 +4,7 @@ import type {
   AuditListResponse,
   ConfigViewResponse,
   ConnectionTestResponse,
+  ManagedImportResponse,
   MessageDetailResponse,
   OperatorActionRequest,
   OperatorActionResponse,
@@ -20,6 +21,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The server's JSON answer, when it gave one. */
+    readonly detail?: unknown,
   ) {
     super(message);
   }
@@ -52,14 +55,16 @@ export class Api {
     if (!res.ok) {
       let code = 'http';
       let message = `HTTP ${res.status}`;
+      let detail: unknown;
       try {
         const j = (await res.json()) as { error?: string; message?: string };
+        detail = j;
         code = j.error ?? code;
         message = j.message ?? message;
       } catch {
         // not JSON: keep the status line
       }
-      throw new ApiError(res.status, code, message);
+      throw new ApiError(res.status, code, message, detail);
     }
     return res;
   }
@@ -73,6 +78,16 @@ export class Api {
   records = (q: Query) => this.json<RecordListResponse>('GET', `/api/ui/records${queryString(q)}`);
   record = (id: number) => this.json<MessageDetailResponse>('GET', `/api/messages/${id}`);
   act = (req: OperatorActionRequest) => this.json<OperatorActionResponse>('POST', '/api/ui/actions', req);
+  /** A ministry-signed configuration from a file (offline facilities): applied, or refused with the reason. */
+  importConfig = async (signed: unknown): Promise<ManagedImportResponse> => {
+    try {
+      return await this.json<ManagedImportResponse>('POST', '/api/config/import', signed);
+    } catch (err) {
+      // 422 carries the refusal itself; anything else is a real failure.
+      if (err instanceof ApiError && err.status === 422 && err.detail) return err.detail as ManagedImportResponse;
+      throw err;
+    }
+  };
   report = (q: Query) => this.json<ReportResponse>('GET', `/api/ui/reports${queryString(q)}`);
   reportCsv = async (q: Query) => (await this.request('GET', `/api/ui/reports.csv${queryString(q)}`)).blob();
   config = () => this.json<ConfigViewResponse>('GET', '/api/ui/config');

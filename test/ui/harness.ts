@@ -11,6 +11,8 @@ import { Agent } from '../../main/agent/agent.js';
 import { ApiServer } from '../../main/api/server.js';
 import { apiRoutes } from '../../main/api/routes.js';
 import { applyOperatorPauses, uiDepsOf, uiRoutes } from '../../main/api/uiRoutes.js';
+import { configRoutes } from '../../main/api/configRoutes.js';
+import { generateSigningKeys, parsePrivateKey, signDocument } from '../../main/config/managed/signing.js';
 import { parseConfigText } from '../../main/config/load.js';
 import { createLogger } from '../../main/log.js';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
@@ -22,6 +24,8 @@ export interface UiHarness {
   dataDir: string;
   /** Opens the UI already authorised, like the uiUrl in api.json. */
   uiUrl: string;
+  /** A configuration document signed with the ministry key this agent pins. */
+  signConfig(doc: Record<string, unknown>): string;
   /** Writes a claim file into the watched folder the way a careful HIS does (temp name, then rename). */
   drop(name: string, xml: string | Buffer): void;
   close(): Promise<void>;
@@ -34,6 +38,9 @@ export async function buildUi(): Promise<void> {
 export async function startUiHarness(): Promise<UiHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vhr-ui-'));
   const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
+  // The ministry's key pair: the public half is pinned in the config, the private half signs test documents.
+  const ministry = generateSigningKeys();
+  writeFileSync(join(dataDir, 'ministry.pub'), ministry.publicKeyPem);
   const yaml = `
 facility: { code: "94170", name: "Bệnh viện Đa khoa tỉnh (thử nghiệm)" }
 dataDir: ${JSON.stringify(dataDir)}
@@ -44,10 +51,11 @@ destinations:
   - { id: ministry, type: fhir, baseUrl: "${fhir.baseUrl('ministry')}", timeoutMs: 5000 }
 statusApi: { host: 127.0.0.1, port: 0 }
 retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }
+managed: { publicKey: ${JSON.stringify(join(dataDir, 'ministry.pub'))} }
 `;
   const agent = new Agent(parseConfigText(yaml, dataDir), { logger: createLogger({ dataDir }) });
   await agent.start();
-  const deps = uiDepsOf(agent, { eventIntervalMs: 250 });
+  const deps = uiDepsOf(agent, { eventIntervalMs: 250, managed: () => agent.managed.summary() });
   await applyOperatorPauses(deps);
   const token = randomBytes(32).toString('base64url');
   const api = new ApiServer({
@@ -58,6 +66,7 @@ retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }
     routes: [
       ...apiRoutes({ store: agent.store, status: () => agent.status(), retryMessage: (id) => agent.store.retryNow(id, Date.now()) }),
       ...uiRoutes(deps),
+      ...configRoutes(agent.managed),
     ],
   });
   const url = await api.start();
@@ -67,6 +76,9 @@ retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }
     fhir,
     dataDir,
     uiUrl: `${url}/#token=${token}`,
+    signConfig(doc) {
+      return JSON.stringify(signDocument(Buffer.from(JSON.stringify(doc)), parsePrivateKey(ministry.privateKeyPem)));
+    },
     drop(name, xml) {
       writeFileSync(join(inbox, `${name}.part`), xml);
       renameSync(join(inbox, `${name}.part`), join(inbox, name));

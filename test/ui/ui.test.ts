@@ -1,7 +1,7 @@
 // The status UI in Debian's headless chromium, against a running agent with real claim files
 // flowing through it to two real FHIR stores. Each screen is photographed for the README.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
@@ -174,6 +174,26 @@ describe('status UI', () => {
     // Every operator action of this session is in the audit log.
     await expect.poll(() => page.getByTestId('audit').locator('tbody tr').count()).toBe(3);
     await shot('settings.png');
+  });
+
+  it('imports a ministry-signed configuration file, and refuses a tampered one with the reason', async () => {
+    const dir = join(tmpdir(), 'vhr-ui-config');
+    mkdirSync(dir, { recursive: true });
+    const good = join(dir, 'cauhinh-v1.json');
+    writeFileSync(good, h.signConfig({ version: 1, destinations: [{ id: 'ministry', timeoutMs: 6000 }] }));
+    const tampered = join(dir, 'cauhinh-v2-sua.json');
+    writeFileSync(tampered, h.signConfig({ version: 2 }).replace(/"payload":"[^"]{4}/, '"payload":"AAAA'));
+    page.on('dialog', (d) => void d.accept());
+    await page.getByTestId('managed-file').setInputFiles(good);
+    await page.getByTestId('managed-import').click();
+    await expect.poll(() => page.getByTestId('managed-import-result').innerText()).toBe('Đã áp dụng cấu hình phiên bản 1.');
+    expect(h.agent.config.destinations.find((d) => d.id === 'ministry')!.timeoutMs).toBe(6000);
+    await page.getByTestId('managed-file').setInputFiles(tampered);
+    await page.getByTestId('managed-import').click();
+    await expect.poll(() => page.getByTestId('managed-import-result').innerText()).toMatch(/^Không áp dụng \(\w+\): .+ Cấu hình đang dùng được giữ nguyên\.$/);
+    await page.reload();
+    await page.getByTestId('managed-badge').waitFor();
+    expect(await page.getByTestId('managed-badge').innerText()).toBe('Do Bộ Y tế quản lý, phiên bản 1');
   });
 
   it('switches the whole interface to English and back', async () => {

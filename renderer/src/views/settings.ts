@@ -20,6 +20,7 @@ function drawConfig(ctx: AppContext, c: ConfigViewResponse): HTMLElement[] {
     : h('p', { class: 'badge-managed local', 'data-testid': 'managed-badge' }, t('settings.local'));
   return [
     managed,
+    importForm(ctx),
     h(
       'section',
       { class: 'card', 'aria-labelledby': 'facility-title' },
@@ -62,6 +63,49 @@ function drawConfig(ctx: AppContext, c: ConfigViewResponse): HTMLElement[] {
       }),
     ),
   ];
+}
+
+/**
+ * A facility without internet receives the ministry's signed configuration as a file: the
+ * agent checks signature, version and content before anything changes (DESIGN §7).
+ */
+function importForm(ctx: AppContext): HTMLElement {
+  const file = h('input', { type: 'file', accept: '.json,application/json', id: 'managed-file', 'data-testid': 'managed-file' });
+  const result = h('p', { class: 'test-result', role: 'status', 'data-testid': 'managed-import-result' });
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': 'managed-import',
+      onclick: async () => {
+        const chosen = file.files?.[0];
+        if (!chosen) return void (result.textContent = t('settings.importChoose'));
+        if (!window.confirm(t('settings.importConfirm', { file: chosen.name }))) return;
+        button.disabled = true;
+        result.className = 'test-result';
+        result.textContent = t('common.loading');
+        try {
+          let doc: unknown;
+          try {
+            doc = JSON.parse(await chosen.text());
+          } catch {
+            result.className = 'test-result error';
+            return void (result.textContent = t('settings.importNotJson'));
+          }
+          const r = await ctx.api.importConfig(doc);
+          result.className = `test-result ${r.applied ? 'ok' : 'error'}`;
+          result.textContent = r.applied ? t('settings.importApplied', { version: r.version }) : t('settings.importRefused', { code: r.code, reason: r.reason });
+        } catch (err) {
+          result.className = 'test-result error';
+          result.textContent = errorText(err);
+        } finally {
+          button.disabled = false;
+        }
+      },
+    },
+    t('settings.import'),
+  );
+  return h('section', { class: 'card', 'aria-labelledby': 'import-title' }, h('h2', { id: 'import-title' }, t('settings.importTitle')), h('label', { for: 'managed-file' }, t('settings.importLabel')), file, button, result);
 }
 
 export function renderSettings(ctx: AppContext, root: HTMLElement): () => void {
