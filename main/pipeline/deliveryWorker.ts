@@ -245,9 +245,10 @@ export class DeliveryWorker {
         for (const d of items) store.markDelivered(d.messageId, destination.id, result.responseSummary, this.attemptOf(d, startedAt, result), now);
       });
       this.delivered += items.length;
-      if (this.runtime.state === DestinationHealth.down || this.runtime.consecutiveFailures > 0) {
-        logger.info('destination recovered', { destination: destination.id });
-        alerts?.resolve(AlertKind.destinationDown, destination.id, `${destination.id} answers again`, `${destination.id} đã hoạt động trở lại`);
+      if (this.runtime.state === DestinationHealth.down || this.runtime.consecutiveFailures > 0) logger.info('destination recovered', { destination: destination.id });
+      // A success ends every incident of this destination (cheap when none is open).
+      for (const kind of [AlertKind.destinationDown, AlertKind.destinationAuth, AlertKind.endpointMisconfigured]) {
+        alerts?.resolve(kind, destination.id, `${destination.id} accepts records again`, `${destination.id} đã nhận hồ sơ trở lại`);
       }
       if (this.runtime.state !== DestinationHealth.paused) this.runtime.state = DestinationHealth.ok;
       this.runtime.consecutiveFailures = 0;

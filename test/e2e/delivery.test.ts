@@ -65,8 +65,11 @@ describe('delivery faults', () => {
     expect(await encounters('province')).toBe(1);
   });
 
-  it('pauses on 401 with one alert instead of burning retries, and resumes when told', async () => {
-    h = await startHarness();
+  it('pauses on 401 with one alert instead of burning retries, and resumes when the credentials change', async () => {
+    h = await startHarness({
+      destinationExtra: { province: 'auth: { type: bearer, token: "env:VHR_TEST_PROVINCE_TOKEN" }' },
+      env: { VHR_TEST_PROVINCE_TOKEN: 'expired-token', VHR_TEST_PROVINCE_TOKEN_2: 'fresh-token' },
+    });
     h.fhir.faults('province').push({ status: 401, times: 100, method: 'POST' });
     h.drop('a.xml', envelopeOf(manyClaims(3, 'AU')));
     await waitFor(() => h!.destination('province').state === 'paused' && h!.destination('ministry').delivered === 3, { what: 'paused' });
@@ -75,13 +78,16 @@ describe('delivery faults', () => {
     expect(h.agent.store.openAlerts().map((a) => [a.kind, a.target])).toEqual([['destination_auth', 'province']]);
     expect(h.destination('province')).toMatchObject({ pending: 3, delivered: 0, lastError: { code: 'HTTP_401' } });
 
-    h.fhir.faults('province').clear(); // credentials fixed at the store
-    const worker = h.agent.deliveryWorkers.find((w) => w.id === 'province')!;
-    worker.setPaused(false);
-    for (const id of [1, 2, 3]) h.agent.store.retryNow(id, Date.now());
-    worker.wake();
-    await waitFor(h.drained(3), { what: 'delivered after resume' });
+    // IT staff put the new credential in place: the destination restarts with it, at once.
+    h.fhir.faults('province').clear();
+    const next = structuredClone(h.agent.config);
+    next.destinations = next.destinations.map((d) => (d.id === 'province' ? { ...d, auth: { type: 'bearer' as const, token: 'env:VHR_TEST_PROVINCE_TOKEN_2' } } : d));
+    await h.agent.applyConfig(next);
+    await waitFor(h.drained(3), { what: 'delivered with the new credentials' });
     expect(await encounters('province')).toBe(3);
+    expect(h.destination('province').state).toBe('ok');
+    expect(h.agent.store.openAlerts()).toEqual([]);
+    expect(h.agent.store.recentAlerts(5).map((a) => [a.kind, a.closedAt !== null])).toEqual([['destination_auth', true]]);
   });
 
   it('calls a wrong base URL misconfigured and pauses that destination only', async () => {
