@@ -13,6 +13,7 @@ import { generateStoredRecords } from '../formats/xml130/generate.js';
 import { defaultProfilePack } from '../profile-pack/index.js';
 import { validateWithMedplum } from './medplumValidator.js';
 import { ensureR4DefinitionsLoaded, hasErrors, validateR4 } from './validator.js';
+import { seededRandom } from '../../main/util/seededRandom.js';
 
 type Json = Record<string, unknown>;
 const ctx = { facilityCode: '94170', now: new Date('2026-04-01T00:00:00Z'), profilePack: defaultProfilePack() };
@@ -26,17 +27,7 @@ function corpus(): Bundle[] {
   return [...claims, ...hl7].flatMap((o) => (o.ok ? [o.bundle] : []));
 }
 
-/** mulberry32: a seeded PRNG so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 /** Every (object, key) in a JSON tree, for picking a place to mutate. */
 function slots(node: unknown, out: [Json, string][] = []): [Json, string][] {

@@ -10,20 +10,10 @@ import { CLI, dbCounts, exited } from '../support/agentProcess.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
+import { seededRandom } from '../../main/util/seededRandom.js';
 
 const RECORDS = 2000;
 const KILLS = 20;
-
-/** A small seeded generator: the kill moments are random but the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let tmp: ReturnType<typeof tempDir>;
 let fhir: LocalFhirStore;
@@ -59,7 +49,7 @@ retry: { baseDelayMs: 20, maxDelayMs: 200 }
     writeFileSync(join(inbox, 'big.tmp'), envelopeOf(manyClaims(RECORDS, 'K')));
     renameSync(join(inbox, 'big.tmp'), join(inbox, 'big.xml'));
 
-    const random = mulberry32(20261125);
+    const random = seededRandom(20261125); // random kill moments, the same on every run
     const killedAt: number[] = [];
     for (let k = 0; k < KILLS; k++) {
       const before = delivered(dbPath);

@@ -2,18 +2,13 @@
 // inputs, so a failure is reproduced by its input number alone. Each mutator is small and
 // says what kind of damage it does; the name ends up in assertion messages.
 
-/** mulberry32: a tiny, well-spread 32-bit PRNG, enough for choosing mutations. */
+import { seededRandom } from '../../main/util/seededRandom.js';
+
+/** Seeded choices for mutations. */
 export class Rng {
-  private state: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
   int(maxExclusive: number): number {
     return Math.floor(this.next() * maxExclusive);

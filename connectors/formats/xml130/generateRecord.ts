@@ -1,6 +1,7 @@
 // The content of one generated claim record (generate.ts writes the envelopes): realistic,
 // invented values whose totals add up to the xu. Record i of a seed is always the same.
 import { xmlElements, type InnerDocuments } from './storedForm.js';
+import { seededRandom } from '../../../main/util/seededRandom.js';
 import {
   CARD_GROUPS,
   DEPARTMENTS,
@@ -35,17 +36,7 @@ export interface GenerateOptions {
   lines?: number;
 }
 
-/** A small, fast, seedable PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 function hashSeed(seed: number, index: number): number {
   let h = 0x811c9dc5;

@@ -1,0 +1,13 @@
+// A small, fast, seedable pseudo-random generator (mulberry32): the record generator and the
+// seeded tests (fuzzing, crash moments) need the same numbers for the same seed on every run.
+
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
