@@ -226,6 +226,8 @@ export interface ReportResponse {
   to: string;
   days: DailyReportRowDto[];
   quality: QualityReportDto;
+  /** The same quality counts for each day of the period. */
+  qualityByDay: ({ day: string } & QualityReportDto)[];
   latency: LatencyReportDto[];
 }
 

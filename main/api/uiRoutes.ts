@@ -21,7 +21,7 @@ import type {
 import { createChangeFeed } from './events.js';
 import { testConnection } from './connectionTest.js';
 import { isSearchableState, searchRecords } from '../store/search.js';
-import { dailyReport, latencyReport, localDayKey, localDays, localDayStart, openInvalidCount, parseLocalDay, qualityReport, throughput, todayCounts } from '../store/reports.js';
+import { dailyReport, latencyReport, localDayKey, localDays, localDayStart, openInvalidCount, parseLocalDay, qualityReport, throughput, todayCounts, qualityByDay } from '../store/reports.js';
 import { auditLog, cancelDeliveries, NotConvertedError, pausedDestinations, resend, resendMatching, retryMessage, retryRejected, setDestinationPaused } from '../store/operatorActions.js';
 
 export interface UiRouteDeps {
@@ -264,6 +264,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       to: localDayKey(range.to),
       days: dailyReport(db, range.from, range.to, dests),
       quality: qualityReport(db, range.from, range.end),
+      qualityByDay: qualityByDay(db, range.from, range.to),
       latency: latencyReport(db, range.from, range.end, dests),
     };
   };

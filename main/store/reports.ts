@@ -137,6 +137,13 @@ function missingByField(lists: readonly string[]): { field: string; records: num
   return [...counts.entries()].map(([field, records]) => ({ field, records })).sort((a, b) => b.records - a.records || a.field.localeCompare(b.field)).slice(0, 10);
 }
 
+/** The quality counts of each local day of the period ("đúng – đủ – sạch – sống" per day). */
+export function qualityByDay(db: Database.Database, fromDayStart: number, toDayStart: number): ({ day: string } & QualityCounts)[] {
+  const days = localDays(fromDayStart, toDayStart);
+  const bounds = [...days, localDays(toDayStart, toDayStart + 2 * 86_400_000)[1] ?? toDayStart + 86_400_000];
+  return days.map((start, i) => ({ day: localDayKey(start), ...qualityReport(db, start, bounds[i + 1]!) }));
+}
+
 export interface LatencyStats {
   destinationId: string;
   delivered: number;
