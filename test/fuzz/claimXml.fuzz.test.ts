@@ -4,16 +4,14 @@
 // validateR4). For every input: no exception escapes, and it ends visibly — a file refused
 // with an ENVELOPE_* code and a message, and each record stored as converted or as invalid
 // with its code and message. No complete record is lost, and memory stays bounded.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store } from '../../main/store/store.js';
 import { createLogger } from '../../main/log.js';
 import { ConvertWorker } from '../../main/pipeline/convertWorker.js';
 import { intakeClaimFile } from '../../connectors/sources/folder/claimFileIntake.js';
-import { tempDir } from '../support/tempDir.js';
 import { Rng, mutate, XML_MUTATORS } from './mutate.js';
-import { claimSeeds, completeHoso, pickWeighted, fuzzContext, MemoryWatch, storedOutcome } from './support.js';
+import { claimSeeds, completeHoso, pickWeighted, fuzzContext, MemoryWatch, storedOutcome, useFuzzStore } from './support.js';
 
 // The real validator, remembered by bundle content: it is pure and slow (~20 ms a bundle),
 // and many mutated inputs convert to a bundle already seen.
@@ -27,24 +25,13 @@ const INPUTS = 3000;
 /** Records converted between intake rounds: keeps the received backlog (and memory) small. */
 const CONVERT_EVERY = 250;
 
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
-beforeAll(() => {
-  tmp = tempDir('vhr-fuzz-xml-');
-  store = Store.open(join(tmp.path, 'fuzz.db'));
-  // Durability is proven elsewhere (test/e2e/crash*.test.ts); here fsync would only slow the run.
-  store.db.pragma('synchronous = OFF');
-});
-afterAll(() => {
-  store.close();
-  tmp.cleanup();
-});
+const fuzz = useFuzzStore('vhr-fuzz-xml-');
 
 describe('claim-XML fuzz', () => {
   it(`${INPUTS} mutated envelopes: no crash, every input visible, no record lost, memory bounded`, { timeout: 180_000 }, async () => {
     const seeds = claimSeeds();
     const rng = new Rng(0x130);
-    const worker = new ConvertWorker({ store, logger: createLogger(), context: fuzzContext, destinations: () => ['province'], batchSize: 100 });
+    const worker = new ConvertWorker({ store: fuzz.store, logger: createLogger(), context: fuzzContext, destinations: () => ['province'], batchSize: 100 });
     const convertAll = () => {
       for (let after = 0; ; ) {
         const r = worker.convertBatch(after);
@@ -54,9 +41,9 @@ describe('claim-XML fuzz', () => {
     };
     // Warm-up: the R4 definitions the validator loads once (~150 MB) are not growth.
     for (const seed of seeds) {
-      const path = join(tmp.path, `warm-${seed.name}`);
+      const path = join(fuzz.dir, `warm-${seed.name}`);
       writeFileSync(path, seed.bytes);
-      await intakeClaimFile({ store, sourceId: 'warm-up', path });
+      await intakeClaimFile({ store: fuzz.store, sourceId: 'warm-up', path });
     }
     convertAll();
     const memory = new MemoryWatch();
@@ -69,14 +56,14 @@ describe('claim-XML fuzz', () => {
       const seed = pickWeighted(seeds, rng);
       const { bytes, how, keepsEnvelope } = mutate(seed.bytes, rng, XML_MUTATORS);
       const label = `#${i} ${seed.name} ${how}`;
-      const path = join(tmp.path, `in-${i}.xml`);
+      const path = join(fuzz.dir, `in-${i}.xml`);
       writeFileSync(path, bytes);
       const { complete, distinct: expected } = await completeHoso(bytes);
       // Damage inside one record leaves every HOSO of the envelope readable.
       if (keepsEnvelope && complete !== seed.records) lost.push(`${label}: the reader saw ${complete} of ${seed.records} records`);
       recordsExpected += expected;
       try {
-        const r = await intakeClaimFile({ store, sourceId: `fuzz-${i}`, path });
+        const r = await intakeClaimFile({ store: fuzz.store, sourceId: `fuzz-${i}`, path });
         if (r.outcome === 'failed') {
           expect(r.error?.code, label).toMatch(/^ENVELOPE_[A-Z_]+$/);
           expect(r.error?.message.length, label).toBeGreaterThan(10);
@@ -84,7 +71,7 @@ describe('claim-XML fuzz', () => {
         } else {
           expect(r.outcome, label).toBe('done');
         }
-        const stored = store.db.prepare('SELECT count(*) FROM messages WHERE file_id = ?').pluck().get(r.fileId) as number;
+        const stored = fuzz.store.db.prepare('SELECT count(*) FROM messages WHERE file_id = ?').pluck().get(r.fileId) as number;
         if (stored < expected) lost.push(`${label}: ${stored} of ${expected} stored`);
         if (keepsEnvelope) expect(r.outcome, label).toBe('done');
       } catch (err) {
@@ -99,7 +86,7 @@ describe('claim-XML fuzz', () => {
     convertAll();
     memory.sample();
 
-    const outcome = storedOutcome(store);
+    const outcome = storedOutcome(fuzz.store);
     const stored = Object.values(outcome.states).reduce((a, b) => a + b, 0);
     console.log(
       `claim-XML fuzz: inputs tried ${INPUTS}, crashes ${crashes.length + outcome.converterCrashes}, records lost ${lost.length}, ` +

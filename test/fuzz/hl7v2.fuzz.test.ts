@@ -4,17 +4,15 @@
 // blocks and oversize frames go through the real decoder. For every input: no exception
 // escapes, the sender gets an ACK (AE/AR always with an ERR segment), every message is stored
 // and ends converted or invalid with a code and a message, and memory stays bounded.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
-import { Store } from '../../main/store/store.js';
 import { createLogger } from '../../main/log.js';
 import { ConvertWorker } from '../../main/pipeline/convertWorker.js';
 import { Hl7Intake, IntakeOutcome } from '../../connectors/sources/mllp/intake.js';
 import { readAck } from '../../connectors/sources/mllp/ack.js';
 import { encodeFrame, FS, MllpDecoder, VT, type FrameEvent } from '../../connectors/sources/mllp/framing.js';
-import { tempDir } from '../support/tempDir.js';
 import { BYTE_MUTATORS, HL7_MUTATORS, mutate, Rng } from './mutate.js';
-import { fuzzContext, hl7Seeds, MemoryWatch, storedOutcome, withControlId } from './support.js';
+import { fuzzContext, hl7Seeds, MemoryWatch, storedOutcome, useFuzzStore, withControlId } from './support.js';
 
 // The real validator, remembered by bundle content (see claimXml.fuzz.test.ts).
 vi.mock('../../connectors/fhir/validator.js', async (importOriginal) => {
@@ -27,25 +25,14 @@ const MESSAGES = 6000;
 const STREAMS = 1000;
 const CONVERT_EVERY = 500;
 
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
-beforeAll(() => {
-  tmp = tempDir('vhr-fuzz-hl7-');
-  store = Store.open(join(tmp.path, 'fuzz.db'));
-  // Durability is proven elsewhere (test/e2e/crash*.test.ts); here fsync would only slow the run.
-  store.db.pragma('synchronous = OFF');
-});
-afterAll(() => {
-  store.close();
-  tmp.cleanup();
-});
+const fuzz = useFuzzStore('vhr-fuzz-hl7-');
 
 describe('HL7v2 fuzz', () => {
   it(`${MESSAGES} mutated messages: an ACK for each, all stored, each converted or invalid with a reason`, { timeout: 180_000 }, async () => {
     const seeds = hl7Seeds();
     const rng = new Rng(0x2575);
-    const intake = new Hl7Intake({ sourceId: 'fuzz', store });
-    const worker = new ConvertWorker({ store, logger: createLogger(), context: fuzzContext, destinations: () => ['province'], batchSize: 100 });
+    const intake = new Hl7Intake({ sourceId: 'fuzz', store: fuzz.store });
+    const worker = new ConvertWorker({ store: fuzz.store, logger: createLogger(), context: fuzzContext, destinations: () => ['province'], batchSize: 100 });
     const convertAll = () => {
       for (let after = 0; ; ) {
         const r = worker.convertBatch(after);
@@ -84,7 +71,7 @@ describe('HL7v2 fuzz', () => {
     convertAll();
     memory.sample();
 
-    const outcome = storedOutcome(store);
+    const outcome = storedOutcome(fuzz.store);
     const stored = Object.values(outcome.states).reduce((a, b) => a + b, 0);
     console.log(
       `HL7v2 fuzz: inputs tried ${MESSAGES}, crashes ${crashes.length + outcome.converterCrashes}, records lost ${lost.length}, ` +

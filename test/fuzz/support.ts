@@ -2,7 +2,9 @@
 // conversion context, a memory watcher and the check that a stored record ended visibly.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256, type Store } from '../../main/store/store.js';
+import { afterAll, beforeAll } from 'vitest';
+import { sha256, Store } from '../../main/store/store.js';
+import { tempDir } from '../support/tempDir.js';
 import { MessageState } from '../../main/pipeline/states.js';
 import { ConvertErrorCode } from '../../main/pipeline/convertWorker.js';
 import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../connectors/formats/xml130/envelope.js';
@@ -137,4 +139,24 @@ export function storedOutcome(store: Store): StoredOutcome {
     if (!visible) out.notVisible++;
   }
   return out;
+}
+
+/**
+ * A temp-file store for one fuzz file, opened before its tests and removed after. Durability is
+ * proven elsewhere (test/e2e/crash*.test.ts); here fsync would only slow the run.
+ */
+export function useFuzzStore(prefix: string): { readonly store: Store; readonly dir: string } {
+  const holder = {} as { store: Store; dir: string; cleanup: () => void };
+  beforeAll(() => {
+    const tmp = tempDir(prefix);
+    holder.dir = tmp.path;
+    holder.cleanup = tmp.cleanup;
+    holder.store = Store.open(join(tmp.path, 'fuzz.db'));
+    holder.store.db.pragma('synchronous = OFF');
+  });
+  afterAll(() => {
+    holder.store.close();
+    holder.cleanup();
+  });
+  return holder;
 }
