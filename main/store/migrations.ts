@@ -224,4 +224,45 @@ CREATE TRIGGER operator_actions_no_delete BEFORE DELETE ON operator_actions
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be deleted'); END;
 `,
   },
+  {
+    version: 7,
+    name: 'state counters for the status API',
+    sql: `
+-- The status API and the UI ask for counts every second; counting a million rows each time
+-- would not do. Triggers keep one row per (scope, key, state) exact, in the same transaction
+-- as the change. scope: 'message' (key ''), 'source' (key = source id, state 'received'),
+-- 'delivery' (key = destination id).
+CREATE TABLE state_counts (
+  scope TEXT    NOT NULL,
+  key   TEXT    NOT NULL,
+  state TEXT    NOT NULL,
+  n     INTEGER NOT NULL,
+  PRIMARY KEY (scope, key, state)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER count_message_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO state_counts (scope, key, state, n) VALUES ('message', '', NEW.state, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+  INSERT INTO state_counts (scope, key, state, n) VALUES ('source', NEW.source_id, 'received', 1) ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER count_message_state AFTER UPDATE OF state ON messages WHEN OLD.state <> NEW.state BEGIN
+  UPDATE state_counts SET n = n - 1 WHERE scope = 'message' AND key = '' AND state = OLD.state;
+  INSERT INTO state_counts (scope, key, state, n) VALUES ('message', '', NEW.state, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER count_delivery_insert AFTER INSERT ON deliveries BEGIN
+  INSERT INTO state_counts (scope, key, state, n) VALUES ('delivery', NEW.destination_id, NEW.state, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER count_delivery_state AFTER UPDATE OF state ON deliveries WHEN OLD.state <> NEW.state BEGIN
+  UPDATE state_counts SET n = n - 1 WHERE scope = 'delivery' AND key = OLD.destination_id AND state = OLD.state;
+  INSERT INTO state_counts (scope, key, state, n) VALUES ('delivery', NEW.destination_id, NEW.state, 1) ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER count_delivery_delete AFTER DELETE ON deliveries BEGIN
+  UPDATE state_counts SET n = n - 1 WHERE scope = 'delivery' AND key = OLD.destination_id AND state = OLD.state;
+END;
+
+-- Rows stored before this migration.
+INSERT INTO state_counts (scope, key, state, n) SELECT 'message', '', state, count(*) FROM messages GROUP BY state;
+INSERT INTO state_counts (scope, key, state, n) SELECT 'source', source_id, 'received', count(*) FROM messages GROUP BY source_id;
+INSERT INTO state_counts (scope, key, state, n) SELECT 'delivery', destination_id, state, count(*) FROM deliveries GROUP BY destination_id, state;
+`,
+  },
 ];

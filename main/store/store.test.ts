@@ -240,3 +240,31 @@ describe('per-patient order, alerts and retention', () => {
     expect(store.db.pragma('page_count', { simple: true }) as number).toBeLessThan(pagesBefore - 50);
   });
 });
+
+describe('state counters', () => {
+  it('stay equal to counting the rows, through every kind of change', () => {
+    const attempt = (messageId: number, destinationId: string) => ({ messageId, destinationId, startedAt: 1, durationMs: 1, outcome: 'x' });
+    const ids = [0, 1, 2, 3, 4].map((i) => store.insertMessage(rec(`c${i}`, `k${i}`, i < 3 ? 'his' : 'lab'), 1000 + i).id);
+    store.insertMessage(rec('c0', 'k0'), 2000); // duplicate: not counted again
+    for (const id of ids.slice(0, 4)) store.markConverted(id, '{"resourceType":"Bundle"}', '{}', 1, ['province', 'ministry'], 3000);
+    store.markInvalid(ids[4]!, 'X', 'bad', null, 3000);
+    store.claimDue('province', 4000, 10);
+    store.markDelivered(ids[0]!, 'province', 'ok', attempt(ids[0]!, 'province'), 5000);
+    store.markRejected(ids[1]!, 'province', 'HTTP_400', 'no', null, attempt(ids[1]!, 'province'), 5001);
+    store.markRetry(ids[2]!, 'province', 9000, 'HTTP_503', 'later', null, attempt(ids[2]!, 'province'), 5002);
+    store.db.prepare('DELETE FROM deliveries WHERE message_id = ?').run(ids[3]); // e.g. sent back to conversion
+    store.resetInFlight(6000);
+
+    const counted = store.db.prepare('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: string; n: number }[];
+    const byState = Object.fromEntries(counted.map((r) => [r.state, r.n]));
+    expect(store.messageCounts()).toEqual({ received: 5, converted: byState.converted, invalid: byState.invalid });
+    expect(store.sourceCounts().sort((a, b) => a.sourceId.localeCompare(b.sourceId))).toEqual([
+      { sourceId: 'his', received: 3, lastReceivedAt: 1002 },
+      { sourceId: 'lab', received: 2, lastReceivedAt: 1004 },
+    ]);
+    expect(store.destinationCounts().sort((a, b) => a.destinationId.localeCompare(b.destinationId))).toEqual([
+      { destinationId: 'ministry', pending: 3, delivered: 0, rejected: 0, lastSuccessAt: null },
+      { destinationId: 'province', pending: 1, delivered: 1, rejected: 1, lastSuccessAt: 5000 },
+    ]);
+  });
+});

@@ -225,11 +225,14 @@ export class Store {
         `UPDATE deliveries SET state = '${DeliveryState.pending}', next_attempt_at = ?, updated_at = ?
          WHERE message_id = ? AND state IN ('${DeliveryState.retryWait}', '${DeliveryState.rejected}', '${DeliveryState.pending}')`,
       ),
-      countsByState: db.prepare('SELECT state, count(*) AS n FROM messages GROUP BY state'),
-      sourceCounts: db.prepare('SELECT source_id, count(*) AS n, max(received_at) AS last FROM messages GROUP BY source_id'),
-      destinationCounts: db.prepare(
-        `SELECT destination_id, state, count(*) AS n, max(delivered_at) AS last FROM deliveries GROUP BY destination_id, state`,
-      ),
+      // state_counts: kept exact by triggers (migration 7), so status costs the same at any size
+      countsByState: db.prepare("SELECT state, n FROM state_counts WHERE scope = 'message' AND n > 0"),
+      sourceCounts: db.prepare("SELECT key AS source_id, n FROM state_counts WHERE scope = 'source'"),
+      // messages_by_source_time: the newest record of one source
+      sourceLast: db.prepare('SELECT max(received_at) AS last FROM messages WHERE source_id = ?'),
+      destinationCounts: db.prepare("SELECT key AS destination_id, state, n FROM state_counts WHERE scope = 'delivery' AND n > 0"),
+      // deliveries_delivered: the last success of one destination
+      lastDelivered: db.prepare('SELECT max(delivered_at) AS last FROM deliveries WHERE destination_id = ? AND delivered_at IS NOT NULL'),
       message: db.prepare(
         'SELECT id, source_id, format, natural_key, version, state, error_code, error_message, received_at, converted_at, resource_count, raw_size FROM messages WHERE id = ?',
       ),
@@ -559,11 +562,10 @@ export class Store {
   }
 
   sourceCounts(): SourceCounts[] {
-    return (this.stmt.sourceCounts.all() as Row[]).map((r) => ({
-      sourceId: String(r.source_id),
-      received: Number(r.n),
-      lastReceivedAt: r.last == null ? null : Number(r.last),
-    }));
+    return (this.stmt.sourceCounts.all() as Row[]).map((r) => {
+      const last = (this.stmt.sourceLast.get(r.source_id) as { last: number | null }).last;
+      return { sourceId: String(r.source_id), received: Number(r.n), lastReceivedAt: last ?? null };
+    });
   }
 
   destinationCounts(): DestinationCounts[] {
@@ -575,7 +577,7 @@ export class Store {
       const state = String(r.state) as DeliveryState;
       if (state === DeliveryState.delivered) {
         c.delivered += n;
-        c.lastSuccessAt = r.last == null ? c.lastSuccessAt : Number(r.last);
+        c.lastSuccessAt = (this.stmt.lastDelivered.get(id) as { last: number | null }).last ?? null;
       } else if (state === DeliveryState.rejected) c.rejected += n;
       else if (OPEN_DELIVERY_STATES.includes(state)) c.pending += n;
       map.set(id, c);
