@@ -1,12 +1,10 @@
 // Crash safety (DESIGN §4.1, §4.2): the agent process is killed with SIGKILL while it is in
 // the middle of a file, then restarted; at the end each store holds every record exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
-import { CLI, dbCounts as counts, exited } from '../support/agentProcess.js';
-import { envelopeOf, manyClaims } from '../support/claimXml.js';
+import { CLI, dbCounts as counts, exited, prepareAgentRun, startAgentProcess } from '../support/agentProcess.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -24,36 +22,14 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function startAgent(configPath: string): ChildProcess {
-  return spawn(process.execPath, [CLI, 'run', '--config', configPath, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 describe('crash mid-file', () => {
   it('kill -9 between commits, restart: every record once at each store', { timeout: 120_000 }, async () => {
     expect(existsSync(CLI)).toBe(true); // built by `npm test` (tsc) before the tests run
-    const dataDir = join(tmp.path, 'data');
-    const inbox = join(tmp.path, 'inbox');
-    mkdirSync(inbox, { recursive: true });
-    const configPath = join(tmp.path, 'agent.yaml');
-    writeFileSync(
-      configPath,
-      `facility: { code: "94170" }
-dataDir: ${JSON.stringify(dataDir)}
-sources:
-  - { id: his, type: folder, path: ${JSON.stringify(inbox)}, quietMs: 50, commitEvery: 10 }
-destinations:
-  - { id: province, type: fhir, baseUrl: "${fhir.baseUrl('province')}" }
-  - { id: ministry, type: fhir, baseUrl: "${fhir.baseUrl('ministry')}" }
-retry: { baseDelayMs: 20, maxDelayMs: 200 }
-`,
-    );
-    const dbPath = join(dataDir, 'vhr-agent.db');
-    writeFileSync(join(inbox, 'big.xml.tmp'), envelopeOf(manyClaims(RECORDS, 'CR')));
-    renameSync(join(inbox, 'big.xml.tmp'), join(inbox, 'big.xml'));
+    const { configPath, dbPath } = prepareAgentRun(tmp.path, fhir, { records: RECORDS, prefix: 'CR', quietMs: 50, commitEvery: 10 });
 
     // Kill while intake is part-way through the file (some records committed, not all).
     const kills: number[] = [];
-    let agent = startAgent(configPath);
+    let agent = startAgentProcess(configPath);
     const seen = await waitFor(() => {
       const c = counts(dbPath);
       return c.messages > 0 ? c : null;
@@ -64,12 +40,12 @@ retry: { baseDelayMs: 20, maxDelayMs: 200 }
     expect(counts(dbPath).messages).toBeLessThan(RECORDS);
 
     // Kill again while deliveries are in flight.
-    agent = startAgent(configPath);
+    agent = startAgentProcess(configPath);
     await waitFor(() => counts(dbPath).delivered > 0, { what: 'first deliveries', timeoutMs: 30_000, intervalMs: 2 });
     agent.kill('SIGKILL');
     await exited(agent);
 
-    agent = startAgent(configPath);
+    agent = startAgentProcess(configPath);
     try {
       await waitFor(() => counts(dbPath).delivered === RECORDS * 2, { what: 'all delivered', timeoutMs: 60_000, intervalMs: 50 });
     } finally {
@@ -78,7 +54,7 @@ retry: { baseDelayMs: 20, maxDelayMs: 200 }
       expect(agent.exitCode).toBe(0);
     }
     expect(counts(dbPath).messages).toBe(RECORDS);
-    expect(readdirSync(join(inbox, 'processed'))).toEqual(['big.xml']);
+    expect(readdirSync(join(tmp.path, 'inbox', 'processed'))).toEqual(['big.xml']);
     for (const base of ['province', 'ministry']) {
       expect(await fhir.countResources(base, 'Encounter')).toBe(RECORDS);
       expect(await fhir.countResources(base, 'Patient')).toBe(RECORDS);

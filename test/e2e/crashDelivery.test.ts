@@ -1,13 +1,9 @@
 // Twenty SIGKILLs at random moments while 2,000 records are delivered, a restart after each:
 // at the end each store holds every record exactly once (DESIGN §4.1, §4.6).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
-import { CLI, dbCounts, exited } from '../support/agentProcess.js';
-import { envelopeOf, manyClaims } from '../support/claimXml.js';
+import { dbCounts, exited, prepareAgentRun, startAgentProcess } from '../support/agentProcess.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
 import { seededRandom } from '../../main/util/seededRandom.js';
@@ -30,31 +26,14 @@ const delivered = (dbPath: string) => dbCounts(dbPath).delivered;
 
 describe('crash during delivery', () => {
   it(`${KILLS} SIGKILLs during a ${RECORDS}-record delivery: every record exactly once at each store`, { timeout: 240_000 }, async () => {
-    const dataDir = join(tmp.path, 'data');
-    const inbox = join(tmp.path, 'inbox');
-    mkdirSync(inbox, { recursive: true });
-    const configPath = join(tmp.path, 'agent.yaml');
-    writeFileSync(
-      configPath,
-      `facility: { code: "94170" }
-dataDir: ${JSON.stringify(dataDir)}
-sources: [{ id: his, type: folder, path: ${JSON.stringify(inbox)}, quietMs: 20, commitEvery: 100 }]
-destinations:
-  - { id: province, type: fhir, baseUrl: "${fhir.baseUrl('province')}" }
-  - { id: ministry, type: fhir, baseUrl: "${fhir.baseUrl('ministry')}" }
-retry: { baseDelayMs: 20, maxDelayMs: 200 }
-`,
-    );
-    const dbPath = join(dataDir, 'vhr-agent.db');
-    writeFileSync(join(inbox, 'big.tmp'), envelopeOf(manyClaims(RECORDS, 'K')));
-    renameSync(join(inbox, 'big.tmp'), join(inbox, 'big.xml'));
+    const { configPath, dbPath } = prepareAgentRun(tmp.path, fhir, { records: RECORDS, prefix: 'K', quietMs: 20, commitEvery: 100 });
 
     const random = seededRandom(20261125); // random kill moments, the same on every run
     const killedAt: number[] = [];
     for (let k = 0; k < KILLS; k++) {
       const before = delivered(dbPath);
       if (before === RECORDS * 2) break;
-      const agent = spawn(process.execPath, [CLI, 'run', '--config', configPath, '--quiet'], { stdio: 'ignore' });
+      const agent = startAgentProcess(configPath);
       // Let it make some progress, then kill it at a random moment within the next 150 ms.
       await waitFor(() => delivered(dbPath) > before || agent.exitCode !== null, { timeoutMs: 30_000, intervalMs: 5, what: `progress before kill ${k + 1}` });
       await new Promise((r) => setTimeout(r, Math.floor(random() * 150)));
@@ -65,7 +44,7 @@ retry: { baseDelayMs: 20, maxDelayMs: 200 }
     expect(killedAt.length).toBeGreaterThanOrEqual(10);
     expect(killedAt.some((n) => n > 0 && n < RECORDS * 2)).toBe(true);
 
-    const agent = spawn(process.execPath, [CLI, 'run', '--config', configPath, '--quiet'], { stdio: 'ignore' });
+    const agent = startAgentProcess(configPath);
     try {
       await waitFor(() => delivered(dbPath) === RECORDS * 2, { timeoutMs: 120_000, intervalMs: 50, what: 'everything delivered' });
     } finally {

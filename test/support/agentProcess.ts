@@ -1,10 +1,11 @@
 // The built agent as a separate process, and read-only looks into its database: what the
 // crash tests need to kill it at any moment and check what survived.
-import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PACKAGE_ROOT } from '../../main/paths.js';
+import { envelopeOf, manyClaims } from './claimXml.js';
 
 /** The CLI built by `npm test` (tsc) before the tests run. */
 export const CLI = join(PACKAGE_ROOT, 'dist', 'main', 'cli.js');
@@ -25,4 +26,39 @@ export function dbCounts(dbPath: string): { messages: number; delivered: number 
   } finally {
     db.close();
   }
+}
+
+export interface AgentRun {
+  configPath: string;
+  dbPath: string;
+}
+
+/**
+ * A config for the built agent (watched inbox, the two stores of `fhir`, fast retries) and one
+ * claim file of `records` records already in its inbox.
+ */
+export function prepareAgentRun(dir: string, fhir: { baseUrl(base: string): string }, opts: { records: number; prefix: string; quietMs: number; commitEvery: number }): AgentRun {
+  const dataDir = join(dir, 'data');
+  const inbox = join(dir, 'inbox');
+  mkdirSync(inbox, { recursive: true });
+  const configPath = join(dir, 'agent.yaml');
+  writeFileSync(
+    configPath,
+    `facility: { code: "94170" }
+dataDir: ${JSON.stringify(dataDir)}
+sources: [{ id: his, type: folder, path: ${JSON.stringify(inbox)}, quietMs: ${opts.quietMs}, commitEvery: ${opts.commitEvery} }]
+destinations:
+  - { id: province, type: fhir, baseUrl: "${fhir.baseUrl('province')}" }
+  - { id: ministry, type: fhir, baseUrl: "${fhir.baseUrl('ministry')}" }
+retry: { baseDelayMs: 20, maxDelayMs: 200 }
+`,
+  );
+  writeFileSync(join(inbox, 'big.xml.tmp'), envelopeOf(manyClaims(opts.records, opts.prefix)));
+  renameSync(join(inbox, 'big.xml.tmp'), join(inbox, 'big.xml'));
+  return { configPath, dbPath: join(dataDir, 'vhr-agent.db') };
+}
+
+/** `vhr-agent run` of that config, as a separate process. */
+export function startAgentProcess(configPath: string): ChildProcess {
+  return spawn(process.execPath, [CLI, 'run', '--config', configPath, '--quiet'], { stdio: 'ignore' });
 }
