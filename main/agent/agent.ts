@@ -15,10 +15,9 @@ import { ConvertWorker } from '../pipeline/convertWorker.js';
 import { DeliveryWorker } from '../pipeline/deliveryWorker.js';
 import { Alerts } from '../pipeline/alerts.js';
 import { Housekeeping } from '../pipeline/housekeeping.js';
-import { ApiServer } from '../api/server.js';
-import { apiRoutes } from '../api/routes.js';
-import { applyOperatorPauses, uiDepsOf, uiRoutes } from '../api/uiRoutes.js';
-import { configRoutes } from '../api/configRoutes.js';
+import type { ApiServer } from '../api/server.js';
+import { createAgentApi } from '../api/agentApi.js';
+import { applyOperatorPauses, uiDepsOf } from '../api/uiRoutes.js';
 import { ManagedConfigService } from '../config/managed/service.js';
 import { changedDestinationIds } from '../config/managed/merge.js';
 import { pausedDestinations } from '../store/operatorActions.js';
@@ -42,6 +41,8 @@ export interface AgentOptions {
   managedPollIntervalMs?: number;
   /** How often the update feed is read (default 6 hours). */
   updateCheckIntervalMs?: number;
+  /** How often open status screens are refreshed (default 1 s); the UI tests make it short. */
+  eventIntervalMs?: number;
   /** The desktop app wraps the keyring with the OS key store (Electron safeStorage). */
   keyProtection?: Pick<KeyringOptions, 'protect' | 'unprotect'>;
 }
@@ -151,20 +152,13 @@ export class Agent {
     });
     for (const s of config.sources) this.sources.push(this.createSource(s));
     this.apiToken = this.loadOrCreateToken();
-    this.api = new ApiServer({
+    this.api = createAgentApi(this, {
       host: config.statusApi.host,
       port: config.statusApi.port,
       token: this.apiToken,
       staticDir: UI_DIR,
-      routes: apiRoutes({
-        store: this.store,
-        status: () => this.status(),
-        retryMessage: (id) => {
-          const n = this.store.retryNow(id, now());
-          this.deliveryWorkers.forEach((w) => w.wake());
-          return n;
-        },
-      }).concat(configRoutes(this.managed), uiRoutes(uiDepsOf(this, { managed: () => this.managed.summary() }))),
+      now,
+      eventIntervalMs: opts.eventIntervalMs,
     });
   }
 

@@ -1,7 +1,8 @@
 // Ministry-managed configuration on the status API (docs/managed-config.md §8): what is in
 // force and what was applied or refused, a file import (the UI's "import a config file" and
 // `vhr-agent config import` while the agent runs), and "check now" against managed.url.
-import type { ApiRoute } from './server.js';
+import { badRequest, handle, type ApiRoute } from './server.js';
+import { ROUTES } from './routeTable.js';
 import type { ManagedConfigResponse, ManagedImportResponse } from './contract.js';
 import { ApplySource } from '../config/managed/state.js';
 
@@ -14,26 +15,16 @@ export interface ConfigRouteDeps {
 
 export function configRoutes(deps: ConfigRouteDeps): ApiRoute[] {
   return [
-    { method: 'GET', path: '/api/config/managed', handle: () => ({ json: deps.view() }) },
-    {
-      method: 'POST',
-      path: '/api/config/import',
-      handle: async ({ body }) => {
-        if (typeof body !== 'object' || body === null) {
-          return { status: 400, json: { error: 'bad_request', message: 'the body must be the signed config document (JSON)' } };
-        }
-        // The signature covers the base64 payload string, which survives this round trip unchanged.
-        const result = await deps.submit(JSON.stringify(body), ApplySource.import);
-        return { status: result.applied ? 200 : 422, json: result };
-      },
-    },
-    {
-      method: 'POST',
-      path: '/api/config/poll',
-      handle: async () => {
-        await deps.pollNow();
-        return { json: deps.view() };
-      },
-    },
+    handle(ROUTES.managedConfig, () => ({ json: deps.view() })),
+    handle(ROUTES.importConfig, async ({ body }) => {
+      if (typeof body !== 'object' || body === null) return badRequest('the body must be the signed config document (JSON)');
+      // The signature covers the base64 payload string, which survives this round trip unchanged.
+      const result = await deps.submit(JSON.stringify(body), ApplySource.import);
+      return { status: result.applied ? 200 : 422, json: result };
+    }),
+    handle(ROUTES.pollConfig, async () => {
+      await deps.pollNow();
+      return { json: deps.view() };
+    }),
   ];
 }

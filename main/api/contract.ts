@@ -149,6 +149,12 @@ export interface MessageDetailResponse extends MessageSummaryDto {
   attempts: AttemptDto[];
 }
 
+/** Every refusal of the status API (400, 401, 403, 404, 409, 429, 500). */
+export interface ApiErrorBody {
+  error: string;
+  message: string;
+}
+
 /** `<dataDir>/api.json`, mode 0600. */
 export interface ApiInfo {
   url: string;

@@ -1,6 +1,7 @@
 // Status API endpoints over the store and the running workers.
 import type { Store, MessageRow } from '../store/store.js';
-import type { ApiRoute } from './server.js';
+import { handle, notFound, type ApiRoute } from './server.js';
+import { ROUTES } from './routeTable.js';
 import type { MessageDetailResponse, MessageListResponse, MessageSummaryDto, StatusResponse } from './contract.js';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
@@ -36,64 +37,52 @@ const parseId = (s: string | undefined) => {
 export function apiRoutes(deps: RouteDeps): ApiRoute[] {
   const { store } = deps;
   return [
-    { method: 'GET', path: '/api/status', handle: () => ({ json: deps.status() }) },
-    {
-      method: 'GET',
-      path: '/api/messages',
-      handle: ({ query }) => {
-        const limit = Math.min(500, Math.max(1, Number(query.get('limit') ?? 50) || 50));
-        const before = parseId(query.get('before') ?? undefined) ?? Number.MAX_SAFE_INTEGER;
-        const rows = store.listMessages(limit, before);
-        const body: MessageListResponse = {
-          items: rows.map(toSummary),
-          nextBefore: rows.length === limit ? rows[rows.length - 1]!.id : null,
-        };
-        return { json: body };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/messages/:id',
-      handle: ({ params }) => {
-        const id = parseId(params.id);
-        const m = id ? store.message(id) : undefined;
-        if (!m) return { status: 404, json: { error: 'not_found', message: `no record ${params.id}` } };
-        const detail = store.messageDetail(m.id)!;
-        const body: MessageDetailResponse = {
-          ...toSummary(m),
-          raw: detail.raw ? detail.raw.toString('utf8') : null,
-          bundle: detail.bundle ? JSON.parse(detail.bundle) : null,
-          issues: detail.issues ? JSON.parse(detail.issues) : null,
-          deliveries: store.deliveriesOf(m.id).map((d) => ({
-            destinationId: d.destinationId,
-            state: d.state,
-            attempts: d.attempts,
-            nextAttemptAt: iso(d.nextAttemptAt),
-            lastErrorCode: d.lastErrorCode,
-            lastError: d.lastError,
-            deliveredAt: iso(d.deliveredAt),
-          })),
-          attempts: store.attemptsOf(m.id).map((a) => ({
-            destinationId: a.destinationId,
-            startedAt: iso(a.startedAt)!,
-            durationMs: a.durationMs,
-            outcome: a.outcome,
-            errorCode: a.errorCode,
-            httpStatus: a.httpStatus,
-            response: a.response,
-          })),
-        };
-        return { json: body };
-      },
-    },
-    {
-      method: 'POST',
-      path: '/api/messages/:id/retry',
-      handle: ({ params }) => {
-        const id = parseId(params.id);
-        if (!id || !store.message(id)) return { status: 404, json: { error: 'not_found', message: `no record ${params.id}` } };
-        return { json: { retried: deps.retryMessage(id) } };
-      },
-    },
+    handle(ROUTES.status, () => ({ json: deps.status() })),
+    handle(ROUTES.messages, ({ query }) => {
+      const limit = Math.min(500, Math.max(1, Number(query.get('limit') ?? 50) || 50));
+      const before = parseId(query.get('before') ?? undefined) ?? Number.MAX_SAFE_INTEGER;
+      const rows = store.listMessages(limit, before);
+      const body: MessageListResponse = {
+        items: rows.map(toSummary),
+        nextBefore: rows.length === limit ? rows[rows.length - 1]!.id : null,
+      };
+      return { json: body };
+    }),
+    handle(ROUTES.message, ({ params }) => {
+      const id = parseId(params.id);
+      const m = id ? store.message(id) : undefined;
+      if (!m) return notFound(`no record ${params.id}`);
+      const detail = store.messageDetail(m.id)!;
+      const body: MessageDetailResponse = {
+        ...toSummary(m),
+        raw: detail.raw ? detail.raw.toString('utf8') : null,
+        bundle: detail.bundle ? JSON.parse(detail.bundle) : null,
+        issues: detail.issues ? JSON.parse(detail.issues) : null,
+        deliveries: store.deliveriesOf(m.id).map((d) => ({
+          destinationId: d.destinationId,
+          state: d.state,
+          attempts: d.attempts,
+          nextAttemptAt: iso(d.nextAttemptAt),
+          lastErrorCode: d.lastErrorCode,
+          lastError: d.lastError,
+          deliveredAt: iso(d.deliveredAt),
+        })),
+        attempts: store.attemptsOf(m.id).map((a) => ({
+          destinationId: a.destinationId,
+          startedAt: iso(a.startedAt)!,
+          durationMs: a.durationMs,
+          outcome: a.outcome,
+          errorCode: a.errorCode,
+          httpStatus: a.httpStatus,
+          response: a.response,
+        })),
+      };
+      return { json: body };
+    }),
+    handle(ROUTES.retryMessage, ({ params }) => {
+      const id = parseId(params.id);
+      if (!id || !store.message(id)) return notFound(`no record ${params.id}`);
+      return { json: { retried: deps.retryMessage(id) } };
+    }),
   ];
 }

@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiServer, AUTH_THROTTLE, tokenMatches } from './server.js';
+import { ApiServer, AUTH_THROTTLE, handle, tokenMatches } from './server.js';
+import { pathTo, ROUTES } from './routeTable.js';
 import { parseConfigText } from '../config/load.js';
 import { ConfigError } from '../config/schema.js';
 import { tempDir } from '../../test/support/tempDir.js';
@@ -28,8 +29,9 @@ async function start(opts: { now?: () => number } = {}): Promise<string> {
     staticDir: tmp.path,
     now: opts.now,
     routes: [
-      { method: 'GET', path: '/api/status', handle: () => ({ json: { ok: true } }) },
-      { method: 'POST', path: '/api/ui/actions', handle: () => ({ json: { done: true } }) },
+      { method: 'GET', path: ROUTES.status.path, handle: () => ({ json: { ok: true } }) },
+      { method: 'POST', path: ROUTES.act.path, handle: () => ({ json: { done: true } }) },
+      handle(ROUTES.message, ({ params }) => ({ status: 404, json: { error: 'not_found', message: `asked for ${params.id}` } })),
     ],
   });
   return server.start();
@@ -43,32 +45,39 @@ describe('status API', () => {
     const answers = await Promise.all([
       fetch(`${url}/`),
       fetch(`${url}/missing.js`),
-      fetch(`${url}/api/status`, { headers: bearer() }),
-      fetch(`${url}/api/status`, { headers: bearer('wrong') }),
+      fetch(`${url}${pathTo(ROUTES.status)}`, { headers: bearer() }),
+      fetch(`${url}${pathTo(ROUTES.status)}`, { headers: bearer('wrong') }),
       fetch(`${url}/api/nothing`, { headers: bearer() }),
-      fetch(`${url}/api/ui/actions`, { method: 'POST', headers: bearer(), body: '{}' }),
-      fetch(`${url}/api/status`, { headers: { ...bearer(), Origin: 'http://evil.example' } }),
+      fetch(`${url}${pathTo(ROUTES.act)}`, { method: 'POST', headers: bearer(), body: '{}' }),
+      fetch(`${url}${pathTo(ROUTES.status)}`, { headers: { ...bearer(), Origin: 'http://evil.example' } }),
     ]);
     expect(answers.map((r) => r.status)).toEqual([200, 404, 200, 401, 404, 200, 403]);
     expect(answers.map((r) => r.headers.get('set-cookie'))).toEqual(Array(answers.length).fill(null));
   });
 
+  it('hands a route its path parameters decoded, as the table names them', async () => {
+    const url = await start();
+    const res = await fetch(`${url}${pathTo(ROUTES.message, { params: { id: 'hồ sơ 7' } })}`, { headers: bearer() });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: 'not_found', message: 'asked for hồ sơ 7' });
+  });
+
   it('answers only its own origin: another site, a local file ("null") → 403, even with the token', async () => {
     const url = await start();
-    const status = async (origin?: string) => (await fetch(`${url}/api/status`, { headers: { ...bearer(), ...(origin ? { Origin: origin } : {}) } })).status;
+    const status = async (origin?: string) => (await fetch(`${url}${pathTo(ROUTES.status)}`, { headers: { ...bearer(), ...(origin ? { Origin: origin } : {}) } })).status;
     expect(await status('http://evil.example')).toBe(403);
     expect(await status('null')).toBe(403);
     expect(await status(url.replace('127.0.0.1', 'localhost'))).toBe(403);
     expect(await status(url)).toBe(200);
     expect(await status()).toBe(200); // same-origin GETs from the UI carry no Origin
-    const post = await fetch(`${url}/api/ui/actions`, { method: 'POST', headers: { ...bearer(), Origin: 'http://evil.example' }, body: '{}' });
+    const post = await fetch(`${url}${pathTo(ROUTES.act)}`, { method: 'POST', headers: { ...bearer(), Origin: 'http://evil.example' }, body: '{}' });
     expect(post.status).toBe(403);
   });
 
   it('after 20 wrong tokens answers 429 to everyone until the window has passed', async () => {
     let now = 1_000_000;
     const url = await start({ now: () => now });
-    const statusWith = async (token: string) => (await fetch(`${url}/api/status`, { headers: bearer(token) })).status;
+    const statusWith = async (token: string) => (await fetch(`${url}${pathTo(ROUTES.status)}`, { headers: bearer(token) })).status;
     for (let i = 0; i < AUTH_THROTTLE.maxFailures; i++) expect(await statusWith(`guess-${i}`)).toBe(401);
     expect(await statusWith('guess-21')).toBe(429);
     expect(await statusWith(TOKEN)).toBe(429); // the right token waits too: guessing gains nothing

@@ -7,12 +7,22 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { formatEvent, type EventSubscription } from './events.js';
+import { API_PREFIX, type AnyRoute, type HttpMethod, type PathParams, type ResponseOf } from './routeTable.js';
+import type { ApiErrorBody } from './contract.js';
 
+/** A handler bound to one entry of the route table (routeTable.ts). */
 export interface ApiRoute {
-  method: 'GET' | 'POST';
-  /** Path pattern with `:name` parameters, e.g. `/api/messages/:id`. */
+  method: HttpMethod;
+  /** Path pattern with `:name` parameters, from the route table. */
   path: string;
-  handle: (req: { params: Record<string, string>; query: URLSearchParams; body: unknown }) => Promise<ApiReply> | ApiReply;
+  handle: (req: ApiRequest<Record<string, string>>) => Promise<ApiReply> | ApiReply;
+}
+
+export interface ApiRequest<P> {
+  params: P;
+  query: URLSearchParams;
+  /** The parsed JSON body of a POST, as sent: handlers check it before use. */
+  body: unknown;
 }
 
 export type ApiReply = {
@@ -23,6 +33,27 @@ export type ApiReply = {
   /** Keep the response open as a server-sent event stream fed by this subscription. */
   events?: EventSubscription;
 };
+
+/** A refusal, in the same shape on every endpoint. */
+export type ErrorReply = { status: number; json: ApiErrorBody };
+
+/** What a handler may answer, by the route's reply kind: its response type, or an error. */
+export type ReplyFor<R extends AnyRoute> = R['reply'] extends 'json'
+  ? { status?: number; json: ResponseOf<R> } | ErrorReply
+  : R['reply'] extends 'csv'
+    ? { text: string; contentType: string } | ErrorReply
+    : { events: EventSubscription };
+
+/** Binds a handler to a route of the table; the handler's answer is checked against the route's response type. */
+export function handle<R extends AnyRoute>(
+  route: R,
+  fn: (req: ApiRequest<{ [K in keyof PathParams<R['path']>]: string }>) => Promise<ReplyFor<R>> | ReplyFor<R>,
+): ApiRoute {
+  return { method: route.method, path: route.path, handle: fn as ApiRoute['handle'] };
+}
+
+export const badRequest = (message: string): ErrorReply => ({ status: 400, json: { error: 'bad_request', message } });
+export const notFound = (message: string): ErrorReply => ({ status: 404, json: { error: 'not_found', message } });
 
 /** A comment line every so often keeps idle event streams open through proxies and sleep. */
 const EVENT_HEARTBEAT_MS = 20_000;
@@ -143,7 +174,7 @@ export class ApiServer {
     if (origin !== undefined && origin !== this.url) {
       return this.send(res, 403, { error: 'forbidden', message: 'cross-origin requests are not allowed' });
     }
-    if (!url.pathname.startsWith('/api/')) return this.serveStatic(url.pathname, res);
+    if (!url.pathname.startsWith(API_PREFIX)) return this.serveStatic(url.pathname, res);
 
     if (this.throttled()) return this.send(res, 429, { error: 'too_many_attempts', message: 'too many wrong tokens; wait a minute' });
     const auth = req.headers.authorization;

@@ -4,7 +4,8 @@
 import { userInfo } from 'node:os';
 import type { AgentConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
-import type { ApiReply, ApiRoute } from './server.js';
+import { badRequest, handle, notFound, type ApiRoute, type ErrorReply, type ReplyFor } from './server.js';
+import { ROUTES } from './routeTable.js';
 import type {
   AuditListResponse,
   ConnectionTestResponse,
@@ -46,8 +47,6 @@ const DAY_MS = 24 * HOUR_MS;
 const MAX_REPORT_DAYS = 366;
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const badRequest = (message: string): ApiReply => ({ status: 400, json: { error: 'bad_request', message } });
-const notFound = (message: string): ApiReply => ({ status: 404, json: { error: 'not_found', message } });
 
 /** Who did it, for the audit log: the OS account running the agent, through the status UI. */
 /** Who acted: the OS account running the agent, and whether it came from the UI or the CLI. */
@@ -66,7 +65,7 @@ const positiveInt = (s: string | null | undefined): number | null => {
 };
 
 /** A `[from, to]` pair of `YYYY-MM-DD` days turned into local-midnight bounds, or a 400 reply. */
-function dayRange(query: URLSearchParams, now: number, defaultDays: number): { from: number; to: number; end: number } | ApiReply {
+function dayRange(query: URLSearchParams, now: number, defaultDays: number): { from: number; to: number; end: number } | ErrorReply {
   const today = localDayStart(now);
   const fromText = query.get('from');
   const toText = query.get('to');
@@ -81,7 +80,7 @@ function dayRange(query: URLSearchParams, now: number, defaultDays: number): { f
   return { from, to, end };
 }
 
-const isReply = (v: unknown): v is ApiReply => typeof v === 'object' && v !== null && ('status' in v || 'json' in v);
+const isReply = (v: unknown): v is ErrorReply => typeof v === 'object' && v !== null && 'status' in v && 'json' in v;
 
 /** Keys whose values are secrets, or references to secrets, in any part of the configuration. */
 const SECRET_KEY = /(token|secret|password|passphrase|privatekey|^key$|^pfx$)/i;
@@ -164,19 +163,19 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
   };
   const feed = createChangeFeed('overview', overview, deps.eventIntervalMs ?? 1000);
 
-  const act = async (body: unknown): Promise<ApiReply> => {
+  const act = async (body: unknown): Promise<ReplyFor<typeof ROUTES.act>> => {
     const req = body as Partial<OperatorActionRequest> | undefined;
     const known = new Set(destinationIds());
     const t = now();
     const who = actor((body as { via?: unknown } | undefined)?.via);
-    const reply = (action: OperatorActionRequest['action'], r: { affected: number; auditId: number }): ApiReply => {
+    const reply = (action: OperatorActionRequest['action'], r: { affected: number; auditId: number }): ReplyFor<typeof ROUTES.act> => {
       feed.poke();
       const json: OperatorActionResponse = { action, affected: r.affected, auditId: r.auditId };
       return { json };
     };
-    const destinationOf = (id: unknown): string | ApiReply =>
+    const destinationOf = (id: unknown): string | ErrorReply =>
       typeof id === 'string' && known.has(id) ? id : badRequest(`unknown destination ${JSON.stringify(id)}; known: ${[...known].join(', ')}`);
-    const messageOf = (id: unknown): number | ApiReply =>
+    const messageOf = (id: unknown): number | ErrorReply =>
       typeof id === 'number' && Number.isSafeInteger(id) && id > 0 && store.message(id) ? id : notFound(`no record ${JSON.stringify(id)}`);
 
     switch (req?.action) {
@@ -235,7 +234,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       case 'resend_matching': {
         const dest = destinationOf(req.destinationId);
         if (isReply(dest)) return dest;
-        const day = (v: unknown, name: string): number | undefined | ApiReply => {
+        const day = (v: unknown, name: string): number | undefined | ErrorReply => {
           if (v === undefined) return undefined;
           const d = typeof v === 'string' ? parseLocalDay(v) : null;
           return d === null ? badRequest(`"${name}" must be a day written YYYY-MM-DD`) : d;
@@ -255,7 +254,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
     }
   };
 
-  const report = (query: URLSearchParams): ReportResponse | ApiReply => {
+  const report = (query: URLSearchParams): ReportResponse | ErrorReply => {
     const range = dayRange(query, now(), 7);
     if (isReply(range)) return range;
     const dests = destinationIds();
@@ -270,106 +269,78 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
   };
 
   return [
-    { method: 'GET', path: '/api/ui/overview', handle: () => ({ json: overview() }) },
-    { method: 'GET', path: '/api/events', handle: () => ({ events: feed.subscribe }) },
-    {
-      method: 'GET',
-      path: '/api/ui/throughput',
-      handle: ({ query }) => {
-        const t = now();
-        const range = query.get('range') === '7d' ? '7d' : '24h';
-        const body: ThroughputResponse =
-          range === '24h'
-            ? { range, bucketMs: HOUR_MS, buckets: [] }
-            : { range, bucketMs: DAY_MS, buckets: [] };
-        const first = range === '7d' ? localDays(localDayStart(t) - 6 * DAY_MS - 12 * HOUR_MS, localDayStart(t))[0]! : undefined;
-        body.buckets = throughput(db, t, body.bucketMs, range === '24h' ? 24 : 7, destinationIds(), first).map((b) => ({ ...b, start: iso(b.start) }));
-        return { json: body };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/ui/records',
-      handle: ({ query }) => {
-        const limit = Math.min(200, positiveInt(query.get('limit')) ?? 50);
-        const state = query.get('state') || undefined;
-        if (state && !isSearchableState(state)) return badRequest(`unknown state ${JSON.stringify(state)}`);
-        const destination = query.get('destination') || undefined;
-        if (destination && !destinationIds().includes(destination)) return badRequest(`unknown destination ${JSON.stringify(destination)}`);
-        let from: number | undefined;
-        let to: number | undefined;
-        if (query.get('from') || query.get('to')) {
-          const range = dayRange(query, now(), MAX_REPORT_DAYS);
-          if (isReply(range)) return range;
-          if (query.get('from')) from = range.from;
-          if (query.get('to')) to = range.end;
-        }
-        const hits = searchRecords(deps.store, { q: query.get('q') ?? undefined, from, to, state, destinationId: destination, before: positiveInt(query.get('before')) ?? undefined, limit });
-        const body: RecordListResponse = {
-          items: hits.map((h) => ({
-            ...h,
-            receivedAt: iso(h.receivedAt),
-            convertedAt: h.convertedAt === null ? null : iso(h.convertedAt),
-          })),
-          nextBefore: hits.length === limit ? hits[hits.length - 1]!.id : null,
-        };
-        return { json: body };
-      },
-    },
-    { method: 'POST', path: '/api/ui/actions', handle: ({ body }) => act(body) },
-    {
-      method: 'GET',
-      path: '/api/ui/audit',
-      handle: ({ query }) => {
-        const body: AuditListResponse = {
-          items: auditLog(db, Math.min(500, positiveInt(query.get('limit')) ?? 50)).map((a) => ({ ...a, at: iso(a.at) })),
-        };
-        return { json: body };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/ui/audit.csv',
-      handle: ({ query }) => {
-        const rows = auditLog(db, Math.min(100_000, positiveInt(query.get('limit')) ?? 10_000));
-        const header = AUDIT_CSV_HEADERS[query.get('lang') === 'en' ? 'en' : 'vi'];
-        const lines = [
-          header.join(','),
-          ...rows.map((a) => [a.id, iso(a.at), a.actor, a.action, a.target ?? '', a.affected, a.detail ? JSON.stringify(a.detail) : ''].map(csvCell).join(',')),
-        ];
-        return { text: `\uFEFF${lines.join('\r\n')}\r\n`, contentType: 'text/csv; charset=utf-8' };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/ui/reports',
-      handle: ({ query }) => {
-        const r = report(query);
-        return isReply(r) ? r : { json: r };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/ui/reports.csv',
-      handle: ({ query }) => {
-        const r = report(query);
-        if (isReply(r)) return r;
-        const header = CSV_HEADERS[query.get('lang') === 'en' ? 'en' : 'vi'];
-        const lines = [header.join(','), ...r.days.map((d) => [d.day, d.destinationId, d.received, d.delivered, d.rejected].map(csvCell).join(','))];
-        // The byte-order mark makes spreadsheet programs read the Vietnamese header as UTF-8.
-        return { text: `\uFEFF${lines.join('\r\n')}\r\n`, contentType: 'text/csv; charset=utf-8' };
-      },
-    },
-    { method: 'GET', path: '/api/ui/config', handle: () => ({ json: maskedConfig(deps.config, managed()) }) },
-    {
-      method: 'POST',
-      path: '/api/ui/destinations/:id/test',
-      handle: async ({ params }) => {
-        const dest = deps.config.destinations.find((d) => d.id === params.id);
-        if (!dest) return notFound(`no destination ${params.id}`);
-        return { json: deps.testConnection ? await deps.testConnection(dest.id) : await testConnection(dest) };
-      },
-    },
+    handle(ROUTES.overview, () => ({ json: overview() })),
+    handle(ROUTES.events, () => ({ events: feed.subscribe })),
+    handle(ROUTES.throughput, ({ query }) => {
+      const t = now();
+      const range = query.get('range') === '7d' ? '7d' : '24h';
+      const body: ThroughputResponse =
+        range === '24h'
+          ? { range, bucketMs: HOUR_MS, buckets: [] }
+          : { range, bucketMs: DAY_MS, buckets: [] };
+      const first = range === '7d' ? localDays(localDayStart(t) - 6 * DAY_MS - 12 * HOUR_MS, localDayStart(t))[0]! : undefined;
+      body.buckets = throughput(db, t, body.bucketMs, range === '24h' ? 24 : 7, destinationIds(), first).map((b) => ({ ...b, start: iso(b.start) }));
+      return { json: body };
+    }),
+    handle(ROUTES.records, ({ query }) => {
+      const limit = Math.min(200, positiveInt(query.get('limit')) ?? 50);
+      const state = query.get('state') || undefined;
+      if (state && !isSearchableState(state)) return badRequest(`unknown state ${JSON.stringify(state)}`);
+      const destination = query.get('destination') || undefined;
+      if (destination && !destinationIds().includes(destination)) return badRequest(`unknown destination ${JSON.stringify(destination)}`);
+      let from: number | undefined;
+      let to: number | undefined;
+      if (query.get('from') || query.get('to')) {
+        const range = dayRange(query, now(), MAX_REPORT_DAYS);
+        if (isReply(range)) return range;
+        if (query.get('from')) from = range.from;
+        if (query.get('to')) to = range.end;
+      }
+      const hits = searchRecords(deps.store, { q: query.get('q') ?? undefined, from, to, state, destinationId: destination, before: positiveInt(query.get('before')) ?? undefined, limit });
+      const body: RecordListResponse = {
+        items: hits.map((h) => ({
+          ...h,
+          receivedAt: iso(h.receivedAt),
+          convertedAt: h.convertedAt === null ? null : iso(h.convertedAt),
+        })),
+        nextBefore: hits.length === limit ? hits[hits.length - 1]!.id : null,
+      };
+      return { json: body };
+    }),
+    handle(ROUTES.act, ({ body }) => act(body)),
+    handle(ROUTES.audit, ({ query }) => {
+      const body: AuditListResponse = {
+        items: auditLog(db, Math.min(500, positiveInt(query.get('limit')) ?? 50)).map((a) => ({ ...a, at: iso(a.at) })),
+      };
+      return { json: body };
+    }),
+    handle(ROUTES.auditCsv, ({ query }) => {
+      const rows = auditLog(db, Math.min(100_000, positiveInt(query.get('limit')) ?? 10_000));
+      const header = AUDIT_CSV_HEADERS[query.get('lang') === 'en' ? 'en' : 'vi'];
+      const lines = [
+        header.join(','),
+        ...rows.map((a) => [a.id, iso(a.at), a.actor, a.action, a.target ?? '', a.affected, a.detail ? JSON.stringify(a.detail) : ''].map(csvCell).join(',')),
+      ];
+      return { text: `\uFEFF${lines.join('\r\n')}\r\n`, contentType: 'text/csv; charset=utf-8' };
+    }),
+    handle(ROUTES.reports, ({ query }) => {
+      const r = report(query);
+      return isReply(r) ? r : { json: r };
+    }),
+    handle(ROUTES.reportsCsv, ({ query }) => {
+      const r = report(query);
+      if (isReply(r)) return r;
+      const header = CSV_HEADERS[query.get('lang') === 'en' ? 'en' : 'vi'];
+      const lines = [header.join(','), ...r.days.map((d) => [d.day, d.destinationId, d.received, d.delivered, d.rejected].map(csvCell).join(','))];
+      // The byte-order mark makes spreadsheet programs read the Vietnamese header as UTF-8.
+      return { text: `\uFEFF${lines.join('\r\n')}\r\n`, contentType: 'text/csv; charset=utf-8' };
+    }),
+    handle(ROUTES.config, () => ({ json: maskedConfig(deps.config, managed()) })),
+    handle(ROUTES.testConnection, async ({ params }) => {
+      const dest = deps.config.destinations.find((d) => d.id === params.id);
+      if (!dest) return notFound(`no destination ${params.id}`);
+      return { json: deps.testConnection ? await deps.testConnection(dest.id) : await testConnection(dest) };
+    }),
   ];
 }
 

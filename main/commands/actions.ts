@@ -3,7 +3,9 @@
 // through its loopback API, so they take effect at once and survive restarts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ApiInfo, OperatorActionRequest, OperatorActionResponse } from '../api/contract.js';
+import type { ApiInfo, OperatorActionRequest } from '../api/contract.js';
+import { callAgent, type AgentAnswer } from '../api/agentClient.js';
+import { ROUTES } from '../api/routeTable.js';
 
 export async function runAction(dataDir: string, request: OperatorActionRequest): Promise<number> {
   let info: ApiInfo;
@@ -13,23 +15,18 @@ export async function runAction(dataDir: string, request: OperatorActionRequest)
     process.stderr.write(`vhr-agent: no running agent found (no ${join(dataDir, 'api.json')}); start it first\n`);
     return 1;
   }
-  let res: Response;
+  let res: AgentAnswer<typeof ROUTES.act>;
   try {
-    res = await fetch(`${info.url}/api/ui/actions`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${info.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ ...request, via: 'cli' }),
-      signal: AbortSignal.timeout(30_000),
-    });
+    res = await callAgent(info, ROUTES.act, { body: { ...request, via: 'cli' } });
   } catch (err) {
     process.stderr.write(`vhr-agent: the agent at ${info.url} does not answer (${(err as Error).message}); is it running?\n`);
     return 1;
   }
-  const body = (await res.json().catch(() => ({}))) as Partial<OperatorActionResponse> & { message?: string };
   if (!res.ok) {
-    process.stderr.write(`vhr-agent: ${request.action} refused: ${body.message ?? `HTTP ${res.status}`}\n`);
+    process.stderr.write(`vhr-agent: ${request.action} refused: ${res.body.message ?? `HTTP ${res.status}`}\n`);
     return 1;
   }
+  const body = res.body;
   process.stdout.write(`vhr-agent: ${request.action} done: ${body.affected ?? 0} changed (audit #${body.auditId})\n`);
   return 0;
 }

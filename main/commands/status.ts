@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiInfo, StatusResponse } from '../api/contract.js';
+import { callAgent } from '../api/agentClient.js';
+import { ROUTES } from '../api/routeTable.js';
 
 export async function showStatus(dataDir: string, opts: { json: boolean }): Promise<number> {
   let info: ApiInfo;
@@ -13,9 +15,9 @@ export async function showStatus(dataDir: string, opts: { json: boolean }): Prom
   }
   let status: StatusResponse;
   try {
-    const res = await fetch(`${info.url}/api/status`, { headers: { Authorization: `Bearer ${info.token}` }, signal: AbortSignal.timeout(5000) });
+    const res = await callAgent(info, ROUTES.status, { timeoutMs: 5000 });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    status = (await res.json()) as StatusResponse;
+    status = res.body;
   } catch (err) {
     process.stderr.write(`vhr-agent: the agent at ${info.url} does not answer (${(err as Error).message}); is it running?\n`);
     return 1;

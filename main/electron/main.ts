@@ -5,7 +5,9 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, Tray, 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ApiInfo, OverviewResponse } from '../api/contract.js';
+import type { ApiInfo } from '../api/contract.js';
+import { callAgent } from '../api/agentClient.js';
+import { ROUTES } from '../api/routeTable.js';
 import { assessHealth, type HealthLevel } from '../api/health.js';
 import type { CoreMessage } from './core.js';
 import { TRAY_TOOLTIP, trayBitmap } from './trayIcon.js';
@@ -128,9 +130,9 @@ function buildTray(): void {
 async function pollHealth(): Promise<void> {
   if (!api) return;
   try {
-    const res = await fetch(`${api.url}/api/ui/overview`, { headers: { Authorization: `Bearer ${api.token}` }, signal: AbortSignal.timeout(5000) });
+    const res = await callAgent(api, ROUTES.overview, { timeoutMs: 5000 });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const o = (await res.json()) as OverviewResponse;
+    const o = res.body;
     setTrayHealth(assessHealth(o.status, { pausedByOperator: o.pausedByOperator, openInvalid: o.openInvalid }).level);
   } catch {
     setTrayHealth('error');
@@ -140,8 +142,7 @@ async function pollHealth(): Promise<void> {
 /** The agent's health check after a start: its status API answers with its own token. */
 async function agentAnswers(info: ApiInfo): Promise<boolean> {
   try {
-    const res = await fetch(`${info.url}/api/status`, { headers: { Authorization: `Bearer ${info.token}` }, signal: AbortSignal.timeout(10_000) });
-    return res.ok;
+    return (await callAgent(info, ROUTES.status, { timeoutMs: 10_000 })).ok;
   } catch {
     return false;
   }
@@ -150,9 +151,9 @@ async function agentAnswers(info: ApiInfo): Promise<boolean> {
 /** The update feed the ministry's configuration names, if any. */
 async function ministryFeedUrl(info: ApiInfo): Promise<string | undefined> {
   try {
-    const res = await fetch(`${info.url}/api/config/managed`, { headers: { Authorization: `Bearer ${info.token}` }, signal: AbortSignal.timeout(10_000) });
-    const body = (await res.json()) as { document?: { updates?: { url?: string } } | null };
-    return body.document?.updates?.url;
+    const res = await callAgent(info, ROUTES.managedConfig, { timeoutMs: 10_000 });
+    const updates = res.ok ? (res.body.document as { updates?: { url?: string } } | null)?.updates : undefined;
+    return updates?.url;
   } catch {
     return undefined;
   }

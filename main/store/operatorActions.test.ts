@@ -9,6 +9,7 @@ import { recordApplied, recordRefused } from './managedConfig.js';
 import { rotateKeys } from '../commands/keys.js';
 import { parseConfigText } from '../config/load.js';
 import { uiRoutes } from '../api/uiRoutes.js';
+import { ROUTES } from '../api/routeTable.js';
 import type { AgentConfig } from '../config/schema.js';
 import { tempDir } from '../../test/support/tempDir.js';
 
@@ -88,7 +89,7 @@ describe('audit log', () => {
   it('is exported for reports as CSV with the detail', async () => {
     setDestinationPaused(store.db, 'province', true, 'officer@status-ui', Date.UTC(2026, 1, 23, 8));
     const routes = uiRoutes({ store, config: { destinations: [{ id: 'province' }] } as unknown as AgentConfig, status: () => ({}) as never, wakeDeliveries: () => {}, setDestinationRunning: async () => {} });
-    const csv = routes.find((r) => r.path === '/api/ui/audit.csv')!;
+    const csv = routes.find((r) => r.path === ROUTES.auditCsv.path)!;
     const reply = await csv.handle({ params: {}, query: new URLSearchParams('lang=en'), body: undefined });
     expect(reply.contentType).toBe('text/csv; charset=utf-8');
     expect(reply.text!.split('\r\n')).toEqual([

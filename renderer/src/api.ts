@@ -1,18 +1,7 @@
 // The typed client of the status API (main/api/contract.ts): bearer token on every request,
 // live updates by server-sent events read over fetch (EventSource cannot send the header).
-import type {
-  AuditListResponse,
-  ConfigViewResponse,
-  ConnectionTestResponse,
-  ManagedImportResponse,
-  MessageDetailResponse,
-  OperatorActionRequest,
-  OperatorActionResponse,
-  OverviewResponse,
-  RecordListResponse,
-  ReportResponse,
-  ThroughputResponse,
-} from '../../main/api/contract.js';
+import type { ManagedImportResponse, OperatorActionRequest } from '../../main/api/contract.js';
+import { ROUTES, pathTo, type AnyRoute, type DayRangeQuery, type RecordQuery, type RequestOf, type ResponseOf, type Target } from '../../main/api/routeTable.js';
 import type { Credentials } from './auth.js';
 import { readEvents } from './sse.js';
 
@@ -28,23 +17,14 @@ export class ApiError extends Error {
   }
 }
 
-export type Query = Record<string, string | number | undefined | null>;
-
-function queryString(q: Query): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
-  const s = p.toString();
-  return s ? `?${s}` : '';
-}
-
 export class Api {
   constructor(private readonly creds: Credentials) {}
 
-  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+  private async request<R extends AnyRoute>(route: R, target?: Target<R>, body?: RequestOf<R>): Promise<Response> {
     let res: Response;
     try {
-      res = await fetch(`${this.creds.baseUrl}${path}`, {
-        method,
+      res = await fetch(`${this.creds.baseUrl}${pathTo(route, target)}`, {
+        method: route.method,
         headers: { Authorization: `Bearer ${this.creds.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         cache: 'no-store',
@@ -69,40 +49,40 @@ export class Api {
     return res;
   }
 
-  private async json<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    return (await (await this.request(method, path, body)).json()) as T;
+  private async json<R extends AnyRoute>(route: R, target?: Target<R>, body?: RequestOf<R>): Promise<ResponseOf<R>> {
+    return (await (await this.request(route, target, body)).json()) as ResponseOf<R>;
   }
 
-  overview = () => this.json<OverviewResponse>('GET', '/api/ui/overview');
-  throughput = (range: '24h' | '7d') => this.json<ThroughputResponse>('GET', `/api/ui/throughput${queryString({ range })}`);
-  records = (q: Query) => this.json<RecordListResponse>('GET', `/api/ui/records${queryString(q)}`);
-  record = (id: number) => this.json<MessageDetailResponse>('GET', `/api/messages/${id}`);
-  act = (req: OperatorActionRequest) => this.json<OperatorActionResponse>('POST', '/api/ui/actions', req);
+  overview = () => this.json(ROUTES.overview);
+  throughput = (range: '24h' | '7d') => this.json(ROUTES.throughput, { query: { range } });
+  records = (query: RecordQuery) => this.json(ROUTES.records, { query });
+  record = (id: number) => this.json(ROUTES.message, { params: { id } });
+  act = (req: OperatorActionRequest) => this.json(ROUTES.act, {}, req);
   /** A ministry-signed configuration from a file (offline facilities): applied, or refused with the reason. */
   importConfig = async (signed: unknown): Promise<ManagedImportResponse> => {
     try {
-      return await this.json<ManagedImportResponse>('POST', '/api/config/import', signed);
+      return await this.json(ROUTES.importConfig, {}, signed);
     } catch (err) {
       // 422 carries the refusal itself; anything else is a real failure.
       if (err instanceof ApiError && err.status === 422 && err.detail) return err.detail as ManagedImportResponse;
       throw err;
     }
   };
-  report = (q: Query) => this.json<ReportResponse>('GET', `/api/ui/reports${queryString(q)}`);
-  reportCsv = async (q: Query) => (await this.request('GET', `/api/ui/reports.csv${queryString(q)}`)).blob();
-  config = () => this.json<ConfigViewResponse>('GET', '/api/ui/config');
-  testConnection = (id: string) => this.json<ConnectionTestResponse>('POST', `/api/ui/destinations/${encodeURIComponent(id)}/test`);
-  audit = () => this.json<AuditListResponse>('GET', '/api/ui/audit?limit=100');
+  report = (query: DayRangeQuery) => this.json(ROUTES.reports, { query });
+  reportCsv = async (query: RequestOf<typeof ROUTES.reportsCsv>) => (await this.request(ROUTES.reportsCsv, { query })).blob();
+  config = () => this.json(ROUTES.config);
+  testConnection = (id: string) => this.json(ROUTES.testConnection, { params: { id } });
+  audit = () => this.json(ROUTES.audit, { query: { limit: 100 } });
 
   /**
-   * Follows `/api/events` until `signal` aborts, reconnecting after failures. `onState`
+   * Follows the event stream (ROUTES.events) until `signal` aborts, reconnecting after failures. `onState`
    * reports whether the stream is up, so the UI can say when it is showing stale numbers.
    */
   async follow(onEvent: (event: string, data: unknown) => void, onState: (connected: boolean) => void, signal: AbortSignal): Promise<void> {
     let delay = 1000;
     while (!signal.aborted) {
       try {
-        const res = await fetch(`${this.creds.baseUrl}/api/events`, { headers: { Authorization: `Bearer ${this.creds.token}`, Accept: 'text/event-stream' }, signal, cache: 'no-store' });
+        const res = await fetch(`${this.creds.baseUrl}${pathTo(ROUTES.events)}`, { headers: { Authorization: `Bearer ${this.creds.token}`, Accept: 'text/event-stream' }, signal, cache: 'no-store' });
         if (!res.ok || !res.body) throw new ApiError(res.status, 'http', `HTTP ${res.status}`);
         onState(true);
         delay = 1000;

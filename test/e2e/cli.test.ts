@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../main/paths.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
+import { pathTo, ROUTES } from '../../main/api/routeTable.js';
 
 const CLI = join(PACKAGE_ROOT, 'dist', 'main', 'cli.js');
 const XML = join(PACKAGE_ROOT, 'test', 'fixtures', 'xml130');
@@ -106,7 +107,7 @@ describe('vhr-agent demo (npm start)', () => {
       expect(out).toMatch(/✔ province: 8 Patient, 7 Encounter/); // 3 samples (one with a newborn) + 4 generated
       expect(out).toMatch(/✔ ministry: 8 Patient, 7 Encounter/);
       const info = JSON.parse(readFileSync(join(tmp.path, 'api.json'), 'utf8')) as { url: string; token: string };
-      const status = (await (await fetch(`${info.url}/api/status`, { headers: { Authorization: `Bearer ${info.token}` } })).json()) as { counts: { converted: number } };
+      const status = (await (await fetch(`${info.url}${pathTo(ROUTES.status)}`, { headers: { Authorization: `Bearer ${info.token}` } })).json()) as { counts: { converted: number } };
       expect(status.counts.converted).toBe(7);
       child.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));

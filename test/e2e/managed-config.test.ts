@@ -14,6 +14,7 @@ import { parseConfigText } from '../../main/config/load.js';
 import { createLogger } from '../../main/log.js';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
 import type { ManagedConfigResponse, ManagedImportResponse } from '../../main/api/contract.js';
+import { pathTo, ROUTES } from '../../main/api/routeTable.js';
 import { generateSigningKeys, signDocument, type KeyPairPem } from '../../main/config/managed/signing.js';
 import { managedAuditLog } from '../../main/store/managedConfig.js';
 import { configImport, type Io } from '../../main/commands/config.js';
@@ -272,7 +273,7 @@ describe('ministry-managed configuration', () => {
   it('refuses a signed document that breaks the schema, naming each key, and one that breaks the merged configuration', async () => {
     writeConfig();
     await startAgent();
-    const invalid = await api<ManagedImportResponse>('/api/config/import', {
+    const invalid = await api<ManagedImportResponse>(pathTo(ROUTES.importConfig), {
       method: 'POST',
       body: signed({ version: 3, sources: [], destinations: [{ id: 'ministry', baseUrl: 'ftp://moh.example', auth: { type: 'bearer', token: 's3cr3t' } }], retry: { factor: 'fast' } }),
     });
@@ -281,7 +282,7 @@ describe('ministry-managed configuration', () => {
     const reason = (invalid.body as { reason: string }).reason;
     for (const key of ['sources: is a local setting', 'destinations[0].baseUrl', 'destinations[0].auth.token: must be a reference', 'retry.factor: must be a number']) expect(reason).toContain(key);
 
-    const unfit = await api<ManagedImportResponse>('/api/config/import', { method: 'POST', body: signed({ version: 3, retry: { factor: 50 }, destinations: [{ id: 'archive' }] }) });
+    const unfit = await api<ManagedImportResponse>(pathTo(ROUTES.importConfig), { method: 'POST', body: signed({ version: 3, retry: { factor: 50 }, destinations: [{ id: 'archive' }] }) });
     expect(unfit.status).toBe(422);
     expect(unfit.body).toMatchObject({ applied: false, code: 'MERGE_INVALID' });
     expect((unfit.body as { reason: string }).reason).toContain('"archive" is not a destination of this facility, so its baseUrl is required');
@@ -292,7 +293,7 @@ describe('ministry-managed configuration', () => {
       ['config_refused', 3, 'SCHEMA_INVALID'],
       ['config_refused', 3, 'MERGE_INVALID'],
     ]);
-    const view = await api<ManagedConfigResponse>('/api/config/managed');
+    const view = await api<ManagedConfigResponse>(pathTo(ROUTES.managedConfig));
     expect(view.body).toMatchObject({ status: { version: 0, source: 'local', lastError: { code: 'MERGE_INVALID' } }, keyId: keys.keyId, document: null });
     expect(view.body.audit.map((e) => e.action)).toEqual(['config_refused', 'config_refused']);
     drop('one.xml', envelopeOf(manyClaims(1, 'SI')));
@@ -384,7 +385,7 @@ describe('ministry-managed configuration', () => {
     await waitFor(() => a().status().counts.converted === 5 && dest('province').pending === 3 && dest('ministry').pending === 3, { what: 'batch B queued' });
 
     const newSystem = 'http://moh.gov.vn/fhir/sid/ma-lk';
-    const r = await api<ManagedImportResponse>('/api/config/import', {
+    const r = await api<ManagedImportResponse>(pathTo(ROUTES.importConfig), {
       method: 'POST',
       body: signed({ version: 1, reconvertPending: true, profilePack: { identifierSystems: { maLk: newSystem } } }),
     });

@@ -8,6 +8,7 @@ import { parseConfigText } from '../../main/config/load.js';
 import { createLogger } from '../../main/log.js';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
 import type { ApiInfo, MessageDetailResponse, StatusResponse } from '../../main/api/contract.js';
+import { pathTo, ROUTES } from '../../main/api/routeTable.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
@@ -95,7 +96,7 @@ describe('claim XML folder → two FHIR stores', () => {
     expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.uiUrl).toBe(`${info.url}/#token=${info.token}`);
 
-    const { status: code, body } = await api<StatusResponse>('/api/status');
+    const { status: code, body } = await api<StatusResponse>(pathTo(ROUTES.status));
     expect(code).toBe(200);
     expect(body).toMatchObject({
       version: expect.any(String),
@@ -106,11 +107,11 @@ describe('claim XML folder → two FHIR stores', () => {
       ],
       counts: { received: 1, converted: 1, invalid: 0 },
     });
-    const anonymous = await fetch(`${info.url}/api/status`);
+    const anonymous = await fetch(`${info.url}${pathTo(ROUTES.status)}`);
     expect(anonymous.status).toBe(401);
-    const wrong = await fetch(`${info.url}/api/status`, { headers: { Authorization: `Bearer ${info.token.slice(1)}x` } });
+    const wrong = await fetch(`${info.url}${pathTo(ROUTES.status)}`, { headers: { Authorization: `Bearer ${info.token.slice(1)}x` } });
     expect(wrong.status).toBe(401);
-    const crossOrigin = await fetch(`${info.url}/api/status`, { headers: { Authorization: `Bearer ${info.token}`, Origin: 'http://evil.example' } });
+    const crossOrigin = await fetch(`${info.url}${pathTo(ROUTES.status)}`, { headers: { Authorization: `Bearer ${info.token}`, Origin: 'http://evil.example' } });
     expect(crossOrigin.status).toBe(403);
   });
 
@@ -118,8 +119,8 @@ describe('claim XML folder → two FHIR stores', () => {
     fhir.faults('province').push({ status: 503, times: 2, method: 'POST' });
     drop('one.xml', envelopeOf(manyClaims(1, 'RT')));
     await waitFor(drained(1), { what: 'delivered after retries' });
-    const [m] = (await api<{ items: { id: number }[] }>('/api/messages')).body.items;
-    const detail = (await api<MessageDetailResponse>(`/api/messages/${m!.id}`)).body;
+    const [m] = (await api<{ items: { id: number }[] }>(pathTo(ROUTES.messages))).body.items;
+    const detail = (await api<MessageDetailResponse>(pathTo(ROUTES.message, { params: { id: m!.id } }))).body;
     const province = detail.attempts.filter((a) => a.destinationId === 'province');
     expect(province.map((a) => [a.outcome, a.errorCode ?? null, a.httpStatus])).toEqual([
       ['transient', 'HTTP_503', 503],
@@ -142,8 +143,8 @@ describe('claim XML folder → two FHIR stores', () => {
     fhir.faults('ministry').push({ status: 400, body: outcome, method: 'POST' });
     drop('one.xml', envelopeOf(manyClaims(1, 'RJ')));
     await waitFor(() => dest('ministry').rejected === 1 && dest('province').delivered === 1, { what: 'rejected at ministry' });
-    const [m] = (await api<{ items: { id: number }[] }>('/api/messages')).body.items;
-    let detail = (await api<MessageDetailResponse>(`/api/messages/${m!.id}`)).body;
+    const [m] = (await api<{ items: { id: number }[] }>(pathTo(ROUTES.messages))).body.items;
+    let detail = (await api<MessageDetailResponse>(pathTo(ROUTES.message, { params: { id: m!.id } }))).body;
     expect(detail.deliveries.find((d) => d.destinationId === 'ministry')).toMatchObject({
       state: 'rejected',
       lastErrorCode: 'HTTP_400',
@@ -151,10 +152,10 @@ describe('claim XML folder → two FHIR stores', () => {
     });
     expect(await fhir.countResources('ministry', 'Encounter')).toBe(0);
 
-    const retried = await api<{ retried: number }>(`/api/messages/${m!.id}/retry`, { method: 'POST' });
+    const retried = await api<{ retried: number }>(pathTo(ROUTES.retryMessage, { params: { id: m!.id } }), { method: 'POST' });
     expect(retried.body.retried).toBe(1);
     await waitFor(() => dest('ministry').delivered === 1, { what: 'delivered after retry' });
-    detail = (await api<MessageDetailResponse>(`/api/messages/${m!.id}`)).body;
+    detail = (await api<MessageDetailResponse>(pathTo(ROUTES.message, { params: { id: m!.id } }))).body;
     expect(detail.deliveries.find((d) => d.destinationId === 'ministry')!.state).toBe('delivered');
     expect(await fhir.countResources('ministry', 'Encounter')).toBe(1);
   });

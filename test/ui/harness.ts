@@ -1,22 +1,17 @@
 // A real headless agent for the UI tests: a local FHIR store with two bases (province and
-// ministry), the agent watching a temp inbox and delivering to both, and the status API with
-// the UI routes, serving the freshly built UI. Nothing is mocked: files go in, FHIR comes out.
-import { randomBytes } from 'node:crypto';
+// ministry), the agent watching a temp inbox and delivering to both, and the agent's own
+// status API serving the freshly built UI. Nothing is mocked: files go in, FHIR comes out.
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser } from 'playwright-core';
 import { Agent } from '../../main/agent/agent.js';
-import { ApiServer } from '../../main/api/server.js';
-import { apiRoutes } from '../../main/api/routes.js';
-import { applyOperatorPauses, uiDepsOf, uiRoutes } from '../../main/api/uiRoutes.js';
-import { configRoutes } from '../../main/api/configRoutes.js';
 import { generateSigningKeys, parsePrivateKey, signDocument } from '../../main/config/managed/signing.js';
 import { parseConfigText } from '../../main/config/load.js';
 import { createLogger } from '../../main/log.js';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
-import { PACKAGE_ROOT, UI_DIR } from '../../main/paths.js';
+import { PACKAGE_ROOT } from '../../main/paths.js';
 
 export interface UiHarness {
   agent: Agent;
@@ -53,29 +48,15 @@ statusApi: { host: 127.0.0.1, port: 0 }
 retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }
 managed: { publicKey: ${JSON.stringify(join(dataDir, 'ministry.pub'))} }
 `;
-  const agent = new Agent(parseConfigText(yaml, dataDir), { logger: createLogger({ dataDir }) });
+  // The agent's own status API, as installed; only the screens' refresh is made quicker.
+  const agent = new Agent(parseConfigText(yaml, dataDir), { logger: createLogger({ dataDir }), eventIntervalMs: 250 });
   await agent.start();
-  const deps = uiDepsOf(agent, { eventIntervalMs: 250, managed: () => agent.managed.summary() });
-  await applyOperatorPauses(deps);
-  const token = randomBytes(32).toString('base64url');
-  const api = new ApiServer({
-    host: '127.0.0.1',
-    port: 0,
-    token,
-    staticDir: UI_DIR,
-    routes: [
-      ...apiRoutes({ store: agent.store, status: () => agent.status(), retryMessage: (id) => agent.store.retryNow(id, Date.now()) }),
-      ...uiRoutes(deps),
-      ...configRoutes(agent.managed),
-    ],
-  });
-  const url = await api.start();
   const inbox = join(dataDir, 'inbox');
   return {
     agent,
     fhir,
     dataDir,
-    uiUrl: `${url}/#token=${token}`,
+    uiUrl: agent.apiInfo!.uiUrl,
     signConfig(doc) {
       return JSON.stringify(signDocument(Buffer.from(JSON.stringify(doc)), parsePrivateKey(ministry.privateKeyPem)));
     },
@@ -84,7 +65,6 @@ managed: { publicKey: ${JSON.stringify(join(dataDir, 'ministry.pub'))} }
       renameSync(join(inbox, `${name}.part`), join(inbox, name));
     },
     async close() {
-      await api.stop();
       await agent.stop();
       await fhir.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -6,7 +6,8 @@ import { en } from '../../renderer/src/i18n/en.js';
 import { estimateBacklog, keepRecent } from '../../renderer/src/backlog.js';
 import { readEvents } from '../../renderer/src/sse.js';
 import { assessHealth } from '../../main/api/health.js';
-import { ApiServer } from '../../main/api/server.js';
+import { ApiServer, handle } from '../../main/api/server.js';
+import { pathTo, ROUTES } from '../../main/api/routeTable.js';
 import { createChangeFeed } from '../../main/api/events.js';
 import { maskedConfig } from '../../main/api/uiRoutes.js';
 import type { StatusResponse } from '../../main/api/contract.js';
@@ -82,11 +83,11 @@ describe('server-sent events', () => {
   it('streams a snapshot, then only changes, to a bearer-authorised reader', async () => {
     let n = 1;
     const feed = createChangeFeed('overview', () => ({ n }), 20);
-    server = new ApiServer({ host: '127.0.0.1', port: 0, token: 't'.repeat(40), routes: [{ method: 'GET', path: '/api/events', handle: () => ({ events: feed.subscribe }) }] });
+    server = new ApiServer({ host: '127.0.0.1', port: 0, token: 't'.repeat(40), routes: [handle(ROUTES.events, () => ({ events: feed.subscribe }))] });
     const url = await server.start();
-    expect((await fetch(`${url}/api/events`)).status).toBe(401);
+    expect((await fetch(`${url}${pathTo(ROUTES.events)}`)).status).toBe(401);
     const controller = new AbortController();
-    const res = await fetch(`${url}/api/events`, { headers: { Authorization: `Bearer ${'t'.repeat(40)}` }, signal: controller.signal });
+    const res = await fetch(`${url}${pathTo(ROUTES.events)}`, { headers: { Authorization: `Bearer ${'t'.repeat(40)}` }, signal: controller.signal });
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     const seen: unknown[] = [];
