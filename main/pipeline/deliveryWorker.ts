@@ -1,40 +1,50 @@
 // Deliver stage, one worker per destination (DESIGN §4.5–4.7): claims due deliveries (heads
 // of line per patient), sends them, and records each outcome by error code. Destinations
-// never wait on each other: each has its own worker, lanes, circuit and state.
+// never wait on each other: each has its own worker, lanes, circuit and state. The circuit,
+// batch size and pauses are decided by the pure reducer in destinationHealth.ts; this class
+// does the I/O around it (queue, sends, alerts, logs).
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { Logger } from '../log.js';
 import type { Store, DueDelivery, AttemptRecord } from '../store/store.js';
 import type { DestinationConfig, RetryConfig } from '../config/schema.js';
 import { retryDelayMs } from './retryPolicy.js';
 import { AlertKind, type Alerts } from './alerts.js';
+import { ALERT_TEXTS } from './alertTexts.js';
+import {
+  BATCH_DEFAULTS,
+  CIRCUIT_THRESHOLD,
+  claimLimit,
+  DestinationHealth,
+  idleWaitMs,
+  initialHealth,
+  reduceHealth,
+  type HealthEvent,
+  type HealthPolicy,
+  type HealthState,
+  type LastError,
+  type PauseReason,
+} from './destinationHealth.js';
 import type { Classification } from '../../connectors/destinations/fhir/classify.js';
+import { DeliveryCode, describe } from '../../connectors/destinations/fhir/deliveryCodes.js';
+
+export { BATCH_DEFAULTS, DestinationHealth };
 
 /** What the worker needs of a FHIR client: send one Bundle, classify the answer. */
 export interface BundleSender {
   send(bundle: Bundle, opts?: { now?: Date }): Promise<{ classification: Classification; durationMs: number; responseSummary: string }>;
 }
 
-export const DestinationHealth = {
-  ok: 'ok',
-  retrying: 'retrying',
-  /** Circuit open: one probe at a time until the store answers again. */
-  down: 'down',
-  /** Needs a person: credentials refused or endpoint wrong; or paused by an operator. */
-  paused: 'paused',
-  stopped: 'stopped',
-} as const;
-export type DestinationHealth = (typeof DestinationHealth)[keyof typeof DestinationHealth];
-
+/** What the status shows of a destination: its health (read-only, from the reducer) and what its store lacks. */
 export interface DestinationRuntime {
-  id: string;
-  state: DestinationHealth;
-  pausedBy?: 'operator' | 'auth' | 'misconfigured';
-  lastError?: { code: string; message: string; messageVi: string; at: number };
-  consecutiveFailures: number;
+  readonly id: string;
+  readonly state: DestinationHealth;
+  readonly pausedBy?: PauseReason;
+  readonly lastError?: LastError;
+  readonly consecutiveFailures: number;
   /** Records per transaction now (grows while healthy, halves on failure). */
-  batchSize: number;
+  readonly batchSize: number;
   /** Ambiguous outcomes (timeout after sending), retried safely, counted apart. */
-  ambiguous: number;
+  readonly ambiguous: number;
   /** What the store's CapabilityStatement lacks for this delivery mode, read at start. */
   capabilityWarnings?: { code: string; message: string; messageVi: string }[];
 }
@@ -51,9 +61,6 @@ export interface DeliveryWorkerOptions {
   /** Consecutive failures that open the circuit (default 3). */
   circuitThreshold?: number;
 }
-
-/** The defaults of batching; one place (STYLE habit 5). */
-export const BATCH_DEFAULTS = { initial: 1, max: 20 } as const;
 
 type Outcome = Awaited<ReturnType<BundleSender['send']>>;
 
@@ -74,19 +81,44 @@ export class DeliveryWorker {
   private timer?: NodeJS.Timeout;
   private wakeUp?: () => void;
   private lanes = 0;
-  /** When the circuit is open: no probe before this instant. */
-  private probeAt = 0;
+  private readonly policy: HealthPolicy;
+  private health: HealthState;
   readonly runtime: DestinationRuntime;
   delivered = 0;
 
   constructor(private readonly opts: DeliveryWorkerOptions) {
+    const d = opts.destination;
+    this.policy = { maxBatch: d.mode === 'transaction' ? d.maxBatch : 1, circuitThreshold: opts.circuitThreshold ?? CIRCUIT_THRESHOLD, retry: opts.retry };
+    this.health = initialHealth(this.policy);
+    const worker = this;
     this.runtime = {
-      id: opts.destination.id,
-      state: DestinationHealth.ok,
-      consecutiveFailures: 0,
-      batchSize: opts.destination.mode === 'transaction' ? BATCH_DEFAULTS.initial : 1,
-      ambiguous: 0,
+      id: d.id,
+      get state() {
+        return worker.health.state;
+      },
+      get pausedBy() {
+        return worker.health.pausedBy;
+      },
+      get lastError() {
+        return worker.health.lastError;
+      },
+      get consecutiveFailures() {
+        return worker.health.consecutiveFailures;
+      },
+      get batchSize() {
+        return worker.health.batchSize;
+      },
+      get ambiguous() {
+        return worker.health.ambiguous;
+      },
     };
+  }
+
+  /** Moves the destination's health on by one event; returns the state before. */
+  private apply(event: HealthEvent): HealthState {
+    const before = this.health;
+    this.health = reduceHealth(before, event, this.now(), this.policy);
+    return before;
   }
 
   get id(): string {
@@ -96,7 +128,7 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    if (this.runtime.state === DestinationHealth.stopped) this.runtime.state = DestinationHealth.ok;
+    this.apply({ type: 'started' });
     this.loop = this.run();
   }
 
@@ -104,20 +136,12 @@ export class DeliveryWorker {
     this.running = false;
     this.wake();
     await this.loop;
-    this.runtime.state = DestinationHealth.stopped;
+    this.apply({ type: 'stopped' });
   }
 
   /** Operator pause/resume; survives restarts because the caller persists it. */
   setPaused(paused: boolean): void {
-    if (paused) {
-      this.runtime.state = DestinationHealth.paused;
-      this.runtime.pausedBy = 'operator';
-    } else if (this.runtime.state === DestinationHealth.paused) {
-      this.runtime.state = DestinationHealth.ok;
-      this.runtime.pausedBy = undefined;
-      this.runtime.consecutiveFailures = 0;
-      this.probeAt = 0;
-    }
+    this.apply({ type: paused ? 'operator_paused' : 'operator_resumed' });
     this.wake();
   }
 
@@ -134,20 +158,14 @@ export class DeliveryWorker {
     return (this.opts.now ?? Date.now)();
   }
 
-  private get maxBatch(): number {
-    return this.opts.destination.mode === 'transaction' ? this.opts.destination.maxBatch : 1;
-  }
-
   private async run(): Promise<void> {
     const { store, destination } = this.opts;
     const active = new Set<Promise<void>>();
     while (this.running) {
-      const circuitOpen = this.runtime.state === DestinationHealth.down || this.runtime.state === DestinationHealth.paused;
-      const paused = this.runtime.state === DestinationHealth.paused;
-      // Open circuit: a single probe, and only once its wait is over.
-      const mayClaim = !paused && (circuitOpen ? this.lanes === 0 && this.now() >= this.probeAt : this.lanes < destination.concurrency);
-      if (mayClaim) {
-        const claimed = store.claimDue(destination.id, this.now(), circuitOpen ? 1 : this.runtime.batchSize);
+      // Open circuit: a single probe, and only once its wait is over; paused: nothing.
+      const limit = claimLimit(this.health, this.now(), this.lanes, destination.concurrency);
+      if (limit > 0) {
+        const claimed = store.claimDue(destination.id, this.now(), limit);
         if (claimed.length > 0) {
           this.lanes++;
           const lane: Promise<void> = this.deliverBatch(claimed)
@@ -163,19 +181,10 @@ export class DeliveryWorker {
           continue;
         }
       }
-      let delay: number;
-      if (paused) delay = 60_000;
-      else if (this.runtime.state === DestinationHealth.down) delay = Math.max(0, this.probeAt - this.now());
-      else {
-        const next = store.nextDueAt(destination.id);
-        delay = next === null ? 60_000 : Math.max(0, next - this.now());
-      }
-      // Due work exists but every due row waits behind an open one of the same patient, or
-      // all lanes are busy: a finishing lane wakes us.
-      if (delay === 0) delay = this.lanes > 0 ? 60_000 : 50;
+      const delay = idleWaitMs(this.health, this.now(), this.lanes, () => store.nextDueAt(destination.id));
       await new Promise<void>((resolve) => {
         this.wakeUp = resolve;
-        this.timer = setTimeout(resolve, Math.min(delay, 60_000));
+        this.timer = setTimeout(resolve, delay);
       });
     }
     await Promise.all(active);
@@ -192,12 +201,7 @@ export class DeliveryWorker {
     } catch (err) {
       // The client classifies every failure; an exception here is a bug: retry, never lose.
       result = {
-        classification: {
-          kind: 'transient',
-          code: 'CLIENT_FAILED',
-          message: `delivery failed unexpectedly: ${(err as Error).message}`,
-          messageVi: `Gửi thất bại do lỗi không mong đợi: ${(err as Error).message}`,
-        } as Classification,
+        classification: { kind: 'transient', code: DeliveryCode.CLIENT_FAILED, ...describe(DeliveryCode.CLIENT_FAILED, { detail: (err as Error).message }) },
         durationMs: this.now() - startedAt,
         responseSummary: '',
       };
@@ -205,7 +209,7 @@ export class DeliveryWorker {
     const c = result.classification;
     if (c.kind === 'rejected' && items.length > 1) {
       // One bad record must not hold back the others: try each half on its own, now.
-      this.runtime.batchSize = Math.max(1, Math.floor(this.runtime.batchSize / 2));
+      this.apply({ type: 'batch_split' });
       const half = Math.ceil(items.length / 2);
       this.recordAttempts(items, startedAt, result, 'split');
       await this.deliverBatch(items.slice(0, half));
@@ -245,50 +249,44 @@ export class DeliveryWorker {
         for (const d of items) store.markDelivered(d.messageId, destination.id, result.responseSummary, this.attemptOf(d, startedAt, result), now);
       });
       this.delivered += items.length;
-      if (this.runtime.state === DestinationHealth.down || this.runtime.consecutiveFailures > 0) logger.info('destination recovered', { destination: destination.id });
+      const before = this.apply({ type: 'delivered', records: items.length });
+      if (before.state === DestinationHealth.down || before.consecutiveFailures > 0) logger.info('destination recovered', { destination: destination.id });
       // A success ends every incident of this destination (cheap when none is open).
+      const recovered = ALERT_TEXTS.destinationRecovered(destination.id);
       for (const kind of [AlertKind.destinationDown, AlertKind.destinationAuth, AlertKind.endpointMisconfigured]) {
-        alerts?.resolve(kind, destination.id, `${destination.id} accepts records again`, `${destination.id} đã nhận hồ sơ trở lại`);
+        alerts?.resolve(kind, destination.id, recovered.message, recovered.messageVi);
       }
-      if (this.runtime.state !== DestinationHealth.paused) this.runtime.state = DestinationHealth.ok;
-      this.runtime.consecutiveFailures = 0;
-      this.runtime.batchSize = Math.min(this.maxBatch, this.runtime.batchSize * 2);
       return;
     }
-    this.runtime.lastError = { code: c.code, message: c.message, messageVi: c.messageVi, at: now };
+    const error = { code: c.code, message: c.message, messageVi: c.messageVi };
     if (c.kind === 'rejected') {
+      this.apply({ type: 'rejected', error });
       store.transaction(() => {
         for (const d of items) store.markRejected(d.messageId, destination.id, c.code, c.operationOutcomeText ?? c.message, result.responseSummary || null, this.attemptOf(d, startedAt, result), now);
       });
       logger.warn('record rejected by destination', { destination: destination.id, message: items[0]!.messageId, code: c.code, status: c.httpStatus });
       return;
     }
-    this.runtime.consecutiveFailures++;
-    this.runtime.batchSize = Math.max(1, Math.floor(this.runtime.batchSize / 2));
-    if (c.kind === 'ambiguous') this.runtime.ambiguous += items.length;
     const needsOperator = c.kind === 'auth' || c.kind === 'misconfigured';
     const attempts = Math.max(...items.map((d) => d.attempts));
     const delay = needsOperator ? retry.maxDelayMs : retryDelayMs(attempts, retry, c.retryAfterMs, this.opts.random);
     store.transaction(() => {
       for (const d of items) store.markRetry(d.messageId, destination.id, now + delay, c.code, c.message, result.responseSummary || null, this.attemptOf(d, startedAt, result), now);
     });
-    const before = this.runtime.state;
+    const before = this.apply({ type: 'failed', kind: c.kind, records: items.length, error, retryAfterMs: c.retryAfterMs, jitter: (this.opts.random ?? Math.random)() });
+    const after = this.health;
     if (needsOperator) {
-      // Credentials or URL are wrong: every retry would fail the same way. Pause with one
+      // Credentials or URL are wrong: every retry would fail the same way. Paused with one
       // alert; a configuration change (or an operator's resume) starts it again.
-      this.runtime.state = DestinationHealth.paused;
-      this.runtime.pausedBy = c.kind === 'auth' ? 'auth' : 'misconfigured';
       const kind = c.kind === 'auth' ? AlertKind.destinationAuth : AlertKind.endpointMisconfigured;
-      alerts?.raise(kind, destination.id, `${destination.id}: ${c.message}`, `${destination.id}: ${c.messageVi}`);
-    } else if (this.runtime.consecutiveFailures >= (this.opts.circuitThreshold ?? 3)) {
-      this.runtime.state = DestinationHealth.down;
-      this.probeAt = now + retryDelayMs(this.runtime.consecutiveFailures - 2, retry, c.retryAfterMs, this.opts.random);
-      alerts?.raise(AlertKind.destinationDown, destination.id, `${destination.id} is not answering: ${c.message}`, `${destination.id} không phản hồi: ${c.messageVi}`);
-    } else if (this.runtime.state === DestinationHealth.ok) {
-      this.runtime.state = DestinationHealth.retrying;
+      const t = ALERT_TEXTS.destinationNeedsOperator(destination.id, c);
+      alerts?.raise(kind, destination.id, t.message, t.messageVi);
+    } else if (after.state === DestinationHealth.down) {
+      const t = ALERT_TEXTS.destinationDown(destination.id, c);
+      alerts?.raise(AlertKind.destinationDown, destination.id, t.message, t.messageVi);
     }
-    if (before !== this.runtime.state) {
-      logger.warn('destination state changed', { destination: destination.id, state: this.runtime.state, code: c.code, status: c.httpStatus });
+    if (before.state !== after.state) {
+      logger.warn('destination state changed', { destination: destination.id, state: after.state, code: c.code, status: c.httpStatus });
     }
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { AgentConfig } from '../config/schema.js';
 import { AlertKind, workingHoursBetween, type Alerts } from './alerts.js';
+import { ALERT_TEXTS } from './alertTexts.js';
 
 export interface HousekeepingOptions {
   store: Store;
@@ -58,10 +59,12 @@ export class Housekeeping {
     const threshold = config.alerts.backlogThreshold;
     for (const d of store.destinationCounts()) {
       if (d.pending > threshold) {
-        alerts.raise(AlertKind.backlog, d.destinationId, `${d.pending} records wait for ${d.destinationId} (threshold ${threshold})`, `${d.pending} hồ sơ đang chờ gửi tới ${d.destinationId} (ngưỡng ${threshold})`);
+        const t = ALERT_TEXTS.backlogOpened(d.destinationId, d.pending, threshold);
+        alerts.raise(AlertKind.backlog, d.destinationId, t.message, t.messageVi);
       } else if (d.pending <= threshold / 2) {
         // Hysteresis: close only well below the threshold, so a queue hovering near it does not flap.
-        alerts.resolve(AlertKind.backlog, d.destinationId, `the backlog for ${d.destinationId} is back to ${d.pending}`, `hàng đợi tới ${d.destinationId} đã giảm còn ${d.pending}`);
+        const t = ALERT_TEXTS.backlogClosed(d.destinationId, d.pending);
+        alerts.resolve(AlertKind.backlog, d.destinationId, t.message, t.messageVi);
       }
     }
   }
@@ -73,14 +76,11 @@ export class Housekeeping {
     const now = this.now();
     const last = store.lastReceivedAt() ?? this.startedAt;
     if (workingHoursBetween(last, now) >= hours) {
-      alerts.raise(
-        AlertKind.noInput,
-        '',
-        `no record received for ${hours} working hours: check that the HIS still exports and the feeds are connected`,
-        `không nhận được hồ sơ nào trong ${hours} giờ làm việc: kiểm tra HIS còn xuất dữ liệu và các kết nối`,
-      );
+      const t = ALERT_TEXTS.noInputOpened(hours);
+      alerts.raise(AlertKind.noInput, '', t.message, t.messageVi);
     } else {
-      alerts.resolve(AlertKind.noInput, '', 'records are arriving again', 'đã nhận hồ sơ trở lại');
+      const t = ALERT_TEXTS.noInputClosed();
+      alerts.resolve(AlertKind.noInput, '', t.message, t.messageVi);
     }
   }
 

@@ -3,7 +3,7 @@
 // outcome of the send, so the pipeline pauses or retries by code like any other failure.
 import { classify } from './classify.js';
 import type { Classification } from './classify.js';
-import { describe } from './messages.js';
+import { describe } from './deliveryCodes.js';
 
 export type AuthHeaders = Record<string, string>;
 

@@ -3,7 +3,7 @@ import { classify } from './classify.js';
 import type { Classification, HttpOutcome } from './classify.js';
 import { operationOutcomeText } from './operationOutcome.js';
 import { parseRetryAfter } from './retryAfter.js';
-import { describe as describeCode } from './messages.js';
+import { describe as describeCode } from './deliveryCodes.js';
 import { RequestTimeoutError } from './transport.js';
 
 const NOW = new Date('2025-03-01T08:00:00Z');

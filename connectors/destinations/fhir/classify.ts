@@ -1,8 +1,7 @@
 // From what happened on the wire to what the delivery pipeline does next (DESIGN §4.5).
 // Pure: no I/O, no clock (`now` comes in). Retry is decided by `kind` and `code`, which
 // are stable; the texts are for people.
-import { describe } from './messages.js';
-import type { TextContext } from './messages.js';
+import { describe, type DeliveryCode, type TextContext } from './deliveryCodes.js';
 import { isObject, operationOutcomeText } from './operationOutcome.js';
 import { parseRetryAfter } from './retryAfter.js';
 
@@ -24,8 +23,8 @@ export type DeliveryKind = (typeof DeliveryKind)[keyof typeof DeliveryKind];
 
 export interface Classification {
   kind: DeliveryKind;
-  /** Stable machine code: HTTP_503, NET_ECONNRESET, TIMEOUT_AFTER_SEND, ENDPOINT_NOT_FOUND… */
-  code: string;
+  /** Stable machine code: HTTP_503, NET_ECONNRESET, TIMEOUT_AFTER_SEND, ENDPOINT_NOT_FOUND… (deliveryCodes.ts) */
+  code: DeliveryCode;
   httpStatus?: number;
   /** From Retry-After (seconds or HTTP-date). */
   retryAfterMs?: number;
@@ -76,7 +75,7 @@ export function classify(outcome: WireOutcome, opts: { now?: Date } = {}): Class
   return outcome.type === 'http' ? classifyHttp(outcome, opts.now ?? new Date()) : classifyNetwork(outcome);
 }
 
-function make(kind: DeliveryKind, code: string, ctx: TextContext, extra: Partial<Classification> = {}): Classification {
+function make(kind: DeliveryKind, code: DeliveryCode, ctx: TextContext, extra: Partial<Classification> = {}): Classification {
   const texts = describe(code, ctx);
   const c: Classification = { kind, code, ...texts };
   if (ctx.httpStatus !== undefined) c.httpStatus = ctx.httpStatus;
@@ -158,7 +157,7 @@ function classifyEntries(bundle: Record<string, unknown>, httpStatus: number, re
   const { index, status, entry } = worst;
   const serverText = operationOutcomeText(entry.outcome);
   const ctx: TextContext = { httpStatus: status || httpStatus, entryIndex: index, ...(serverText ? { serverText } : {}) };
-  const code = status ? `ENTRY_HTTP_${status}` : 'ENTRY_HTTP_UNKNOWN';
+  const code: DeliveryCode = status ? `ENTRY_HTTP_${status}` : 'ENTRY_HTTP_UNKNOWN';
   if (worst.rank === 3) return make('rejected', code, ctx);
   if (worst.rank === 2) return make('auth', code, ctx);
   // Entries carry no Retry-After of their own; the response's header, if any, applies.

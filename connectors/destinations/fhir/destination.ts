@@ -11,7 +11,7 @@ import { bearerAuth, noAuth } from './auth.js';
 import type { AuthProvider } from './auth.js';
 import type { Classification } from './classify.js';
 import { FhirClient, httpsOptions } from './client.js';
-import { describe } from './messages.js';
+import { describe } from './deliveryCodes.js';
 import { OAuth2ClientCredentials } from './oauth2.js';
 import { loadTlsMaterial } from './tlsFiles.js';
 import type { TlsMaterial } from './tlsFiles.js';

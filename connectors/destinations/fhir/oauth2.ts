@@ -8,8 +8,7 @@ import type { AuthHeaders, AuthProvider, AuthResult } from './auth.js';
 import { credentialsFailure } from './auth.js';
 import { classify } from './classify.js';
 import type { Classification, DeliveryKind } from './classify.js';
-import { describe } from './messages.js';
-import type { TextContext } from './messages.js';
+import { describe, type DeliveryCode, type TextContext } from './deliveryCodes.js';
 import { isObject } from './operationOutcome.js';
 import { parseRetryAfter } from './retryAfter.js';
 import { exchange } from './transport.js';
@@ -151,7 +150,7 @@ function bearer(value: string): AuthResult {
   return { ok: true, headers: { Authorization: `Bearer ${value}` } };
 }
 
-function failure(kind: DeliveryKind, code: string, ctx: TextContext, summary: string): Fetched {
+function failure(kind: DeliveryKind, code: DeliveryCode, ctx: TextContext, summary: string): Fetched {
   const classification: Classification = { kind, code, ...describe(code, ctx) };
   if (ctx.httpStatus !== undefined) classification.httpStatus = ctx.httpStatus;
   if (ctx.retryAfterMs !== undefined) classification.retryAfterMs = ctx.retryAfterMs;
