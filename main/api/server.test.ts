@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiServer, AUTH_THROTTLE, handle, tokenMatches } from './server.js';
-import { pathTo, ROUTES } from './routeTable.js';
+import { API_PREFIX, pathTo, ROUTES } from './routeTable.js';
 import { parseConfigText } from '../config/load.js';
 import { ConfigError } from '../config/schema.js';
 import { tempDir } from '../../test/support/tempDir.js';
@@ -47,7 +47,7 @@ describe('status API', () => {
       fetch(`${url}/missing.js`),
       fetch(`${url}${pathTo(ROUTES.status)}`, { headers: bearer() }),
       fetch(`${url}${pathTo(ROUTES.status)}`, { headers: bearer('wrong') }),
-      fetch(`${url}/api/nothing`, { headers: bearer() }),
+      fetch(`${url}${API_PREFIX}nothing`, { headers: bearer() }),
       fetch(`${url}${pathTo(ROUTES.act)}`, { method: 'POST', headers: bearer(), body: '{}' }),
       fetch(`${url}${pathTo(ROUTES.status)}`, { headers: { ...bearer(), Origin: 'http://evil.example' } }),
     ]);
