@@ -7,11 +7,14 @@ import { loadConfigFile } from './config/load.js';
 import { ConfigError } from './config/schema.js';
 import { DataDirError } from './dataDir.js';
 import { AGENT_VERSION } from './paths.js';
+import { resolveConfigPath } from './service/locations.js';
 
 const USAGE = `vhr-agent ${AGENT_VERSION} — hồ sơ sức khỏe điện tử: claim XML / HL7v2 → FHIR R4 → provincial and ministry stores
 
 Usage:
-  vhr-agent run --config FILE            run the agent headless (SIGTERM/Ctrl+C stops it cleanly)
+  vhr-agent run [--config FILE]          run the agent headless (SIGTERM/Ctrl+C stops it cleanly);
+                                         without --config: VHR_AGENT_CONFIG, else /etc/vhr-agent/config.yaml
+                                         (Windows: %ProgramData%\\vhr-agent\\config.yaml)
   vhr-agent demo [--data DIR]            run on demo data with a local FHIR store (province + ministry)
   vhr-agent convert [--format auto|xml130|hl7v2] FILE...
                                          one FHIR Bundle per record as NDJSON on stdout
@@ -64,9 +67,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run': {
       const { opts } = parseArgs(rest, ['config'], ['quiet']);
-      if (typeof opts.config !== 'string') throw new UsageError('run needs --config FILE');
+      // Without --config: the documented file (docs/service.md), as the service and the app read it.
       const { runAgent } = await import('./commands/run.js');
-      return runAgent(loadConfigFile(opts.config), { console: !opts.quiet });
+      return runAgent(loadConfigFile(resolveConfigPath(opts.config as string | undefined)), { console: !opts.quiet });
     }
     case 'demo': {
       const { opts } = parseArgs(rest, ['data', 'port', 'records'], ['no-generate']);

@@ -10,6 +10,7 @@ import { callAgent } from '../api/agentClient.js';
 import { ROUTES } from '../api/routeTable.js';
 import { assessHealth, type HealthLevel } from '../api/health.js';
 import type { CoreMessage } from './core.js';
+import { resolveConfigPath } from '../service/locations.js';
 import { TRAY_TOOLTIP, trayBitmap } from './trayIcon.js';
 import { startUpdater } from './updater.js';
 import { allowNavigation, allowPermission, CREDENTIALS_CHANNEL, mayReceiveCredentials, statusWindowOptions, WINDOW_CSP, WINDOW_OPEN_REPLY } from './windowOptions.js';
@@ -24,10 +25,10 @@ let win: BrowserWindow | undefined;
 let tray: Tray | undefined;
 let quitting = false;
 
+/** `--config`, else VHR_AGENT_CONFIG, else the documented file the service reads too (docs/service.md). */
 function configPath(): string {
   const i = process.argv.indexOf('--config');
-  if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1]!;
-  return process.env.VHR_AGENT_CONFIG ?? join(app.getPath('userData'), 'config.yaml');
+  return resolveConfigPath(i >= 0 ? process.argv[i + 1] : undefined);
 }
 
 function startCore(config: string): Promise<ApiInfo> {
