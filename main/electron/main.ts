@@ -1,5 +1,6 @@
-// Electron main process (DESIGN §2): thin. Single instance, the agent core in a utility
-// process, one hardened window showing the UI the core serves, a tray icon showing health,
+// Electron main process (DESIGN §2): thin. Single instance; attached to the agent of the
+// configuration when one runs (the service, docs/service.md: main/viewer/attach.ts), else the
+// agent core in a utility process; one hardened window showing the UI the core serves, a tray icon showing health,
 // start at login, updates. No business logic lives here.
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, Tray, utilityProcess, type UtilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
@@ -8,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { ApiInfo } from '../api/contract.js';
 import { callAgent } from '../api/agentClient.js';
 import { ROUTES } from '../api/routeTable.js';
-import { assessHealth, type HealthLevel } from '../api/health.js';
+import type { HealthLevel } from '../api/health.js';
+import { AttachError, attachOrStart, trayHealth, type AgentSession } from '../viewer/attach.js';
 import type { CoreMessage } from './core.js';
 import { resolveConfigPath } from '../service/locations.js';
 import { TRAY_TOOLTIP, trayBitmap } from './trayIcon.js';
@@ -21,6 +23,7 @@ const HEALTH_POLL_MS = 15_000;
 
 let core: UtilityProcess | undefined;
 let api: ApiInfo | undefined;
+let agentSession: AgentSession | undefined;
 let win: BrowserWindow | undefined;
 let tray: Tray | undefined;
 let quitting = false;
@@ -106,38 +109,41 @@ function setTrayHealth(level: HealthLevel | 'starting'): void {
   tray?.setToolTip(TRAY_TOOLTIP[level]);
 }
 
+function buildMenu(): Menu {
+  return Menu.buildFromTemplate([
+    ...(agentSession?.mode === 'viewer' ? [{ label: 'Đang xem dịch vụ nền / Showing the background service', enabled: false }] : []),
+    { label: 'Mở bảng trạng thái / Open status', click: showWindow },
+    {
+      label: 'Tự khởi động khi đăng nhập / Start at login',
+      type: 'checkbox',
+      checked: app.getLoginItemSettings().openAtLogin,
+      click: (item) => {
+        app.setLoginItemSettings({ openAtLogin: item.checked });
+        tray?.setContextMenu(buildMenu());
+      },
+    },
+    { type: 'separator' },
+    { label: 'Thoát / Quit', click: () => app.quit() },
+  ]);
+}
+
 function buildTray(): void {
   tray = new Tray(nativeImage.createFromBitmap(trayBitmap('starting'), { width: 32, height: 32 }));
   setTrayHealth('starting');
-  const menu = () =>
-    Menu.buildFromTemplate([
-      { label: 'Mở bảng trạng thái / Open status', click: showWindow },
-      {
-        label: 'Tự khởi động khi đăng nhập / Start at login',
-        type: 'checkbox',
-        checked: app.getLoginItemSettings().openAtLogin,
-        click: (item) => {
-          app.setLoginItemSettings({ openAtLogin: item.checked });
-          tray?.setContextMenu(menu());
-        },
-      },
-      { type: 'separator' },
-      { label: 'Thoát / Quit', click: () => app.quit() },
-    ]);
-  tray.setContextMenu(menu());
+  tray.setContextMenu(buildMenu());
   tray.on('click', showWindow);
 }
 
 async function pollHealth(): Promise<void> {
-  if (!api) return;
-  try {
-    const res = await callAgent(api, ROUTES.overview, { timeoutMs: 5000 });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const o = res.body;
-    setTrayHealth(assessHealth(o.status, { pausedByOperator: o.pausedByOperator, openInvalid: o.openInvalid }).level);
-  } catch {
-    setTrayHealth('error');
+  if (!agentSession) return;
+  const { level, session: now } = await trayHealth(agentSession);
+  // The service restarted on another address: follow it (the window reloads from there).
+  if (now.api.url !== agentSession.api.url) {
+    agentSession = now;
+    api = now.api;
+    void win?.loadURL(`${api.url}/#/overview`);
   }
+  setTrayHealth(level);
 }
 
 /** The agent's health check after a start: its status API answers with its own token. */
@@ -179,8 +185,15 @@ async function main(): Promise<void> {
   }
   if (!headless) buildTray();
   try {
-    api = await startCore(config);
+    agentSession = await attachOrStart(config, startCore);
+    api = agentSession.api;
+    tray?.setContextMenu(buildMenu());
   } catch (err) {
+    if (err instanceof AttachError) {
+      dialog.showErrorBox('VHR Agent', err.message);
+      app.quit();
+      return;
+    }
     // An update that cannot start the agent is rolled back (updater.ts) before giving up.
     if (app.isPackaged) startUpdater({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) }, healthy: false });
     dialog.showErrorBox('VHR Agent', `Không khởi động được phần mềm đồng bộ:\n${(err as Error).message}\n\nKiểm tra tệp cấu hình và nhật ký trong thư mục dữ liệu (logs/).\nThe agent could not start; check the configuration and the logs.`);
