@@ -1,6 +1,7 @@
 // The configuration (DESIGN §7, keys in §10), validated at start with errors that name the
 // key and the fix. Hand-written checks keep the messages plain for hospital IT staff.
 import { looksLikeSecretReference, parseSecretReference } from './secrets.js';
+import { parseLanSection, type LanConfig } from './lanSchema.js';
 
 export interface FolderSourceConfig {
   id: string;
@@ -102,7 +103,8 @@ export interface AgentConfig {
   dataDir: string;
   sources: SourceConfig[];
   destinations: DestinationConfig[];
-  statusApi: { host: string; port: number };
+  /** `lan`: the screen for other desks (docs/service.md), present only when enabled. */
+  statusApi: { host: string; port: number; lan?: LanConfig };
   retry: RetryConfig;
   logging: { level: 'error' | 'warn' | 'info' | 'debug'; retainDays: number };
   alerts: {
@@ -321,7 +323,7 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
     dataDir,
     sources,
     destinations,
-    statusApi: { host: apiHost, port: num(api, 'port', 'statusApi.port', 0, 0, 65535) },
+    statusApi: { host: apiHost, port: num(api, 'port', 'statusApi.port', 0, 0, 65535), lan: parseLanSection(api.lan, resolvePath, problems) },
     retry: {
       baseDelayMs: num(retry, 'baseDelayMs', 'retry.baseDelayMs', 2000, 1, 3_600_000),
       maxDelayMs: num(retry, 'maxDelayMs', 'retry.maxDelayMs', 600_000, 1, 86_400_000),
