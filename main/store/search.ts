@@ -5,7 +5,7 @@
 // as blind indexes, so no patient data is kept in clear for search.
 import type Database from 'better-sqlite3';
 import { preparedStatements } from './prepared.js';
-import { DeliveryState, MessageState } from '../pipeline/states.js';
+import { DeliveryState, MessageState } from './states.js';
 import { toMessageRow, type MessageRow, type Store } from './store.js';
 import { nameWords } from './searchFields.js';
 

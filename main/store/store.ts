@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations.js';
-import { DeliveryState, FileState, MessageState, OPEN_DELIVERY_STATES } from '../pipeline/states.js';
+import { DeliveryState, FileState, MessageState, OPEN_DELIVERY_STATES } from './states.js';
 import { PayloadCipher, plaintextCipher } from './payloadCipher.js';
 import { nameWords, searchFieldsOf } from './searchFields.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { sha256, Store } from '../../main/store/store.js';
 import { tempDir } from '../support/tempDir.js';
-import { MessageState } from '../../main/pipeline/states.js';
+import { MessageState } from '../../main/store/states.js';
 import { ConvertErrorCode } from '../../main/pipeline/convertWorker.js';
 import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../connectors/formats/xml130/envelope.js';
 import { generateEnvelope } from '../../connectors/formats/xml130/generate.js';

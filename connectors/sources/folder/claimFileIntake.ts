@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Store, NewRecord } from '../../../main/store/store.js';
-import { FileState } from '../../../main/pipeline/states.js';
+import { FileState } from '../../../main/store/states.js';
 import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../formats/xml130/envelope.js';
 import { claimRecordKey } from '../../formats/xml130/recordKey.js';
 

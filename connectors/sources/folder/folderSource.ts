@@ -7,7 +7,7 @@ import { copyFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../../../main/log.js';
 import type { Store } from '../../../main/store/store.js';
-import { FileState } from '../../../main/pipeline/states.js';
+import { FileState } from '../../../main/store/states.js';
 import type { FolderSourceConfig } from '../../../main/config/schema.js';
 import { SourceState, type Source, type SourceStatus } from '../types.js';
 import { freeNameIn, isIgnoredFileName } from './fileNames.js';

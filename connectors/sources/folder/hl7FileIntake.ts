@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { Store } from '../../../main/store/store.js';
-import { FileState } from '../../../main/pipeline/states.js';
+import { FileState } from '../../../main/store/states.js';
 import { IntakeOutcome, type Hl7Intake } from '../mllp/intake.js';
 import { splitHl7File } from '../mllp/fileMessages.js';
 import type { FileIntakeResult } from './claimFileIntake.js';
