@@ -3,7 +3,8 @@
 // never wait on each other: each has its own worker, lanes, circuit and state.
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { Logger } from '../log.js';
-import type { Store, DueDelivery, AttemptRecord } from '../store/store.js';
+import type { DeliveryQueue } from '../store/ports.js';
+import type { AttemptRecord, DueDelivery } from '../store/types.js';
 import type { DestinationConfig, RetryConfig } from '../config/schema.js';
 import { retryDelayMs } from './retryPolicy.js';
 import { AlertKind, type Alerts } from './alerts.js';
@@ -40,7 +41,7 @@ export interface DestinationRuntime {
 }
 
 export interface DeliveryWorkerOptions {
-  store: Store;
+  store: DeliveryQueue;
   logger: Logger;
   destination: DestinationConfig;
   client: BundleSender;
