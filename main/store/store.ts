@@ -19,8 +19,6 @@ import * as search from './search.js';
 import type { FileState } from './states.js';
 import type { AttemptRecord, NewRecord } from './types.js';
 
-export { sha256 } from './intake.js';
-
 export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, OperatorLedger, ReadModels, AlertLog, Retention, ConfigState {
   private readonly db: Db;
   private readonly intake: Intake;

@@ -3,7 +3,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { sha256, Store } from '../../main/store/store.js';
+import { Store } from '../../main/store/store.js';
+import { sha256 } from '../../main/store/intake.js';
 import { readDb } from '../support/dbOracle.js';
 import { tempDir } from '../support/tempDir.js';
 import { MessageState } from '../../main/store/states.js';
