@@ -13,6 +13,7 @@ import { convertClaimRecord } from '../connectors/formats/xml130/convert.js';
 import { defaultProfilePack } from '../connectors/profile-pack/index.js';
 import { xml1Of } from '../test/support/claimXml.js';
 import { tempDir } from '../test/support/tempDir.js';
+import { readDb } from '../test/support/dbOracle.js';
 import { cpuMs, printFigures, seconds } from './support.js';
 
 async function startStoreProcess(): Promise<{ url: string; stop: () => void }> {
@@ -71,7 +72,7 @@ destinations: [{ id: province, type: fhir, baseUrl: "${fhir.url}/province/fhir",
     }
     const secs = seconds(start);
     const agentCpu = cpuMs(cpu);
-    requests = (agent.store.db.prepare('SELECT count(DISTINCT started_at) AS n FROM delivery_attempts').get() as { n: number }).n;
+    requests = readDb(agent.store.path, (db) => (db.prepare('SELECT count(DISTINCT started_at) AS n FROM delivery_attempts').get() as { n: number }).n);
     await agent.stop();
     printFigures(`backlog drain: ${records.toLocaleString('en-US')} queued records → 1 loopback store (separate process, no validation)`, [
       { name: 'drain rate', value: records / secs, unit: 'records/s', note: `${secs.toFixed(1)} s` },

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Store } from '../main/store/store.js';
+import { readDb } from '../test/support/dbOracle.js';
 import { parseHl7Text, readHeaderFields } from '../connectors/formats/hl7v2/parse.js';
 import { buildAck } from '../connectors/sources/mllp/ack.js';
 import { encodeFrame, MllpDecoder } from '../connectors/sources/mllp/framing.js';
@@ -119,7 +120,7 @@ export async function run(): Promise<void> {
     const plain1 = await measure(plain.port, 1, MESSAGES_ONE_CONNECTION, 'p1');
     const committed8 = await measure(port, 8, MESSAGES_PER_CONNECTION_OF_8, 'c8');
     const plain8 = await measure(plain.port, 8, MESSAGES_PER_CONNECTION_OF_8, 'p8');
-    const stored = (store.db.prepare("SELECT count(*) AS n FROM messages WHERE source_id = 'bench'").get() as { n: number }).n;
+    const stored = readDb(store.path, (db) => (db.prepare("SELECT count(*) AS n FROM messages WHERE source_id = 'bench'").get() as { n: number }).n);
     process.stdout.write(
       [
         '',

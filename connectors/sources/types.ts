@@ -23,7 +23,8 @@ export interface SourceStatus {
 
 export interface Source {
   readonly id: string;
-  start(): Promise<void>;
+  /** Resolves once the source takes input (with what it bound, if anything: the MLLP port). */
+  start(): Promise<unknown>;
   stop(): Promise<void>;
   status(): SourceStatus;
 }

@@ -20,7 +20,6 @@ import { createAgentApi } from '../api/agentApi.js';
 import { applyOperatorPauses, uiDepsOf } from '../api/uiRoutes.js';
 import { ManagedConfigService } from '../config/managed/service.js';
 import { changedDestinationIds } from '../config/managed/merge.js';
-import { pausedDestinations } from '../store/operatorActions.js';
 import type { ApiInfo, ManagedConfigDto, StatusResponse } from '../api/contract.js';
 import { AGENT_VERSION, UI_DIR } from '../paths.js';
 import { FolderSource } from '../../connectors/sources/folder/folderSource.js';
@@ -51,41 +50,6 @@ export interface AgentOptions {
 export function payloadCipherFor(config: AgentConfig, protection: AgentOptions['keyProtection'] = {}): PayloadCipher {
   const { encryptAtRest, dataKey } = config.security;
   return openKeyring({ path: join(config.dataDir, 'keys.json'), envKey: dataKey ? resolveSecret(dataKey) : undefined, ...protection }, encryptAtRest);
-}
-
-/** An MLLP listener adapted to the Source interface. */
-class MllpSource implements Source {
-  constructor(
-    readonly id: string,
-    readonly listener: MllpListener,
-    private readonly host: string,
-  ) {}
-  private state: SourceStatus['state'] = 'stopped';
-  private detail?: string;
-  /** Where senders connect, once listening (the port may have been chosen by the OS). */
-  address?: string;
-  async start() {
-    try {
-      const { port } = await this.listener.start();
-      this.address = `${this.host}:${port}`;
-      this.state = 'listening';
-      this.detail = undefined;
-    } catch (err) {
-      this.state = 'error';
-      this.detail = `cannot listen: ${(err as Error).message}`;
-      throw err;
-    }
-  }
-  async stop() {
-    await this.listener.stop();
-    this.state = 'stopped';
-  }
-  status(): SourceStatus {
-    // The store's last refusal (disk full …) shows as the source's error until a message is stored again.
-    const fault = this.state === 'listening' ? this.listener.storageFault() : undefined;
-    if (fault) return { id: this.id, type: 'mllp', state: 'error', detail: `messages cannot be stored (${fault}); senders are told to send again later`, address: this.address };
-    return { id: this.id, type: 'mllp', state: this.state, detail: this.detail, address: this.address };
-  }
 }
 
 export class Agent {
@@ -120,7 +84,7 @@ export class Agent {
     const now = (this.now = opts.now ?? Date.now);
     this.managed = new ManagedConfigService({
       localConfig,
-      db: this.store.db,
+      records: this.store,
       logger: this.logger,
       agentVersion: AGENT_VERSION,
       now,
@@ -147,7 +111,7 @@ export class Agent {
       // Enhanced-mode HL7v2 senders get their application ACK once the record converted (or not).
       onOutcome: (id, sourceId, outcome) => {
         const src = this.sources.find((x) => x.id === sourceId);
-        if (src instanceof MllpSource) src.listener.applicationAck(id, outcome);
+        if (src instanceof MllpListener) src.applicationAck(id, outcome);
       },
     });
     for (const s of config.sources) this.sources.push(this.createSource(s));
@@ -197,7 +161,7 @@ export class Agent {
   private createSource(s: SourceConfig): Source {
     const onStored = () => this.convertWorker.wake();
     if (s.type === 'folder') return new FolderSource({ config: s, store: this.store, logger: this.logger, onCommitted: onStored, now: this.now });
-    const listener = new MllpListener({
+    return new MllpListener({
       sourceId: s.id,
       host: s.host,
       port: s.port,
@@ -209,7 +173,6 @@ export class Agent {
       idleTimeoutMs: s.idleTimeoutMs,
       onStored,
     });
-    return new MllpSource(s.id, listener, s.host);
   }
 
   /** The API token is made once per install and kept in api.json (0600). */
@@ -358,7 +321,7 @@ export class Agent {
     this.logger.info('configuration reloaded', { destinations: [...changedDest], sources: [...changedSrc], profilePack: `${pack.id}@${pack.version}` });
     if (!this.running) return;
 
-    const paused = new Set(pausedDestinations(this.store.db));
+    const paused = new Set(this.store.pausedDestinations());
     for (const w of workers) if (changedDest.has(w.id) && !paused.has(w.id)) w.start();
     for (const s of sources) {
       // A source that cannot start shows its error in the status, as at a normal start.

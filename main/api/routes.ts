@@ -1,5 +1,6 @@
 // Status API endpoints over the store and the running workers.
-import type { Store, MessageRow } from '../store/store.js';
+import type { ReadModels } from '../store/ports.js';
+import type { MessageRow } from '../store/types.js';
 import { handle, notFound, type ApiRoute } from './server.js';
 import { ROUTES } from './routeTable.js';
 import type { MessageDetailResponse, MessageListResponse, MessageSummaryDto, StatusResponse } from './contract.js';
@@ -23,7 +24,7 @@ export function toSummary(m: MessageRow): MessageSummaryDto {
 }
 
 export interface RouteDeps {
-  store: Store;
+  store: ReadModels;
   status: () => StatusResponse;
   /** Makes a record's waiting or rejected deliveries due now; returns how many. */
   retryMessage: (id: number) => number;

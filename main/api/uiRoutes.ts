@@ -3,7 +3,7 @@
 // and connection tests. Each handler is a thin adapter over a store query module.
 import { userInfo } from 'node:os';
 import type { AgentConfig } from '../config/schema.js';
-import type { Store } from '../store/store.js';
+import type { OperatorLedger, ReadModels } from '../store/ports.js';
 import { badRequest, handle, notFound, type ApiRoute, type ErrorReply, type ReplyFor } from './server.js';
 import { ROUTES } from './routeTable.js';
 import type {
@@ -21,12 +21,12 @@ import type {
 } from './contract.js';
 import { createChangeFeed } from './events.js';
 import { testConnection } from './connectionTest.js';
-import { isSearchableState, searchRecords } from '../store/search.js';
-import { dailyReport, latencyReport, localDayKey, localDays, localDayStart, openInvalidCount, parseLocalDay, qualityReport, throughput, todayCounts, qualityByDay } from '../store/reports.js';
-import { auditLog, cancelDeliveries, NotConvertedError, pausedDestinations, resend, resendMatching, retryMessage, retryRejected, setDestinationPaused } from '../store/operatorActions.js';
+import { isSearchableState } from '../store/search.js';
+import { localDayKey, localDays, localDayStart, parseLocalDay } from '../store/reports.js';
+import { NotConvertedError } from '../store/operatorActions.js';
 
 export interface UiRouteDeps {
-  store: Store;
+  store: ReadModels & OperatorLedger;
   config: AgentConfig;
   status: () => StatusResponse;
   /** Work became due (retry, resend): wake the delivery workers. */
@@ -136,7 +136,6 @@ const AUDIT_CSV_HEADERS = {
 
 export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
   const { store } = deps;
-  const db = store.db;
   const now = deps.now ?? Date.now;
   const destinationIds = () => deps.config.destinations.map((d) => d.id);
   /** The ministry document in force: from the deps when given, else from the agent's status. */
@@ -149,15 +148,15 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
   const overview = (): OverviewResponse => {
     const t = now();
     const dayStart = localDayStart(t);
-    const today = todayCounts(db, dayStart, t, destinationIds());
+    const today = store.todayCounts(dayStart, t, destinationIds());
     const status = deps.status();
     return {
       status,
       todayStartsAt: iso(dayStart),
       receivedToday: today.received,
       deliveredToday: today.delivered,
-      pausedByOperator: pausedDestinations(db),
-      openInvalid: openInvalidCount(db),
+      pausedByOperator: store.pausedDestinations(),
+      openInvalid: store.openInvalidCount(),
       managed: managed(status),
     };
   };
@@ -182,7 +181,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       case 'retry_message': {
         const id = messageOf(req.messageId);
         if (isReply(id)) return id;
-        const r = retryMessage(db, id, who, t);
+        const r = store.retryMessage(id, who, t);
         deps.wakeDeliveries();
         return reply(req.action, r);
       }
@@ -193,7 +192,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
           if (isReply(d)) return d;
           dest = d;
         }
-        const r = retryRejected(db, dest, who, t);
+        const r = store.retryRejected(dest, who, t);
         deps.wakeDeliveries();
         return reply(req.action, r);
       }
@@ -203,7 +202,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
         const dest = destinationOf(req.destinationId);
         if (isReply(dest)) return dest;
         try {
-          const r = resend(db, id, dest, who, t);
+          const r = store.resend(id, dest, who, t);
           deps.wakeDeliveries();
           return reply(req.action, r);
         } catch (err) {
@@ -216,7 +215,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
         const dest = destinationOf(req.destinationId);
         if (isReply(dest)) return dest;
         const pause = req.action === 'pause_destination';
-        const r = setDestinationPaused(db, dest, pause, who, t);
+        const r = store.setDestinationPaused(dest, pause, who, t);
         await deps.setDestinationRunning(dest, !pause);
         return reply(req.action, r);
       }
@@ -229,7 +228,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
           if (isReply(d)) return d;
           dest = d;
         }
-        return reply(req.action, cancelDeliveries(db, id, dest, who, t));
+        return reply(req.action, store.cancelDeliveries(id, dest, who, t));
       }
       case 'resend_matching': {
         const dest = destinationOf(req.destinationId);
@@ -245,7 +244,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
         if (isReply(toDay)) return toDay;
         if (req.deliveryState !== undefined && !isSearchableState(req.deliveryState)) return badRequest(`unknown state ${JSON.stringify(req.deliveryState)}`);
         const to = toDay === undefined ? undefined : toDay + DAY_MS;
-        const r = resendMatching(db, dest, { from, to, deliveryState: req.deliveryState }, who, t);
+        const r = store.resendMatching(dest, { from, to, deliveryState: req.deliveryState }, who, t);
         deps.wakeDeliveries();
         return reply(req.action, r);
       }
@@ -261,10 +260,10 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
     return {
       from: localDayKey(range.from),
       to: localDayKey(range.to),
-      days: dailyReport(db, range.from, range.to, dests),
-      quality: qualityReport(db, range.from, range.end),
-      qualityByDay: qualityByDay(db, range.from, range.to),
-      latency: latencyReport(db, range.from, range.end, dests),
+      days: store.dailyReport(range.from, range.to, dests),
+      quality: store.qualityReport(range.from, range.end),
+      qualityByDay: store.qualityByDay(range.from, range.to),
+      latency: store.latencyReport(range.from, range.end, dests),
     };
   };
 
@@ -279,7 +278,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
           ? { range, bucketMs: HOUR_MS, buckets: [] }
           : { range, bucketMs: DAY_MS, buckets: [] };
       const first = range === '7d' ? localDays(localDayStart(t) - 6 * DAY_MS - 12 * HOUR_MS, localDayStart(t))[0]! : undefined;
-      body.buckets = throughput(db, t, body.bucketMs, range === '24h' ? 24 : 7, destinationIds(), first).map((b) => ({ ...b, start: iso(b.start) }));
+      body.buckets = store.throughput(t, body.bucketMs, range === '24h' ? 24 : 7, destinationIds(), first).map((b) => ({ ...b, start: iso(b.start) }));
       return { json: body };
     }),
     handle(ROUTES.records, ({ query }) => {
@@ -296,7 +295,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
         if (query.get('from')) from = range.from;
         if (query.get('to')) to = range.end;
       }
-      const hits = searchRecords(deps.store, { q: query.get('q') ?? undefined, from, to, state, destinationId: destination, before: positiveInt(query.get('before')) ?? undefined, limit });
+      const hits = deps.store.searchRecords({ q: query.get('q') ?? undefined, from, to, state, destinationId: destination, before: positiveInt(query.get('before')) ?? undefined, limit });
       const body: RecordListResponse = {
         items: hits.map((h) => ({
           ...h,
@@ -310,12 +309,12 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
     handle(ROUTES.act, ({ body }) => act(body)),
     handle(ROUTES.audit, ({ query }) => {
       const body: AuditListResponse = {
-        items: auditLog(db, Math.min(500, positiveInt(query.get('limit')) ?? 50)).map((a) => ({ ...a, at: iso(a.at) })),
+        items: store.auditLog(Math.min(500, positiveInt(query.get('limit')) ?? 50)).map((a) => ({ ...a, at: iso(a.at) })),
       };
       return { json: body };
     }),
     handle(ROUTES.auditCsv, ({ query }) => {
-      const rows = auditLog(db, Math.min(100_000, positiveInt(query.get('limit')) ?? 10_000));
+      const rows = store.auditLog(Math.min(100_000, positiveInt(query.get('limit')) ?? 10_000));
       const header = AUDIT_CSV_HEADERS[query.get('lang') === 'en' ? 'en' : 'vi'];
       const lines = [
         header.join(','),
@@ -346,14 +345,14 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
 
 /** After the agent starts: destinations an operator paused stay paused across restarts. */
 export async function applyOperatorPauses(deps: Pick<UiRouteDeps, 'store' | 'setDestinationRunning'>): Promise<string[]> {
-  const paused = pausedDestinations(deps.store.db);
+  const paused = deps.store.pausedDestinations();
   for (const id of paused) await deps.setDestinationRunning(id, false);
   return paused;
 }
 
 /** What the UI routes need of the running agent (structural, so tests and shells can supply it). */
 export interface UiAgent {
-  readonly store: Store;
+  readonly store: ReadModels & OperatorLedger;
   readonly config: AgentConfig;
   status(): StatusResponse;
   readonly deliveryWorkers: readonly { readonly id: string; wake(): void; setPaused(paused: boolean): void }[];

@@ -8,7 +8,6 @@ import type { AgentConfig } from '../config/schema.js';
 import type { ApiInfo, ManagedImportResponse } from '../api/contract.js';
 import { AGENT_VERSION } from '../paths.js';
 import { Store } from '../store/store.js';
-import { highestAppliedVersion, recordRefused } from '../store/managedConfig.js';
 import { parseManagedDocument, ManagedDocumentError } from '../config/managed/document.js';
 import { evaluateDocument } from '../config/managed/evaluate.js';
 import { generateSigningKeys, parsePrivateKey, parsePublicKey, parseSignedDocument, payloadDigest, SignatureError, signDocument, verifySignedDocument } from '../config/managed/signing.js';
@@ -180,11 +179,11 @@ function importOffline(config: AgentConfig, text: string, io: Io): number {
       local: config,
       agentVersion: AGENT_VERSION,
       inForce: floor,
-      highestApplied: highestAppliedVersion(store.db),
+      highestApplied: store.highestAppliedVersion(),
       packPath: (v) => files.packPath(v),
     });
     if (!e.ok) {
-      recordRefused(store.db, { version: e.version, code: e.code, reason: e.reason, source: ApplySource.import, versionInForce: current?.version ?? 0, digest: e.digest, now: Date.now() });
+      store.recordRefused({ version: e.version, code: e.code, reason: e.reason, source: ApplySource.import, versionInForce: current?.version ?? 0, digest: e.digest, now: Date.now() });
       io.err(`vhr-agent: refused (${e.code}): ${e.reason}\n`);
       return 1;
     }

@@ -8,7 +8,6 @@ import type { AgentConfig } from '../config/schema.js';
 import { Store } from '../store/store.js';
 import { dropUnusedKeys, openKeyring, rotateKey } from '../store/keyring.js';
 import type { ApiInfo } from '../api/contract.js';
-import { recordKeyRotation } from '../store/operatorActions.js';
 
 /** Who rotated, for the audit log: the OS account running the command. */
 function cliActor(): string {
@@ -54,7 +53,7 @@ export async function rotateKeys(config: AgentConfig): Promise<number> {
     }
     const keysInUseAfter = [...store.keysInUse()];
     const dropped = dropUnusedKeys(keyring, store.keysInUse());
-    recordKeyRotation(store.db, { actor: cliActor(), keyBefore, keyAfter: id, keysInUseBefore, keysInUseAfter, dropped, resealed }, Date.now());
+    store.recordKeyRotation({ actor: cliActor(), keyBefore, keyAfter: id, keysInUseBefore, keysInUseAfter, dropped, resealed }, Date.now());
     store.reclaimSpace();
     process.stdout.write(`vhr-agent keys: data key ${id} is now current; ${resealed} record(s) re-sealed${dropped.length ? `; old key(s) ${dropped.join(', ')} removed` : ''}\n`);
   } finally {

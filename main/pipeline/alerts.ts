@@ -1,7 +1,7 @@
 // Alerts on a change of state only (one per incident): raised when a condition starts,
 // closed when it ends; shown in the UI, written to the log, optionally POSTed to a webhook.
 import type { Logger } from '../log.js';
-import type { Store } from '../store/store.js';
+import type { AlertLog } from '../store/ports.js';
 
 export const AlertKind = {
   destinationDown: 'destination_down',
@@ -22,7 +22,7 @@ export interface AlertEvent {
 }
 
 export interface AlertsOptions {
-  store: Store;
+  store: AlertLog;
   logger: Logger;
   /** Receives every opened/closed alert as JSON (e.g. a chat or monitoring hook). */
   webhookUrl?: string;

@@ -2,7 +2,7 @@
 // for every destination, or `invalid` with readable issues. Conversion is synchronous CPU
 // work: done in small batches that yield to the event loop so sockets and the API stay live.
 import type { Logger } from '../log.js';
-import type { Store } from '../store/store.js';
+import type { ConversionQueue } from '../store/ports.js';
 import type { ConvertContext } from '../../connectors/formats/types.js';
 import { handlerFor } from '../../connectors/formats/registry.js';
 import { hasErrors, validateR4, type ValidationIssue } from '../../connectors/fhir/validator.js';
@@ -14,7 +14,7 @@ export const ConvertErrorCode = {
 } as const;
 
 export interface ConvertWorkerOptions {
-  store: Store;
+  store: ConversionQueue;
   logger: Logger;
   context: () => ConvertContext;
   /** Destination ids a converted record is queued for. */

@@ -5,7 +5,8 @@
 // does the I/O around it (queue, sends, alerts, logs).
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { Logger } from '../log.js';
-import type { Store, DueDelivery, AttemptRecord } from '../store/store.js';
+import type { DeliveryQueue } from '../store/ports.js';
+import type { AttemptRecord, DueDelivery } from '../store/types.js';
 import type { DestinationConfig, RetryConfig } from '../config/schema.js';
 import { retryDelayMs } from './retryPolicy.js';
 import { AlertKind, type Alerts } from './alerts.js';
@@ -50,7 +51,7 @@ export interface DestinationRuntime {
 }
 
 export interface DeliveryWorkerOptions {
-  store: Store;
+  store: DeliveryQueue;
   logger: Logger;
   destination: DestinationConfig;
   client: BundleSender;

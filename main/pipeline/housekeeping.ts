@@ -1,13 +1,13 @@
 // Periodic checks that are nobody's event: backlog and silence alerts (raised on a change
 // of state only), and retention of delivered payloads with the disk space given back.
 import type { Logger } from '../log.js';
-import type { Store } from '../store/store.js';
+import type { ReadModels, Retention } from '../store/ports.js';
 import type { AgentConfig } from '../config/schema.js';
 import { AlertKind, workingHoursBetween, type Alerts } from './alerts.js';
 import { ALERT_TEXTS } from './alertTexts.js';
 
 export interface HousekeepingOptions {
-  store: Store;
+  store: Retention & Pick<ReadModels, 'destinationCounts' | 'lastReceivedAt'>;
   logger: Logger;
   alerts: Alerts;
   config: AgentConfig;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Store } from './store.js';
+import { handleOf } from './database.js';
 import { GroupCommit } from './groupCommit.js';
 import { tempDir } from '../../test/support/tempDir.js';
 
@@ -19,7 +20,7 @@ const rec = (raw: string) => ({ sourceId: 'lab', format: 'hl7v2', raw: Buffer.fr
 
 describe('group commit', () => {
   it('commits writes of one event-loop turn in one transaction and resolves each with its own result', async () => {
-    const gc = new GroupCommit(store.db);
+    const gc = new GroupCommit(handleOf(store));
     const results = await Promise.all([1, 2, 3, 4].map((i) => gc.run(() => store.insertMessage(rec(`m${i}`), 1000).id)));
     expect(results).toEqual([1, 2, 3, 4]);
     expect(gc.largestBatch).toBe(4);
@@ -27,7 +28,7 @@ describe('group commit', () => {
   });
 
   it('rolls back and rejects only the write that failed', async () => {
-    const gc = new GroupCommit(store.db);
+    const gc = new GroupCommit(handleOf(store));
     const outcomes = await Promise.allSettled([
       gc.run(() => store.insertMessage(rec('ok1'), 1000).id),
       gc.run(() => {

@@ -36,7 +36,7 @@ describe('managed config SQL', () => {
     const sending = record('D', ['archive']);
     expect(store.claimDue('archive', T, 10).map((d) => d.messageId)).toEqual([sending]);
 
-    const r = recordApplied(store.db, { version: 4, digest: 'd4', keyId: 'k', source: 'import', versionBefore: 2, reconvertPending: true, changedDestinations: [], now: T + 1 });
+    const r = store.recordApplied({ version: 4, digest: 'd4', keyId: 'k', source: 'import', versionBefore: 2, reconvertPending: true, changedDestinations: [], now: T + 1 });
     expect(r.reconverted).toBe(2);
     expect(store.message(pending)!.state).toBe('received');
     expect(store.message(rejected)!.state).toBe('received');
@@ -46,10 +46,10 @@ describe('managed config SQL', () => {
     expect(deliveries(sending)).toEqual(['archive:in_flight']);
     expect(store.messagesToConvert(10).map((m) => m.id)).toEqual([pending, rejected]);
 
-    expect(highestAppliedVersion(store.db)).toBe(4);
-    expect(isVersionRecorded(store.db, 4)).toBe(true);
-    expect(isVersionRecorded(store.db, 3)).toBe(false);
-    expect(managedAuditLog(store.db, 10)).toEqual([
+    expect(store.highestAppliedVersion()).toBe(4);
+    expect(store.isVersionRecorded(4)).toBe(true);
+    expect(store.isVersionRecorded(3)).toBe(false);
+    expect(store.managedAuditLog(10)).toEqual([
       {
         id: r.auditId,
         at: T + 1,
@@ -59,7 +59,7 @@ describe('managed config SQL', () => {
         detail: { versionBefore: 2, versionAfter: 4, source: 'import', digest: 'd4', keyId: 'k', reconvertPending: true, changedDestinations: [] },
       },
     ]);
-    expect(auditLog(store.db, 10)[0]).toMatchObject({ action: 'config_applied', actor: 'ministry', target: '4', affected: 2 });
+    expect(store.auditLog(10)[0]).toMatchObject({ action: 'config_applied', actor: 'ministry', target: '4', affected: 2 });
   });
 
   it('makes waiting retries of a changed destination due now', () => {
@@ -67,15 +67,15 @@ describe('managed config SQL', () => {
     store.claimDue('ministry', T, 10);
     store.markRetry(id, 'ministry', T + 600_000, 'HTTP_503', 'busy', null, { messageId: id, destinationId: 'ministry', startedAt: T, durationMs: 1, outcome: 'transient' }, T);
     expect(store.nextDueAt('ministry')).toBe(T + 600_000);
-    recordApplied(store.db, { version: 1, digest: 'd', keyId: 'k', source: 'poll', versionBefore: 0, reconvertPending: false, changedDestinations: ['ministry'], now: T + 5 });
+    store.recordApplied({ version: 1, digest: 'd', keyId: 'k', source: 'poll', versionBefore: 0, reconvertPending: false, changedDestinations: ['ministry'], now: T + 5 });
     expect(store.nextDueAt('ministry')).toBe(T + 5);
     expect(store.message(id)!.state).toBe('converted');
   });
 
   it('audits a refused document without changing anything else', () => {
-    recordRefused(store.db, { version: 7, code: 'VERSION_NOT_NEWER', reason: 'older', source: 'poll', versionInForce: 8, digest: 'd7', now: T });
-    expect(highestAppliedVersion(store.db)).toBe(0);
-    expect(managedAuditLog(store.db, 10).map((r) => [r.action, r.version, r.affected, r.detail])).toEqual([
+    store.recordRefused({ version: 7, code: 'VERSION_NOT_NEWER', reason: 'older', source: 'poll', versionInForce: 8, digest: 'd7', now: T });
+    expect(store.highestAppliedVersion()).toBe(0);
+    expect(store.managedAuditLog(10).map((r) => [r.action, r.version, r.affected, r.detail])).toEqual([
       ['config_refused', 7, 0, { versionBefore: 8, versionAfter: 8, documentVersion: 7, code: 'VERSION_NOT_NEWER', reason: 'older', source: 'poll', digest: 'd7' }],
     ]);
   });

@@ -4,7 +4,7 @@
 // none of it did.
 import type Database from 'better-sqlite3';
 import { preparedStatements } from './prepared.js';
-import { DeliveryState, MessageState } from '../pipeline/states.js';
+import { DeliveryState, MessageState } from './states.js';
 
 /** Audit actions of the ministry, in operator_actions beside the officers' own actions. */
 export const ManagedAuditAction = {

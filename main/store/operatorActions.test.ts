@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Store } from './store.js';
+import { handleOf } from './database.js';
 import { auditLog, resend, retryMessage, retryRejected, setDestinationPaused } from './operatorActions.js';
 import { recordApplied, recordRefused } from './managedConfig.js';
 import { rotateKeys } from '../commands/keys.js';
@@ -38,12 +39,12 @@ describe('audit log', () => {
   it('records who, when, what and the before/after of each operator action', () => {
     const a = rejectedRecord('94170|A1');
     rejectedRecord('94170|A2');
-    setDestinationPaused(store.db, 'ministry', true, 'officer@status-ui', 2000);
-    setDestinationPaused(store.db, 'ministry', false, 'officer@status-ui', 2001);
-    retryMessage(store.db, a, 'officer@status-ui', 2002);
-    retryRejected(store.db, 'province', 'officer@status-ui', 2003);
-    resend(store.db, a, 'ministry', 'officer@status-ui', 2004);
-    const rows = auditLog(store.db, 10).reverse();
+    store.setDestinationPaused('ministry', true, 'officer@status-ui', 2000);
+    store.setDestinationPaused('ministry', false, 'officer@status-ui', 2001);
+    store.retryMessage(a, 'officer@status-ui', 2002);
+    store.retryRejected('province', 'officer@status-ui', 2003);
+    store.resend(a, 'ministry', 'officer@status-ui', 2004);
+    const rows = store.auditLog(10).reverse();
     expect(rows.map((r) => [r.at, r.actor, r.action, r.target, r.affected, r.detail])).toEqual([
       [2000, 'officer@status-ui', 'pause_destination', 'ministry', 1, { before: { paused: false }, after: { paused: true } }],
       [2001, 'officer@status-ui', 'resume_destination', 'ministry', 1, { before: { paused: true }, after: { paused: false } }],
@@ -54,9 +55,9 @@ describe('audit log', () => {
   });
 
   it('records ministry configuration applied and refused with the version before and after', () => {
-    recordApplied(store.db, { version: 3, digest: 'd3', keyId: 'k1', source: 'poll', versionBefore: 2, reconvertPending: false, changedDestinations: ['province'], now: 5000 });
-    recordRefused(store.db, { version: 2, code: 'VERSION_NOT_NEWER', reason: 'version 2 is not newer than 3', source: 'poll', versionInForce: 3, now: 5001 });
-    expect(auditLog(store.db, 2).map((r) => [r.actor, r.action, r.detail?.versionBefore, r.detail?.versionAfter, r.detail?.code ?? null])).toEqual([
+    store.recordApplied({ version: 3, digest: 'd3', keyId: 'k1', source: 'poll', versionBefore: 2, reconvertPending: false, changedDestinations: ['province'], now: 5000 });
+    store.recordRefused({ version: 2, code: 'VERSION_NOT_NEWER', reason: 'version 2 is not newer than 3', source: 'poll', versionInForce: 3, now: 5001 });
+    expect(store.auditLog(2).map((r) => [r.actor, r.action, r.detail?.versionBefore, r.detail?.versionAfter, r.detail?.code ?? null])).toEqual([
       ['ministry', 'config_refused', 3, 3, 'VERSION_NOT_NEWER'],
       ['ministry', 'config_applied', 2, 3, null],
     ]);
@@ -74,20 +75,20 @@ describe('audit log', () => {
       process.stdout.write = write;
     }
     store = Store.open(join(tmp.path, 'vhr-agent.db'));
-    const [row] = auditLog(store.db, 1);
+    const [row] = store.auditLog(1);
     expect(row).toMatchObject({ action: 'key_rotated', target: 'key 2', affected: 1, actor: expect.stringMatching(/@cli$/) });
     expect(row!.detail).toEqual({ before: { currentKey: 1, keysInUse: [] }, after: { currentKey: 2, keysInUse: [2] }, dropped: [] }); // key 1 stays: it derives the search hashes
   });
 
   it('is append-only: rows cannot be changed or deleted, even with SQL', () => {
-    setDestinationPaused(store.db, 'province', true, 'officer@status-ui', 1);
-    expect(() => store.db.prepare("UPDATE operator_actions SET actor = 'someone else'").run()).toThrow(/append-only/);
-    expect(() => store.db.prepare('DELETE FROM operator_actions').run()).toThrow(/append-only/);
-    expect(auditLog(store.db, 5).map((r) => r.actor)).toEqual(['officer@status-ui']);
+    store.setDestinationPaused('province', true, 'officer@status-ui', 1);
+    expect(() => handleOf(store).prepare("UPDATE operator_actions SET actor = 'someone else'").run()).toThrow(/append-only/);
+    expect(() => handleOf(store).prepare('DELETE FROM operator_actions').run()).toThrow(/append-only/);
+    expect(store.auditLog(5).map((r) => r.actor)).toEqual(['officer@status-ui']);
   });
 
   it('is exported for reports as CSV with the detail', async () => {
-    setDestinationPaused(store.db, 'province', true, 'officer@status-ui', Date.UTC(2026, 1, 23, 8));
+    store.setDestinationPaused('province', true, 'officer@status-ui', Date.UTC(2026, 1, 23, 8));
     const routes = uiRoutes({ store, config: { destinations: [{ id: 'province' }] } as unknown as AgentConfig, status: () => ({}) as never, wakeDeliveries: () => {}, setDestinationRunning: async () => {} });
     const csv = routes.find((r) => r.path === ROUTES.auditCsv.path)!;
     const reply = await csv.handle({ params: {}, query: new URLSearchParams('lang=en'), body: undefined });

@@ -3,7 +3,7 @@
 // and an audit row never claims an action that did not happen.
 import type Database from 'better-sqlite3';
 import { preparedStatements } from './prepared.js';
-import { DeliveryState, MessageState } from '../pipeline/states.js';
+import { DeliveryState, MessageState } from './states.js';
 
 export const OperatorAction = {
   retryMessage: 'retry_message',

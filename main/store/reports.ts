@@ -4,7 +4,7 @@
 // in as [start, end) epoch-ms ranges so the queries stay plain range scans on an index.
 import type Database from 'better-sqlite3';
 import { preparedStatements } from './prepared.js';
-import { DeliveryState, MessageState } from '../pipeline/states.js';
+import { DeliveryState, MessageState } from './states.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from './store.js';
+import { handleOf } from './database.js';
 import { explainSearch, foldName, searchRecords } from './search.js';
 import { dailyReport, latencyReport, localDayStart, openInvalidCount, qualityReport, throughput, todayCounts } from './reports.js';
 import { auditLog, pausedDestinations, resend, retryRejected, setDestinationPaused } from './operatorActions.js';
@@ -44,7 +45,7 @@ describe('records search', () => {
 
   it('finds by MA_LK, MA_BN, CCCD and any part of the name, without diacritics', () => {
     const { a, b, c, bad } = seed();
-    const ids = (q: string) => searchRecords(store, { q, limit: 10 }).map((r) => r.id);
+    const ids = (q: string) => store.searchRecords({ q, limit: 10 }).map((r) => r.id);
     expect(ids('LK002')).toEqual([b]);
     expect(ids('LK004')).toEqual([bad]);
     expect(ids('BN3')).toEqual([c]);
@@ -53,7 +54,7 @@ describe('records search', () => {
     expect(ids('dang van duc')).toEqual([c]);
     expect(ids('Bích')).toEqual([b]);
     expect(ids('100%')).toEqual([]);
-    const hit = searchRecords(store, { q: 'LK001', limit: 1 })[0]!;
+    const hit = store.searchRecords({ q: 'LK001', limit: 1 })[0]!;
     expect(hit).toMatchObject({ recordKey: 'LK001', patientName: 'Nguyễn Văn An', maBn: 'BN1' });
     expect(hit.deliveries).toEqual([
       { destinationId: 'ministry', state: 'pending' },
@@ -64,18 +65,18 @@ describe('records search', () => {
   it('filters by state, destination and date, and pages by keyset', () => {
     const { a, b, c, bad } = seed();
     store.markRejected(b, 'ministry', 'R', 'no', null, { messageId: b, destinationId: 'ministry', startedAt: T0, durationMs: 1, outcome: 'rejected' }, T0);
-    expect(searchRecords(store, { state: 'rejected', limit: 10 }).map((r) => r.id)).toEqual([b]);
-    expect(searchRecords(store, { state: 'rejected', destinationId: 'province', limit: 10 })).toEqual([]);
-    expect(searchRecords(store, { state: 'invalid', limit: 10 }).map((r) => r.id)).toEqual([bad]);
-    expect(searchRecords(store, { from: T0 + 500, to: T0 + 2500, limit: 10 }).map((r) => r.id)).toEqual([c, b]);
-    const page1 = searchRecords(store, { limit: 2 });
-    const page2 = searchRecords(store, { limit: 2, before: page1[1]!.id });
+    expect(store.searchRecords({ state: 'rejected', limit: 10 }).map((r) => r.id)).toEqual([b]);
+    expect(store.searchRecords({ state: 'rejected', destinationId: 'province', limit: 10 })).toEqual([]);
+    expect(store.searchRecords({ state: 'invalid', limit: 10 }).map((r) => r.id)).toEqual([bad]);
+    expect(store.searchRecords({ from: T0 + 500, to: T0 + 2500, limit: 10 }).map((r) => r.id)).toEqual([c, b]);
+    const page1 = store.searchRecords({ limit: 2 });
+    const page2 = store.searchRecords({ limit: 2, before: page1[1]!.id });
     expect([...page1, ...page2].map((r) => r.id)).toEqual([bad, c, b, a]);
   });
 
   it('pages a million records along indexes, never a full scan', () => {
     store = Store.open(':memory:');
-    const db = store.db;
+    const db = handleOf(store);
     db.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
       INSERT INTO messages (source_id, format, content_hash, natural_key, raw_size, state, received_at)
       SELECT 'his', 'xml130', 'h' || i, '94170|LK' || i, 10, 'converted', ${T0} + i * 100 FROM n`);
@@ -89,11 +90,11 @@ describe('records search', () => {
       { from: T0 + 1000 * 100, to: T0 + 2000 * 100, limit: 50 },
     ];
     for (const c of cases) {
-      const plan = explainSearch(store, c).join('\n');
+      const plan = store.explainSearch(c).join('\n');
       expect(plan, JSON.stringify(c)).not.toMatch(/SCAN (m|messages)\b(?! USING)/);
-      expect(searchRecords(store, c).length).toBeGreaterThan(0);
+      expect(store.searchRecords(c).length).toBeGreaterThan(0);
     }
-    expect(searchRecords(store, { state: 'rejected', limit: 3 }).map((r) => r.id)).toEqual([1000000, 995000, 990000]);
+    expect(store.searchRecords({ state: 'rejected', limit: 3 }).map((r) => r.id)).toEqual([1000000, 995000, 990000]);
   });
 });
 
@@ -105,20 +106,20 @@ describe('reports and operator actions', () => {
     store.markDelivered(b, 'province', 'ok', attempt(b, 'province'), T0 + 7_200_000);
     store.markRejected(b, 'ministry', 'R', 'no', null, attempt(b, 'ministry'), T0 + 60_000);
     const day = localDayStart(T0);
-    const rows = dailyReport(store.db, day - 86_400_000, day, ['province', 'ministry']);
+    const rows = store.dailyReport(day - 86_400_000, day, ['province', 'ministry']);
     expect(rows).toHaveLength(4);
     expect(rows.slice(2)).toEqual([
       { day: '2026-02-23', destinationId: 'province', received: 4, delivered: 2, rejected: 0 },
       { day: '2026-02-23', destinationId: 'ministry', received: 4, delivered: 0, rejected: 1 },
     ]);
     expect(rows[0]).toMatchObject({ day: '2026-02-22', received: 0 });
-    expect(qualityReport(store.db, day, day + 86_400_000)).toEqual({ received: 4, converted: 3, invalid: 1, withCccd: 2, withoutWarnings: 2, newVersions: 0, complete: 3, missingByField: [] });
-    expect(openInvalidCount(store.db)).toBe(1);
-    const latency = latencyReport(store.db, day, day + 86_400_000, ['province']);
+    expect(store.qualityReport(day, day + 86_400_000)).toEqual({ received: 4, converted: 3, invalid: 1, withCccd: 2, withoutWarnings: 2, newVersions: 0, complete: 3, missingByField: [] });
+    expect(store.openInvalidCount()).toBe(1);
+    const latency = store.latencyReport(day, day + 86_400_000, ['province']);
     expect(latency[0]!.delivered).toBe(2);
     expect(latency[0]!.within24h).toBe(1);
-    expect(todayCounts(store.db, day, T0 + 86_000_000, ['province'])).toEqual({ received: { his: 4 }, delivered: { province: 2 } });
-    const buckets = throughput(store.db, T0 + 7_200_000, 3_600_000, 24, ['province']);
+    expect(store.todayCounts(day, T0 + 86_000_000, ['province'])).toEqual({ received: { his: 4 }, delivered: { province: 2 } });
+    const buckets = store.throughput(T0 + 7_200_000, 3_600_000, 24, ['province']);
     expect(buckets.reduce((n, b) => n + b.received, 0)).toBe(4);
     expect(buckets.reduce((n, b) => n + b.delivered.province!, 0)).toBe(2);
   });
@@ -126,18 +127,18 @@ describe('reports and operator actions', () => {
   it('retries, resends and pauses in one transaction with the audit row', () => {
     const { a, b, bad } = seed();
     store.markRejected(b, 'ministry', 'R', 'no', null, { messageId: b, destinationId: 'ministry', startedAt: T0, durationMs: 1, outcome: 'rejected' }, T0);
-    expect(retryRejected(store.db, 'province', 'u', T0).affected).toBe(0);
-    expect(retryRejected(store.db, undefined, 'u', T0).affected).toBe(1);
+    expect(store.retryRejected('province', 'u', T0).affected).toBe(0);
+    expect(store.retryRejected(undefined, 'u', T0).affected).toBe(1);
     expect(store.deliveriesOf(b).find((d) => d.destinationId === 'ministry')!.state).toBe('pending');
     store.markDelivered(a, 'province', 'ok', { messageId: a, destinationId: 'province', startedAt: T0, durationMs: 1, outcome: 'delivered' }, T0);
-    expect(resend(store.db, a, 'province', 'u', T0).affected).toBe(1);
+    expect(store.resend(a, 'province', 'u', T0).affected).toBe(1);
     expect(store.deliveriesOf(a).find((d) => d.destinationId === 'province')!.state).toBe('pending');
-    expect(() => resend(store.db, bad, 'province', 'u', T0)).toThrow(/not converted/);
-    setDestinationPaused(store.db, 'ministry', true, 'u', T0);
-    expect(pausedDestinations(store.db)).toEqual(['ministry']);
-    setDestinationPaused(store.db, 'ministry', false, 'u', T0);
-    expect(pausedDestinations(store.db)).toEqual([]);
-    expect(auditLog(store.db, 10).map((e) => [e.action, e.affected])).toEqual([
+    expect(() => store.resend(bad, 'province', 'u', T0)).toThrow(/not converted/);
+    store.setDestinationPaused('ministry', true, 'u', T0);
+    expect(store.pausedDestinations()).toEqual(['ministry']);
+    store.setDestinationPaused('ministry', false, 'u', T0);
+    expect(store.pausedDestinations()).toEqual([]);
+    expect(store.auditLog(10).map((e) => [e.action, e.affected])).toEqual([
       ['resume_destination', 1],
       ['pause_destination', 1],
       ['resend', 1],

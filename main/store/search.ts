@@ -5,8 +5,10 @@
 // as blind indexes, so no patient data is kept in clear for search.
 import type Database from 'better-sqlite3';
 import { preparedStatements } from './prepared.js';
-import { DeliveryState, MessageState } from '../pipeline/states.js';
-import { toMessageRow, type MessageRow, type Store } from './store.js';
+import { DeliveryState, MessageState } from './states.js';
+import type { PayloadCipher } from './payloadCipher.js';
+import { toMessageRow } from './readModels.js';
+import type { MessageRow } from './types.js';
 import { nameWords } from './searchFields.js';
 
 export { foldName } from './searchFields.js';
@@ -55,28 +57,26 @@ const stmts = preparedStatements(prepare);
  * and stops after `limit` hits: exact ids through their own indexes, a delivery state through
  * `deliveries_by_state`, everything else backwards along the messages' primary key.
  */
-export function searchRecords(store: Store, p: RecordSearch): RecordHit[] {
-  const db = store.db;
-  const { sql, params } = buildSearch(store, p);
+export function searchRecords(db: Database.Database, cipher: PayloadCipher, p: RecordSearch): RecordHit[] {
+  const { sql, params } = buildSearch(db, cipher, p);
   const rows = db.prepare(sql).all(params) as Record<string, unknown>[];
   const deliveriesOf = stmts(db).deliveriesOf;
   return rows.map((r) => ({
     ...toMessageRow(r),
     recordKey: (r.record_key as string | null) ?? null,
-    patientName: r.patient_name == null ? null : store.cipher.openText(r.patient_name as Buffer),
-    maBn: r.ma_bn_sealed == null ? null : store.cipher.openText(r.ma_bn_sealed as Buffer),
+    patientName: r.patient_name == null ? null : cipher.openText(r.patient_name as Buffer),
+    maBn: r.ma_bn_sealed == null ? null : cipher.openText(r.ma_bn_sealed as Buffer),
     deliveries: (deliveriesOf.all(r.id) as { destination_id: string; state: string }[]).map((d) => ({ destinationId: d.destination_id, state: d.state })),
   }));
 }
 
 /** The query plan of a search, for tests that keep paging off full scans. */
-export function explainSearch(store: Store, p: RecordSearch): string[] {
-  const { sql, params } = buildSearch(store, p);
-  return (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
+export function explainSearch(db: Database.Database, cipher: PayloadCipher, p: RecordSearch): string[] {
+  const { sql, params } = buildSearch(db, cipher, p);
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
 }
 
-function buildSearch(store: Store, p: RecordSearch): { sql: string; params: Record<string, unknown> } {
-  const db = store.db;
+function buildSearch(db: Database.Database, cipher: PayloadCipher, p: RecordSearch): { sql: string; params: Record<string, unknown> } {
   const where: string[] = ['m.id < @before'];
   const params: Record<string, unknown> = { before: p.before ?? Number.MAX_SAFE_INTEGER, limit: p.limit };
   const q = p.q?.trim();
@@ -84,7 +84,7 @@ function buildSearch(store: Store, p: RecordSearch): { sql: string; params: Reco
 
   if (q) {
     params.q = q;
-    params.qb = store.cipher.blindIndex(q);
+    params.qb = cipher.blindIndex(q);
     if (stmts(db).exactKeyExists.get({ q, qb: params.qb })) {
       where.push('(s.record_key = @q OR s.ma_bn = @qb OR s.cccd = @qb)');
       // Drive from record_search so the exact-match indexes are used, then join messages by id.
@@ -93,7 +93,7 @@ function buildSearch(store: Store, p: RecordSearch): { sql: string; params: Reco
       // Every word of the query must be a word of the name (in any order, without diacritics).
       const words = nameWords(q);
       words.forEach((w, i) => {
-        params[`w${i}`] = store.cipher.blindIndex(`name:${w}`);
+        params[`w${i}`] = cipher.blindIndex(`name:${w}`);
         where.push(`m.id IN (SELECT message_id FROM record_name_words WHERE word = @w${i})`);
       });
       if (words.length === 0) where.push('0');

@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, Store } from './store.js';
+import { Store } from './store.js';
+import { handleOf, migrate } from './database.js';
 import { MIGRATIONS } from './migrations.js';
 
 let dir: string;
@@ -25,9 +26,9 @@ const rec = (raw: string, naturalKey: string | null = null, sourceId = 'his') =>
 describe('migrations', () => {
   it('creates every table in WAL mode with the file readable by its owner only', () => {
     expect(store.schemaVersion()).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
-    const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+    const tables = (handleOf(store).prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
     expect(tables).toEqual(expect.arrayContaining(['deliveries', 'delivery_attempts', 'ingested_files', 'messages', 'schema_migrations']));
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(handleOf(store).pragma('journal_mode', { simple: true })).toBe('wal');
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
@@ -228,8 +229,8 @@ describe('per-patient order, alerts and retention', () => {
     done(ids[0]!, 'ministry', 2000);
     done(ids[1]!, 'ministry', 9000); // delivered too recently
     // ids[2], ids[3] still pending at the ministry
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
-    const pagesBefore = store.db.pragma('page_count', { simple: true }) as number;
+    handleOf(store).pragma('wal_checkpoint(TRUNCATE)');
+    const pagesBefore = handleOf(store).pragma('page_count', { simple: true }) as number;
     const bytesBefore = store.payloadBytes();
     expect(store.pruneDeliveredPayloads(5000, 100)).toBe(1);
     expect(store.messageDetail(ids[0]!)).toEqual({ raw: null, bundle: null, issues: '{}' });
@@ -237,7 +238,7 @@ describe('per-patient order, alerts and retention', () => {
     expect(store.message(ids[0]!)).toMatchObject({ state: 'converted', rawSize: 200_001 }); // metadata kept
     expect(store.payloadBytes()).toBeLessThan(bytesBefore - 400_000);
     store.reclaimSpace();
-    expect(store.db.pragma('page_count', { simple: true }) as number).toBeLessThan(pagesBefore - 50);
+    expect(handleOf(store).pragma('page_count', { simple: true }) as number).toBeLessThan(pagesBefore - 50);
   });
 });
 
@@ -252,10 +253,10 @@ describe('state counters', () => {
     store.markDelivered(ids[0]!, 'province', 'ok', attempt(ids[0]!, 'province'), 5000);
     store.markRejected(ids[1]!, 'province', 'HTTP_400', 'no', null, attempt(ids[1]!, 'province'), 5001);
     store.markRetry(ids[2]!, 'province', 9000, 'HTTP_503', 'later', null, attempt(ids[2]!, 'province'), 5002);
-    store.db.prepare('DELETE FROM deliveries WHERE message_id = ?').run(ids[3]); // e.g. sent back to conversion
+    handleOf(store).prepare('DELETE FROM deliveries WHERE message_id = ?').run(ids[3]); // e.g. sent back to conversion
     store.resetInFlight(6000);
 
-    const counted = store.db.prepare('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: string; n: number }[];
+    const counted = handleOf(store).prepare('SELECT state, count(*) AS n FROM messages GROUP BY state').all() as { state: string; n: number }[];
     const byState = Object.fromEntries(counted.map((r) => [r.state, r.n]));
     expect(store.messageCounts()).toEqual({ received: 5, converted: byState.converted, invalid: byState.invalid });
     expect(store.sourceCounts().sort((a, b) => a.sourceId.localeCompare(b.sourceId))).toEqual([

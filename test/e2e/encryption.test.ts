@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { startHarness, type Harness } from '../support/agentHarness.js';
 import { envelopeOf } from '../support/claimXml.js';
 import { waitFor } from '../support/waitFor.js';
-import { searchRecords } from '../../main/store/search.js';
+import { checkpointWal } from '../support/dbOracle.js';
 import { Store } from '../../main/store/store.js';
 import { dropUnusedKeys, openKeyring, rotateKey } from '../../main/store/keyring.js';
 import { PayloadCipher } from '../../main/store/payloadCipher.js';
@@ -42,15 +42,15 @@ describe('encryption at rest', () => {
 
     // …the records officer can find it…
     const store = h.agent.store;
-    expect(searchRecords(store, { q: 'tran thi hong nhung', limit: 5 }).map((r) => [r.recordKey, r.patientName, r.maBn])).toEqual([['ENC1', 'TRẦN THỊ HỒNG NHUNG', 'BN-ENC1']]);
-    expect(searchRecords(store, { q: '079188004321', limit: 5 }).map((r) => r.recordKey)).toEqual(['ENC1']);
-    expect(searchRecords(store, { q: 'nhung', limit: 5 }).map((r) => r.recordKey)).toEqual(['ENC1']);
-    const detail = store.messageDetail(searchRecords(store, { q: 'ENC1', limit: 1 })[0]!.id)!;
+    expect(store.searchRecords({ q: 'tran thi hong nhung', limit: 5 }).map((r) => [r.recordKey, r.patientName, r.maBn])).toEqual([['ENC1', 'TRẦN THỊ HỒNG NHUNG', 'BN-ENC1']]);
+    expect(store.searchRecords({ q: '079188004321', limit: 5 }).map((r) => r.recordKey)).toEqual(['ENC1']);
+    expect(store.searchRecords({ q: 'nhung', limit: 5 }).map((r) => r.recordKey)).toEqual(['ENC1']);
+    const detail = store.messageDetail(store.searchRecords({ q: 'ENC1', limit: 1 })[0]!.id)!;
     expect(detail.bundle).toContain('TRẦN THỊ HỒNG NHUNG');
 
     // …but the file itself, copied with its WAL, holds none of it.
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
     const dbPath = join(h.dataDir, 'vhr-agent.db');
+    checkpointWal(dbPath);
     const copy = join(h.dataDir, 'copy.db');
     copyFileSync(dbPath, copy);
     for (const secret of SECRETS) expect(fileHolds(copy, secret), secret).toBe(false);
@@ -82,7 +82,7 @@ describe('encryption at rest', () => {
       expect([...store.keysInUse()]).toEqual([3]);
       expect(dropUnusedKeys(keyring, store.keysInUse())).toEqual([2]); // key 1 stays: it derives the search hashes
       const after = Store.open(join(h.dataDir, 'vhr-agent.db'), openKeyring(keyring));
-      expect(searchRecords(after, { q: 'le van tam', limit: 5 }).map((r) => [r.recordKey, r.patientName])).toEqual([['ROT1', 'LÊ VĂN TÁM']]);
+      expect(after.searchRecords({ q: 'le van tam', limit: 5 }).map((r) => [r.recordKey, r.patientName])).toEqual([['ROT1', 'LÊ VĂN TÁM']]);
       after.close();
     } finally {
       store.close();

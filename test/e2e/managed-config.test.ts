@@ -130,7 +130,7 @@ const queue = () => a().status().destinations.map((d) => [d.id, d.pending, d.del
 const managedVersion = () => a().status().managed!.version;
 /** Ministry audit rows, oldest first: [action, version, code or versions]. */
 const audit = () =>
-  managedAuditLog(a().store.db, 100)
+  a().store.managedAuditLog(100)
     .reverse()
     .map((r) => [r.action, r.version, r.action === 'config_refused' ? r.detail.code : `${String(r.detail.versionBefore)}→${String(r.detail.versionAfter)}`]);
 const drained = (n: number) => () => {
@@ -172,7 +172,7 @@ describe('ministry-managed configuration', () => {
     expect(a().status().managed).toMatchObject({ version: 1, source: 'poll', appliedAt: expect.any(String) });
     expect(a().status().managed!.lastError).toBeUndefined();
     expect(audit()).toEqual([['config_applied', 1, '0→1']]);
-    expect(managedAuditLog(a().store.db, 1)[0]!.detail).toMatchObject({ source: 'poll', changedDestinations: ['ministry'], note: 'ministry store moved', reconvertPending: false });
+    expect(a().store.managedAuditLog(1)[0]!.detail).toMatchObject({ source: 'poll', changedDestinations: ['ministry'], note: 'ministry store moved', reconvertPending: false });
     // Later polls are conditional and cost a 304.
     await waitFor(() => configServer.requests.some((r) => r.ifNoneMatch === '"doc-1"' && r.status === 304), { what: 'a 304 for the known ETag' });
     expect(JSON.parse(readFileSync(join(tmp.path, 'managed', 'current.json'), 'utf8'))).toMatchObject({ version: 1, source: 'poll' });
@@ -391,7 +391,7 @@ describe('ministry-managed configuration', () => {
     });
     expect(r.body).toEqual({ applied: true, version: 1, reconverted: 3, unchanged: false });
     expect(audit()).toEqual([['config_applied', 1, '0→1']]);
-    expect(managedAuditLog(a().store.db, 1)[0]!.affected).toBe(3);
+    expect(a().store.managedAuditLog(1)[0]!.affected).toBe(3);
     await waitFor(() => a().status().counts.converted === 5 && dest('province').pending === 3, { what: 'batch B converted again and queued' });
 
     fhir.faults('province').down(false);

@@ -59,7 +59,7 @@ describe('operator actions from the CLI', () => {
     expect((await cli(['retry', ...data, '--rejected', '--destination', 'province'])).code).toBe(0);
     await waitFor(() => h!.destination('province').rejected === 0 && h!.destination('province').delivered === 4, { what: 'delivered after retry' });
 
-    const audit = auditLog(h.agent.store.db, 20).reverse();
+    const audit = h.agent.store.auditLog(20).reverse();
     expect(audit.map((a) => [a.action, a.target, a.affected])).toEqual([
       ['pause_destination', 'ministry', 1],
       ['cancel', String(id('OP0002')), 1],

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/agentHarness.js';
 import { envelopeOf } from '../support/claimXml.js';
 import { waitFor } from '../support/waitFor.js';
-import { localDayStart, qualityByDay, qualityReport } from '../../main/store/reports.js';
+import { readDb } from '../support/dbOracle.js';
+import { localDayStart } from '../../main/store/reports.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -23,18 +24,18 @@ describe('data quality', () => {
       ]),
     );
     await waitFor(h.drained(3), { what: 'converted and delivered' });
-    const q = qualityReport(h.agent.store.db, 0, Date.now() + 1);
+    const q = h.agent.store.qualityReport(0, Date.now() + 1);
     expect(q).toMatchObject({ received: 3, converted: 3, invalid: 0, complete: 1, newVersions: 0 });
     expect(q.missingByField).toEqual([{ field: 'XML1/SO_CCCD', records: 2 }]);
     // Per day, for the reports: today holds all three, the day before none.
     const today = localDayStart(Date.now());
-    const days = qualityByDay(h.agent.store.db, today - 86_400_000, today);
+    const days = h.agent.store.qualityByDay(today - 86_400_000, today);
     expect(days.map((d) => [d.received, d.complete])).toEqual([
       [0, 0],
       [3, 1],
     ]);
     // The record's own page shows its issues; none of it is patient data in clear in the table.
-    const row = h.agent.store.db.prepare("SELECT missing_fields FROM messages WHERE natural_key = '94170|Q3'").get() as { missing_fields: string };
+    const row = readDb(h.agent.store.path, (db) => db.prepare("SELECT missing_fields FROM messages WHERE natural_key = '94170|Q3'").get() as { missing_fields: string });
     expect(row.missing_fields).toBe('XML1/SO_CCCD');
   });
 });

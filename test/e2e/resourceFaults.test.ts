@@ -12,6 +12,8 @@ import { parseConfigText } from '../../main/config/load.js';
 import { DataDirError } from '../../main/dataDir.js';
 import { PACKAGE_ROOT } from '../../main/paths.js';
 import { Store } from '../../main/store/store.js';
+import { fillDisk } from '../../main/store/diskFull.js';
+import { readDb } from '../support/dbOracle.js';
 import { MllpListener } from '../../connectors/sources/mllp/listener.js';
 import { readAck } from '../../connectors/sources/mllp/ack.js';
 import { encodeFrame, MllpDecoder } from '../../connectors/sources/mllp/framing.js';
@@ -98,23 +100,22 @@ describe('disk full during MLLP intake', () => {
     await waitFor(() => acks.length === 1, { what: 'first ACK' });
     expect(readAck(acks[0]!).code).toBe('AA');
 
-    const pages = store.db.pragma('page_count', { simple: true }) as number;
-    store.db.pragma(`max_page_count = ${pages}`);
+    const full = fillDisk(store);
     socket.write(encodeFrame(message('FULL-2')));
     await waitFor(() => acks.length === 2, { what: 'NACK' });
     const nack = readAck(acks[1]!);
     expect(nack).toEqual({ code: 'AR', controlId: 'FULL-2', text: 'not stored, send again later', hasErr: true });
     expect(acks[1]).toMatch(/storage failed: database or disk is full/);
     expect(listener.storageFault()).toBe('SQLITE_FULL: database or disk is full');
-    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(readDb(store.path, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok');
     expect(store.listMessages(10).map((m) => m.naturalKey)).toEqual(['FULL-1']);
 
-    store.db.pragma('max_page_count = 1073741823');
+    full.release();
     socket.write(encodeFrame(message('FULL-2')));
     await waitFor(() => acks.length === 3, { what: 'ACK after the fault' });
     expect(readAck(acks[2]!).code).toBe('AA');
     expect(listener.storageFault()).toBeUndefined();
     expect(store.listMessages(10).map((m) => m.naturalKey)).toEqual(['FULL-2', 'FULL-1']);
-    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(readDb(store.path, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok');
   });
 });

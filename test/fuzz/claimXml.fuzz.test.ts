@@ -12,6 +12,7 @@ import { ConvertWorker } from '../../main/pipeline/convertWorker.js';
 import { intakeClaimFile } from '../../connectors/sources/folder/claimFileIntake.js';
 import { Rng, mutate, XML_MUTATORS } from './mutate.js';
 import { claimSeeds, completeHoso, pickWeighted, fuzzContext, MemoryWatch, storedOutcome, useFuzzStore } from './support.js';
+import { readDb } from '../support/dbOracle.js';
 
 // The real validator, remembered by bundle content: it is pure and slow (~20 ms a bundle),
 // and many mutated inputs convert to a bundle already seen.
@@ -71,7 +72,7 @@ describe('claim-XML fuzz', () => {
         } else {
           expect(r.outcome, label).toBe('done');
         }
-        const stored = fuzz.store.db.prepare('SELECT count(*) FROM messages WHERE file_id = ?').pluck().get(r.fileId) as number;
+        const stored = readDb(fuzz.store.path, (db) => db.prepare('SELECT count(*) FROM messages WHERE file_id = ?').pluck().get(r.fileId) as number);
         if (stored < expected) lost.push(`${label}: ${stored} of ${expected} stored`);
         if (keepsEnvelope) expect(r.outcome, label).toBe('done');
       } catch (err) {

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Store } from '../../main/store/store.js';
+import { readDb } from '../support/dbOracle.js';
 import { createLogger } from '../../main/log.js';
 import { ConvertWorker } from '../../main/pipeline/convertWorker.js';
 import { FolderSource } from '../../connectors/sources/folder/folderSource.js';
@@ -74,7 +75,7 @@ describe('fuzz inputs end to end', () => {
     const processed = new Set(readdirSync(config.processedDir));
     const errors = new Set(readdirSync(config.errorDir));
     const invisible = names.filter((n) => !processed.has(n) && !(errors.has(n) && errors.has(`${n}.error.txt`)));
-    const claimRows = store.db.prepare("SELECT content_hash FROM messages WHERE source_id = 'his' AND format = 'xml130'").pluck().all() as string[];
+    const claimRows = readDb(store.path, (db) => db.prepare("SELECT content_hash FROM messages WHERE source_id = 'his' AND format = 'xml130'").pluck().all() as string[]);
     const lost = [...expectedHoso].filter((h) => !claimRows.includes(h));
     convertAll();
     const outcome = storedOutcome(store);

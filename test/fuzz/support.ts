@@ -3,9 +3,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { sha256, Store } from '../../main/store/store.js';
+import { Store } from '../../main/store/store.js';
+import { sha256 } from '../../main/store/intake.js';
+import { readDb } from '../support/dbOracle.js';
 import { tempDir } from '../support/tempDir.js';
-import { MessageState } from '../../main/pipeline/states.js';
+import { MessageState } from '../../main/store/states.js';
 import { ConvertErrorCode } from '../../main/pipeline/convertWorker.js';
 import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../connectors/formats/xml130/envelope.js';
 import { generateEnvelope } from '../../connectors/formats/xml130/generate.js';
@@ -129,7 +131,7 @@ export interface StoredOutcome {
 
 /** Where every stored record ended: converted, or invalid with a code and a message. */
 export function storedOutcome(store: Store): StoredOutcome {
-  const rows = store.db.prepare('SELECT state, error_code, error_message FROM messages').all() as { state: string; error_code: string | null; error_message: string | null }[];
+  const rows = readDb(store.path, (db) => db.prepare('SELECT state, error_code, error_message FROM messages').all() as { state: string; error_code: string | null; error_message: string | null }[]);
   const out: StoredOutcome = { states: {}, codes: {}, notVisible: 0, converterCrashes: 0 };
   for (const r of rows) {
     out.states[r.state] = (out.states[r.state] ?? 0) + 1;
@@ -151,8 +153,7 @@ export function useFuzzStore(prefix: string): { readonly store: Store; readonly 
     const tmp = tempDir(prefix);
     holder.dir = tmp.path;
     holder.cleanup = tmp.cleanup;
-    holder.store = Store.open(join(tmp.path, 'fuzz.db'));
-    holder.store.db.pragma('synchronous = OFF');
+    holder.store = Store.open(join(tmp.path, 'fuzz.db'), undefined, { fsync: false });
   });
   afterAll(() => {
     holder.store.close();

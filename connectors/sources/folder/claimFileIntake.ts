@@ -3,8 +3,9 @@
 // duplicates a record. The caller moves the file only after this returns.
 import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
-import type { Store, NewRecord } from '../../../main/store/store.js';
-import { FileState } from '../../../main/pipeline/states.js';
+import type { IntakeSink } from '../../../main/store/ports.js';
+import type { NewRecord } from '../../../main/store/types.js';
+import { FileState } from '../../../main/store/states.js';
 import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../formats/xml130/envelope.js';
 import { claimRecordKey } from '../../formats/xml130/recordKey.js';
 
@@ -32,7 +33,7 @@ export interface FileIntakeResult {
 }
 
 export interface FileIntakeOptions {
-  store: Store;
+  store: IntakeSink;
   sourceId: string;
   path: string;
   /** Records per transaction: larger is faster, smaller loses less re-reading after a crash. */

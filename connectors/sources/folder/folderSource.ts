@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { copyFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../../../main/log.js';
-import type { Store } from '../../../main/store/store.js';
-import { FileState } from '../../../main/pipeline/states.js';
+import type { IntakeSink } from '../../../main/store/ports.js';
+import { FileState } from '../../../main/store/states.js';
 import type { FolderSourceConfig } from '../../../main/config/schema.js';
 import { SourceState, type Source, type SourceStatus } from '../types.js';
 import { freeNameIn, isIgnoredFileName } from './fileNames.js';
@@ -19,7 +19,7 @@ import { sniffFileFormat } from './sniff.js';
 
 export interface FolderSourceOptions {
   config: FolderSourceConfig;
-  store: Store;
+  store: IntakeSink;
   logger: Logger;
   /** Records per intake transaction. */
   batchRecords?: number;

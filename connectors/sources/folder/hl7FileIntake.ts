@@ -3,8 +3,8 @@
 // crash adds nothing twice.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import type { Store } from '../../../main/store/store.js';
-import { FileState } from '../../../main/pipeline/states.js';
+import type { IntakeSink } from '../../../main/store/ports.js';
+import { FileState } from '../../../main/store/states.js';
 import { IntakeOutcome, type Hl7Intake } from '../mllp/intake.js';
 import { splitHl7File } from '../mllp/fileMessages.js';
 import type { FileIntakeResult } from './claimFileIntake.js';
@@ -12,7 +12,7 @@ import type { FileIntakeResult } from './claimFileIntake.js';
 /** HL7v2 files are small; a bigger one is almost certainly something else dropped by mistake. */
 export const MAX_HL7_FILE_BYTES = 64 * 1024 * 1024;
 
-export async function intakeHl7File(opts: { store: Store; sourceId: string; path: string; intake: Hl7Intake; now?: () => number }): Promise<FileIntakeResult> {
+export async function intakeHl7File(opts: { store: IntakeSink; sourceId: string; path: string; intake: Hl7Intake; now?: () => number }): Promise<FileIntakeResult> {
   const { store, path } = opts;
   const now = opts.now ?? Date.now;
   const size = (await stat(path)).size;

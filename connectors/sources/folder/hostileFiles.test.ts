@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Store } from '../../../main/store/store.js';
+import { fillDisk } from '../../../main/store/diskFull.js';
+import { readDb } from '../../../test/support/dbOracle.js';
 import { createLogger } from '../../../main/log.js';
 import type { FolderSourceConfig } from '../../../main/config/schema.js';
 import { FolderSource } from './folderSource.js';
@@ -100,21 +102,20 @@ describe('disk full during intake', () => {
     writeFileSync(join(config.path, 'first.xml'), envelopeOf(manyClaims(2, 'A')));
     await waitFor(() => list(config.processedDir).includes('first.xml'));
     // The database may not grow by a single page: every write that needs room fails with SQLITE_FULL.
-    const pages = store.db.pragma('page_count', { simple: true }) as number;
-    store.db.pragma(`max_page_count = ${pages}`);
+    const full = fillDisk(store);
 
     writeFileSync(join(config.path, 'second.xml'), envelopeOf(manyClaims(50, 'B')));
     const status = await waitFor(() => (source.status().state === 'error' ? source.status() : null), { what: 'source in error' });
     expect(status.detail).toMatch(/^cannot take in second\.xml \(SQLITE_FULL: database or disk is full\); it stays in the inbox and is tried again in \d+ s$/);
     expect(list(config.path)).toContain('second.xml');
     expect(list(config.processedDir)).toEqual(['first.xml']);
-    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(readDb(store.path, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok');
     expect(store.listMessages(100).map((m) => m.naturalKey)).toEqual(['94170|A0002', '94170|A0001']);
 
-    store.db.pragma('max_page_count = 1073741823');
+    full.release();
     await waitFor(() => list(config.processedDir).includes('second.xml'), { what: 'second file taken in after the fault' });
     expect(source.status()).toMatchObject({ state: 'watching', detail: undefined });
     expect(store.messageCounts().received).toBe(52);
-    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(readDb(store.path, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok');
   });
 });

@@ -1,9 +1,7 @@
 // One HL7v2 message from arrival to the ACK that may be sent for it, without sockets: the
 // MLLP listener and the HL7v2 file path both go through here. The order is the point:
 // dedupe, decide, COMMIT, and only then return the ACK to send (DESIGN §4.1).
-import type { Store } from '../../../main/store/store.js';
-import { Hl7AckStore } from '../../../main/store/hl7Acks.js';
-import { GroupCommit } from '../../../main/store/groupCommit.js';
+import type { Hl7AckLedger, IntakeSink, SharedCommit } from '../../../main/store/ports.js';
 import { decodeHl7 } from '../../formats/hl7v2/charset.js';
 import { parseHl7Text, readHeaderFields, normaliseSegmentEnds, type Hl7Header } from '../../formats/hl7v2/parse.js';
 import { AckCode, buildAck, Hl7ErrorCode } from './ack.js';
@@ -12,7 +10,7 @@ export type AckMode = 'original' | 'enhanced';
 
 export interface IntakeOptions {
   sourceId: string;
-  store: Store;
+  store: IntakeSink;
   /** Per-source character set; wins over MSH-18. */
   charset?: string;
   /** MSH-11 values accepted (e.g. ['P']); others are refused with AR. Unset = all. */
@@ -60,16 +58,16 @@ export interface AbortFlag {
 }
 
 export class Hl7Intake {
-  readonly acks: Hl7AckStore;
+  readonly acks: Hl7AckLedger;
   /** Shared by every connection of the listener: concurrent messages share one fsync. */
-  readonly committer: GroupCommit;
+  readonly committer: SharedCommit;
   private readonly clock: () => Date;
   private readonly ackMode: AckMode;
   private refusedSeq = 0;
 
   constructor(private readonly opts: IntakeOptions) {
-    this.acks = new Hl7AckStore(opts.store.db);
-    this.committer = new GroupCommit(opts.store.db, { expectedWriters: opts.expectedWriters });
+    this.acks = opts.store.hl7Acks();
+    this.committer = opts.store.groupCommit({ expectedWriters: opts.expectedWriters });
     this.clock = opts.clock ?? (() => new Date());
     this.ackMode = opts.ackMode ?? 'original';
   }
@@ -174,7 +172,7 @@ export class Hl7Intake {
    */
   applicationAck(messageId: number, outcome: ApplicationOutcome): string | undefined {
     const intake = this.acks.findByMessage(messageId);
-    const raw = this.opts.store.messageDetail(messageId)?.raw;
+    const raw = this.opts.store.rawOf(messageId);
     if (!intake || !raw) return undefined;
     const decoded = decodeHl7(raw, this.opts.charset);
     const parsed = parseHl7Text(decoded.text);

@@ -6,6 +6,7 @@ import iconv from 'iconv-lite';
 import { Client, Message } from 'node-hl7-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../../main/store/store.js';
+import { readDb } from '../../../test/support/dbOracle.js';
 import { readAck } from './ack.js';
 import { encodeFrame, MllpDecoder } from './framing.js';
 import { MllpListener, type MllpListenerOptions } from './listener.js';
@@ -99,7 +100,7 @@ async function startListener(extra: Partial<MllpListenerOptions> = {}, s: Store 
 }
 
 function countRows(s: Store, where = '1 = 1', ...args: unknown[]): number {
-  return (s.db.prepare(`SELECT count(*) AS n FROM messages WHERE ${where}`).get(...args) as { n: number }).n;
+  return readDb(s.path, (db) => (db.prepare(`SELECT count(*) AS n FROM messages WHERE ${where}`).get(...args) as { n: number }).n);
 }
 
 beforeEach(() => {
@@ -168,7 +169,7 @@ describe('MllpListener with node-hl7-client as the sender', () => {
       expect(acks.map((a) => readAck(a).controlId)).toEqual(Array.from({ length: perSender }, (_, k) => `C${s}-${k}`));
     }
     expect(countRows(store)).toBe(50 * perSender);
-    expect((store.db.prepare('SELECT count(DISTINCT natural_key) AS n FROM messages').get() as { n: number }).n).toBe(50 * perSender);
+    expect(readDb(store.path, (db) => (db.prepare('SELECT count(DISTINCT natural_key) AS n FROM messages').get() as { n: number }).n)).toBe(50 * perSender);
     expect(listener.stats()).toMatchObject({ stored: 300, duplicates: 0 });
     // node-hl7-client may open more than one socket per connection object.
     expect(listener.stats().connectionsTotal).toBeGreaterThanOrEqual(50);

@@ -2,18 +2,19 @@
 // handles its frames one at a time, in order, so ACKs leave in message order; each ACK is
 // written only after Hl7Intake has committed the message's row.
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Store } from '../../../main/store/store.js';
+import type { IntakeSink } from '../../../main/store/ports.js';
 import { readHeaderFields } from '../../formats/hl7v2/parse.js';
 import { AckCode, buildAck, Hl7ErrorCode } from './ack.js';
 import { encodeFrame, MllpDecoder, type FrameEvent } from './framing.js';
 import { Hl7Intake, IntakeOutcome, type AckMode, type ApplicationOutcome, type IntakeResult } from './intake.js';
+import { SourceState, type Source, type SourceStatus } from '../types.js';
 
 export interface MllpListenerOptions {
   sourceId: string;
   host: string;
   /** 0 = any free port (see start()). */
   port: number;
-  store: Store;
+  store: IntakeSink;
   /** Character set used for every message of this source, whatever MSH-18 says. */
   charset?: string;
   /** Largest accepted payload; a larger one is answered AR and not stored. Default 16 MiB. */
@@ -63,8 +64,14 @@ interface Connection {
 /** A connection that sent within this window is expected to send again soon. */
 const ACTIVE_WINDOW_MS = 250;
 
-export class MllpListener {
+export class MllpListener implements Source {
+  readonly id: string;
   private server: Server | undefined;
+  private state: SourceState = SourceState.stopped;
+  /** Why the last start failed, in plain words. */
+  private startError?: string;
+  /** Where senders connect, once listening (the port may have been chosen by the OS). */
+  private address?: string;
   private readonly intake: Hl7Intake;
   private readonly connections = new Set<Connection>();
   /** Which open connection delivered a message, for enhanced-mode application ACKs. */
@@ -87,6 +94,7 @@ export class MllpListener {
   };
 
   constructor(private readonly opts: MllpListenerOptions) {
+    this.id = opts.sourceId;
     this.intake = new Hl7Intake({
       sourceId: opts.sourceId,
       store: opts.store,
@@ -111,7 +119,21 @@ export class MllpListener {
     return { batches: c.batches, messages: c.items, largestBatch: c.largestBatch };
   }
 
-  start(): Promise<{ port: number }> {
+  async start(): Promise<{ port: number }> {
+    try {
+      const port = await this.listen();
+      this.address = `${this.opts.host}:${port}`;
+      this.state = SourceState.listening;
+      this.startError = undefined;
+      return { port };
+    } catch (err) {
+      this.state = SourceState.error;
+      this.startError = `cannot listen: ${(err as Error).message}`;
+      throw err;
+    }
+  }
+
+  private listen(): Promise<number> {
     if (this.server) throw new Error('MLLP listener already started');
     this.abort.aborted = false;
     const server = createServer((socket) => this.accept(socket));
@@ -121,9 +143,16 @@ export class MllpListener {
       server.listen(this.opts.port, this.opts.host, () => {
         server.off('error', reject);
         const addr = server.address();
-        resolve({ port: typeof addr === 'object' && addr ? addr.port : this.opts.port });
+        resolve(typeof addr === 'object' && addr ? addr.port : this.opts.port);
       });
     });
+  }
+
+  status(): SourceStatus {
+    // The store's last refusal (disk full …) shows as the source's error until a message is stored again.
+    const fault = this.state === SourceState.listening ? this.storageFault() : undefined;
+    if (fault) return { id: this.id, type: 'mllp', state: SourceState.error, detail: `messages cannot be stored (${fault}); senders are told to send again later`, address: this.address };
+    return { id: this.id, type: 'mllp', state: this.state, detail: this.startError, address: this.address };
   }
 
   /**
@@ -131,6 +160,7 @@ export class MllpListener {
    * message not yet committed is neither committed nor acknowledged (its sender re-sends).
    */
   async stop(): Promise<void> {
+    this.state = SourceState.stopped;
     const server = this.server;
     if (!server) return;
     this.server = undefined;

@@ -3,11 +3,10 @@
 // from managed.url or imported by file, each checked before anything changes, applied
 // atomically through the agent's hot reload, and every applied or refused one audited.
 // Documents are handled one at a time.
-import type Database from 'better-sqlite3';
 import type { AgentConfig } from '../schema.js';
 import type { Logger } from '../../log.js';
 import type { ManagedAuditEntryDto, ManagedConfigDto, ManagedConfigResponse, ManagedImportResponse, ManagedStatusDto, UpdateStatusDto } from '../../api/contract.js';
-import { highestAppliedVersion, isVersionRecorded, managedAuditLog, recordApplied, recordRefused } from '../../store/managedConfig.js';
+import type { ConfigState } from '../../store/ports.js';
 import { evaluateDocument, RefusalCode, type Evaluation } from './evaluate.js';
 import { changedDestinationIds } from './merge.js';
 import { ManagedConfigPoller } from './poller.js';
@@ -18,7 +17,7 @@ import { checkForUpdate, type UpdateFeed } from './updates.js';
 export interface ManagedConfigServiceOptions {
   /** The operator's own configuration (the config file). */
   localConfig: AgentConfig;
-  db: Database.Database;
+  records: ConfigState;
   logger: Logger;
   agentVersion: string;
   now?: () => number;
@@ -63,7 +62,7 @@ export class ManagedConfigService {
    * worker exists, so nothing needs a hot reload.
    */
   startupConfig(): AgentConfig {
-    const { localConfig: local, db, logger } = this.opts;
+    const { localConfig: local, records, logger } = this.opts;
     let config = local;
     let current: AppliedDocument | undefined;
     try {
@@ -72,7 +71,7 @@ export class ManagedConfigService {
       if (!(err instanceof ManagedStateError)) throw err;
       this.fail(RefusalCode.schemaInvalid, err.message);
     }
-    const highest = highestAppliedVersion(db);
+    const highest = records.highestAppliedVersion();
     if (current) {
       const again = this.evaluate(JSON.stringify(current.signed), { inForce: current, highestApplied: 0 });
       if (current.version < highest) {
@@ -81,7 +80,7 @@ export class ManagedConfigService {
         this.fail(again.code, `the ministry document in force (version ${current.version}) no longer applies: ${again.reason}`);
       } else {
         if (again.merged.pack) this.files.writePack(current.version, again.merged.pack);
-        if (!isVersionRecorded(db, current.version)) {
+        if (!records.isVersionRecorded(current.version)) {
           // The last apply stopped between writing current.json and its store transaction: finish it.
           this.record(current, again, local);
           logger.warn('ministry document completed after an interrupted apply', { version: current.version });
@@ -93,7 +92,7 @@ export class ManagedConfigService {
     }
     const pending = this.files.readPending();
     if (pending !== undefined) {
-      const e = this.evaluate(pending, { inForce: this.inForce, highestApplied: highestAppliedVersion(db) });
+      const e = this.evaluate(pending, { inForce: this.inForce, highestApplied: records.highestAppliedVersion() });
       if (!e.ok) {
         this.refuse(e, ApplySource.pending);
         this.files.clearPending(true);
@@ -158,8 +157,8 @@ export class ManagedConfigService {
   }
 
   private async submitNow(text: string, source: ApplySource): Promise<Outcome> {
-    const { db, logger } = this.opts;
-    const e = this.evaluate(text, { inForce: this.inForce, highestApplied: highestAppliedVersion(db) });
+    const { records, logger } = this.opts;
+    const e = this.evaluate(text, { inForce: this.inForce, highestApplied: records.highestAppliedVersion() });
     if (!e.ok) return this.refuse(e, source);
     if (e.alreadyInForce) return { applied: true, version: e.document.version, reconverted: 0, unchanged: true };
 
@@ -222,7 +221,7 @@ export class ManagedConfigService {
   }
 
   private record(applied: AppliedDocument, e: Extract<Evaluation, { ok: true }>, before: AgentConfig): { reconverted: number } {
-    return recordApplied(this.opts.db, {
+    return this.opts.records.recordApplied({
       version: applied.version,
       digest: applied.digest,
       keyId: applied.keyId,
@@ -239,7 +238,7 @@ export class ManagedConfigService {
     // A server that keeps serving a bad document is audited once; every import by a person is audited.
     const repeat = source === ApplySource.poll && e.digest !== undefined && e.digest === this.lastRefusedDigest;
     if (!repeat) {
-      recordRefused(this.opts.db, { version: e.version, code: e.code, reason: e.reason, source, versionInForce: this.inForce?.version ?? 0, digest: e.digest, now: this.now() });
+      this.opts.records.recordRefused({ version: e.version, code: e.code, reason: e.reason, source, versionInForce: this.inForce?.version ?? 0, digest: e.digest, now: this.now() });
       this.opts.logger.warn('ministry configuration refused', { version: e.version, code: e.code, source, reason: e.reason });
     }
     this.lastRefusedDigest = e.digest;
@@ -305,7 +304,7 @@ export class ManagedConfigService {
   }
 
   auditLog(limit = 50): ManagedAuditEntryDto[] {
-    return managedAuditLog(this.opts.db, limit).map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+    return this.opts.records.managedAuditLog(limit).map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
   }
 
   view(): ManagedConfigResponse {

@@ -1,0 +1,103 @@
+// The conversion queue: received records wait here; converting one stores its bundle, indexes
+// it for search and queues its deliveries in one transaction (DESIGN §4.4).
+import type { Db, Row } from './database.js';
+import { preparedStatements } from './prepared.js';
+import type { PayloadCipher } from './payloadCipher.js';
+import { nameWords, searchFieldsOf } from './searchFields.js';
+import { DeliveryState, MessageState } from './states.js';
+import type { MessageToConvert } from './types.js';
+
+const statements = preparedStatements((db: Db) => ({
+  claimReceived: db.prepare(
+    `SELECT id, source_id, format, raw, natural_key, version FROM messages WHERE state = '${MessageState.received}' AND id > ? ORDER BY id LIMIT ?`,
+  ),
+  markConverted: db.prepare(
+    `UPDATE messages SET state = '${MessageState.converted}', error_code = NULL, error_message = NULL, bundle = ?, issues = ?, resource_count = ?, warning_count = ?,
+       missing_fields = ?, normalised_count = ?, converted_at = ? WHERE id = ?`,
+  ),
+  markInvalid: db.prepare(
+    `UPDATE messages SET state = '${MessageState.invalid}', error_code = ?, error_message = ?, issues = ?, warning_count = ?, converted_at = ? WHERE id = ?`,
+  ),
+  indexFields: db.prepare('UPDATE record_search SET ma_bn = ?, cccd = ?, patient_name = ?, ma_bn_sealed = ?, encounter_end = ? WHERE message_id = ?'),
+  dropWords: db.prepare('DELETE FROM record_name_words WHERE message_id = ?'),
+  addWord: db.prepare('INSERT OR IGNORE INTO record_name_words (word, message_id) VALUES (?, ?)'),
+  insertDelivery: db.prepare(
+    `INSERT INTO deliveries (message_id, destination_id, state, next_attempt_at, created_at, updated_at, order_key) VALUES (?, ?, '${DeliveryState.pending}', ?, ?, ?, ?)
+     ON CONFLICT (message_id, destination_id) DO UPDATE SET state = '${DeliveryState.pending}', next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at, order_key = excluded.order_key
+     WHERE deliveries.state <> '${DeliveryState.inFlight}'`,
+  ),
+}));
+
+export class ConversionStore {
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: PayloadCipher,
+  ) {}
+
+  /** Messages waiting for conversion, oldest first, after `afterId`. */
+  messagesToConvert(limit: number, afterId = 0): MessageToConvert[] {
+    return (statements(this.db).claimReceived.all(afterId, limit) as Row[]).map((r) => ({
+      id: Number(r.id),
+      sourceId: String(r.source_id),
+      format: String(r.format),
+      raw: this.cipher.open(r.raw as Buffer),
+      naturalKey: (r.natural_key as string | null) ?? null,
+      version: Number(r.version),
+    }));
+  }
+
+  /**
+   * Stores the FHIR bundle and queues one delivery per destination, atomically. `orderKey`
+   * (the record's Patient id) keeps one patient's records in order at each destination.
+   */
+  markConverted(
+    messageId: number,
+    bundleJson: string,
+    issuesJson: string,
+    resourceCount: number,
+    destinationIds: readonly string[],
+    now: number,
+    orderKey: string | null = null,
+    quality?: { missing: readonly string[]; normalised: number },
+  ): void {
+    const fields = searchFieldsOf(JSON.parse(bundleJson) as Parameters<typeof searchFieldsOf>[0]);
+    const c = this.cipher;
+    const s = statements(this.db);
+    this.db.transaction(() => {
+      s.markConverted.run(
+        c.sealText(bundleJson),
+        c.sealText(issuesJson),
+        resourceCount,
+        warningCountOf(issuesJson),
+        quality ? quality.missing.join(',') : null,
+        quality ? quality.normalised : null,
+        now,
+        messageId,
+      );
+      for (const d of destinationIds) s.insertDelivery.run(messageId, d, now, now, now, orderKey);
+      s.indexFields.run(
+        fields.maBn ? c.blindIndex(fields.maBn) : null,
+        fields.cccd ? c.blindIndex(fields.cccd) : null,
+        fields.patientName ? c.sealText(fields.patientName) : null,
+        fields.maBn ? c.sealText(fields.maBn) : null,
+        fields.encounterEnd,
+        messageId,
+      );
+      s.dropWords.run(messageId);
+      if (fields.patientName) for (const w of nameWords(fields.patientName)) s.addWord.run(c.blindIndex(`name:${w}`), messageId);
+    })();
+  }
+
+  markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number): void {
+    statements(this.db).markInvalid.run(code, message, issuesJson === null ? null : this.cipher.sealText(issuesJson), issuesJson === null ? null : warningCountOf(issuesJson), now, messageId);
+  }
+}
+
+function warningCountOf(issuesJson: string): number {
+  try {
+    const w = (JSON.parse(issuesJson) as { warnings?: unknown[] }).warnings;
+    return Array.isArray(w) ? w.length : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,129 @@
+// The delivery queue: one row per record and destination, claimed in message order with one
+// patient's records kept in order (DESIGN §4.7), settled with an attempt row each time.
+import type { Db, Row } from './database.js';
+import { preparedStatements } from './prepared.js';
+import type { PayloadCipher } from './payloadCipher.js';
+import { DeliveryState } from './states.js';
+import type { AttemptRecord, DueDelivery } from './types.js';
+
+const statements = preparedStatements((db: Db) => ({
+  // The queue of one destination in message order, heads of line only: a delivery waits
+  // while an older one of the same patient is still open here (DESIGN §4.7).
+  claimDue: db.prepare(
+    `UPDATE deliveries SET state = '${DeliveryState.inFlight}', attempts = attempts + 1, updated_at = @now
+     WHERE rowid IN (
+       SELECT d.rowid FROM deliveries d INDEXED BY deliveries_queue
+       WHERE d.destination_id = @destinationId AND d.state IN ('${DeliveryState.pending}', '${DeliveryState.retryWait}') AND d.next_attempt_at <= @now
+         AND (d.order_key IS NULL OR NOT EXISTS (
+           SELECT 1 FROM deliveries e INDEXED BY deliveries_open_by_order_key
+           WHERE e.destination_id = d.destination_id AND e.order_key = d.order_key AND e.message_id < d.message_id
+             AND e.state IN ('${DeliveryState.pending}', '${DeliveryState.inFlight}', '${DeliveryState.retryWait}')))
+       ORDER BY d.message_id LIMIT @limit)
+     RETURNING message_id, destination_id, attempts`,
+  ),
+  bundleOf: db.prepare('SELECT bundle, natural_key FROM messages WHERE id = ?'),
+  nextDue: db.prepare(
+    `SELECT min(next_attempt_at) AS t FROM deliveries WHERE destination_id = ? AND state IN ('${DeliveryState.pending}', '${DeliveryState.retryWait}')`,
+  ),
+  markDelivered: db.prepare(
+    `UPDATE deliveries SET state = '${DeliveryState.delivered}', last_error_code = NULL, last_error = NULL, last_response = ?, delivered_at = ?, updated_at = ?
+     WHERE message_id = ? AND destination_id = ?`,
+  ),
+  markRetry: db.prepare(
+    `UPDATE deliveries SET state = '${DeliveryState.retryWait}', next_attempt_at = ?, last_error_code = ?, last_error = ?, last_response = ?, updated_at = ?
+     WHERE message_id = ? AND destination_id = ?`,
+  ),
+  markRejected: db.prepare(
+    `UPDATE deliveries SET state = '${DeliveryState.rejected}', last_error_code = ?, last_error = ?, last_response = ?, updated_at = ?
+     WHERE message_id = ? AND destination_id = ?`,
+  ),
+  insertAttempt: db.prepare(
+    `INSERT INTO delivery_attempts (message_id, destination_id, started_at, duration_ms, outcome, error_code, http_status, response)
+     VALUES (@messageId, @destinationId, @startedAt, @durationMs, @outcome, @errorCode, @httpStatus, @response)`,
+  ),
+  resetInFlight: db.prepare(`UPDATE deliveries SET state = '${DeliveryState.pending}', updated_at = ? WHERE state = '${DeliveryState.inFlight}'`),
+  retryNow: db.prepare(
+    `UPDATE deliveries SET state = '${DeliveryState.pending}', next_attempt_at = ?, updated_at = ?
+     WHERE message_id = ? AND state IN ('${DeliveryState.retryWait}', '${DeliveryState.rejected}', '${DeliveryState.pending}')`,
+  ),
+}));
+
+export class DeliveryStore {
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: PayloadCipher,
+  ) {}
+
+  /** Claims up to `limit` due deliveries of one destination (state → in_flight). */
+  claimDue(destinationId: string, now: number, limit: number): DueDelivery[] {
+    const s = statements(this.db);
+    return this.db.transaction(() => {
+      const claimed = s.claimDue.all({ destinationId, now, limit }) as Row[];
+      claimed.sort((a, b) => Number(a.message_id) - Number(b.message_id));
+      return claimed.map((c) => {
+        const m = s.bundleOf.get(c.message_id) as Row;
+        return {
+          messageId: Number(c.message_id),
+          destinationId: String(c.destination_id),
+          attempts: Number(c.attempts),
+          naturalKey: (m.natural_key as string | null) ?? null,
+          bundle: this.cipher.openText(m.bundle as Buffer | string),
+        };
+      });
+    })();
+  }
+
+  /** Earliest next_attempt_at among waiting deliveries of a destination, or null when none wait. */
+  nextDueAt(destinationId: string): number | null {
+    const r = statements(this.db).nextDue.get(destinationId) as { t: number | null };
+    return r.t ?? null;
+  }
+
+  markDelivered(messageId: number, destinationId: string, response: string, attempt: AttemptRecord, now: number): void {
+    this.db.transaction(() => {
+      statements(this.db).markDelivered.run(response, now, now, messageId, destinationId);
+      this.recordAttempt(attempt);
+    })();
+  }
+
+  markRetry(messageId: number, destinationId: string, nextAttemptAt: number, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void {
+    this.db.transaction(() => {
+      statements(this.db).markRetry.run(nextAttemptAt, errorCode, error, response, now, messageId, destinationId);
+      this.recordAttempt(attempt);
+    })();
+  }
+
+  markRejected(messageId: number, destinationId: string, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void {
+    this.db.transaction(() => {
+      statements(this.db).markRejected.run(errorCode, error, response, now, messageId, destinationId);
+      this.recordAttempt(attempt);
+    })();
+  }
+
+  /** An attempt that settled nothing on its own (e.g. a batch split after a rejection). */
+  recordAttempt(a: AttemptRecord): void {
+    statements(this.db).insertAttempt.run({
+      messageId: a.messageId,
+      destinationId: a.destinationId,
+      startedAt: a.startedAt,
+      durationMs: a.durationMs,
+      outcome: a.outcome,
+      errorCode: a.errorCode ?? null,
+      httpStatus: a.httpStatus ?? null,
+      response: a.response ?? null,
+    });
+  }
+
+  /**
+   * At start: deliveries left in flight by a crash go back to pending. Re-sending is safe
+   * because entries are PUT with deterministic ids (DESIGN §4.6).
+   */
+  resetInFlight(now: number): number {
+    return statements(this.db).resetInFlight.run(now).changes;
+  }
+
+  /** Operator action: make a message's waiting or rejected deliveries due now. */
+  retryNow(messageId: number, now: number): number {
+    return statements(this.db).retryNow.run(now, now, messageId).changes;
+  }
+}
