@@ -27,6 +27,9 @@ Usage:
   vhr-agent pause|resume --config FILE --destination ID
                                          operator actions on the running agent (audited, like the UI's)
   vhr-agent keys rotate --config FILE    seal every stored payload with a new data key (agent stopped)
+  vhr-agent users add|list|remove|passwd [--config FILE] [--role officer|admin] [USER]
+                                         accounts of the LAN status screen; the password is read
+                                         from the terminal or standard input (docs/service.md)
   vhr-agent generate --records N --out DIR [--per-file N] [--seed N] [--tables XML1,XML2,…]
                                          write realistic claim-XML envelopes for tests and demos
   vhr-agent config keygen --out DIR [--force]
@@ -189,6 +192,18 @@ async function main(argv: string[]): Promise<number> {
       if (typeof opts.config !== 'string') throw new UsageError('keys rotate needs --config FILE');
       const { rotateKeys } = await import('./commands/keys.js');
       return rotateKeys(loadConfigFile(opts.config));
+    }
+    case 'users': {
+      const [sub, ...more] = rest;
+      const { opts, positional } = parseArgs(more, ['config', 'role']);
+      if (positional.length > 1) throw new UsageError('users takes one USER name (the password is asked for, never given here)');
+      const { runUsers, UsersUsageError } = await import('./commands/users.js');
+      try {
+        return await runUsers(loadConfigFile(resolveConfigPath(opts.config as string | undefined)), sub, { username: positional[0], role: opts.role as string | undefined });
+      } catch (err) {
+        if (err instanceof UsersUsageError) throw new UsageError(err.message);
+        throw err;
+      }
     }
     case '--version':
     case 'version':

@@ -17,6 +17,8 @@ import { Alerts } from '../pipeline/alerts.js';
 import { Housekeeping } from '../pipeline/housekeeping.js';
 import type { ApiServer } from '../api/server.js';
 import { createAgentApi } from '../api/agentApi.js';
+import { LanAuth } from '../auth/lanAuth.js';
+import { loadLanTls, type LanTls } from '../auth/lanTls.js';
 import { applyOperatorPauses, uiDepsOf } from '../api/uiRoutes.js';
 import { ManagedConfigService } from '../config/managed/service.js';
 import { changedDestinationIds } from '../config/managed/merge.js';
@@ -123,10 +125,31 @@ export class Agent {
       staticDir: UI_DIR,
       now,
       eventIntervalMs: opts.eventIntervalMs,
+      lan: this.lanListener(config),
     });
   }
 
   private readonly opts: AgentOptions;
+
+  /** The status screen on the hospital LAN, when statusApi.lan is enabled (docs/service.md §5). */
+  private lanListener(config: AgentConfig) {
+    const lan = config.statusApi.lan;
+    if (!lan) return undefined;
+    const tls = loadLanTls(lan, config.dataDir);
+    this.lanTls = tls;
+    const auth = new LanAuth({
+      users: this.store.users,
+      idleMs: lan.idleMinutes * 60_000,
+      maxSessionMs: lan.sessionHours * 3_600_000,
+      now: this.now,
+      onLocked: (by, username, client) => this.logger.warn('status screen sign-in locked', { by, user: username, client }),
+    });
+    return { host: lan.host, port: lan.port, cert: tls.cert, key: tls.key, auth };
+  }
+
+  private lanTls?: LanTls;
+  /** Address and certificate fingerprint of the LAN screen, once started. */
+  lanInfo?: { url: string; fingerprint256: string };
 
   /** The configuration in force (local file + ministry document); replaced by applyConfig. */
   get config(): AgentConfig {
@@ -196,6 +219,10 @@ export class Agent {
     const url = await this.api.start();
     const token = this.apiToken;
     this.apiInfo = { url, token, uiUrl: `${url}/#token=${token}` };
+    if (this.lanTls) {
+      this.lanInfo = { url: this.api.lanUrl, fingerprint256: this.lanTls.fingerprint256 };
+      logger.info('lan status screen', { url: this.lanInfo.url, certificate: this.lanTls.certFile, sha256: this.lanInfo.fingerprint256 });
+    }
     const file = join(config.dataDir, 'api.json');
     writeFileSync(`${file}.tmp`, JSON.stringify(this.apiInfo, null, 2) + '\n', { mode: 0o600 });
     renameSync(`${file}.tmp`, file);

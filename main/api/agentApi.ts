@@ -1,7 +1,9 @@
 // The status API of a running agent, wired in one place: the core endpoints, the managed
 // configuration and the status UI's, on one loopback server (DESIGN §8, §9). The agent and
 // the UI tests both start it through this function, so what the tests see is what runs.
-import { ApiServer, type ApiRoute } from './server.js';
+import { ApiServer, type ApiRoute, type LanListenerOptions } from './server.js';
+import { sessionRoutes } from './sessionRoutes.js';
+import type { LanAuth } from '../auth/lanAuth.js';
 import { apiRoutes } from './routes.js';
 import { uiDepsOf, uiRoutes, type UiAgent } from './uiRoutes.js';
 import { configRoutes, type ConfigRouteDeps } from './configRoutes.js';
@@ -22,10 +24,12 @@ export interface AgentApiOptions {
   now: () => number;
   /** How often open status screens are refreshed over server-sent events (ms). */
   eventIntervalMs?: number;
+  /** The screen on the hospital LAN (docs/service.md §5): TLS listener and the accounts behind it. */
+  lan?: Omit<LanListenerOptions, 'auth'> & { auth: LanAuth };
 }
 
 /** Every endpoint of the route table, bound to this agent. */
-export function agentRoutes(agent: ApiAgent, opts: Pick<AgentApiOptions, 'now' | 'eventIntervalMs'>): ApiRoute[] {
+export function agentRoutes(agent: ApiAgent, opts: Pick<AgentApiOptions, 'now' | 'eventIntervalMs' | 'lan'>): ApiRoute[] {
   const ui = uiDepsOf(agent, { managed: () => agent.managed.summary(), eventIntervalMs: opts.eventIntervalMs });
   const core = apiRoutes({
     store: agent.store,
@@ -36,9 +40,9 @@ export function agentRoutes(agent: ApiAgent, opts: Pick<AgentApiOptions, 'now' |
       return n;
     },
   });
-  return [...core, ...configRoutes(agent.managed), ...uiRoutes(ui)];
+  return [...core, ...configRoutes(agent.managed), ...uiRoutes(ui), ...sessionRoutes(opts.lan?.auth)];
 }
 
 export function createAgentApi(agent: ApiAgent, opts: AgentApiOptions): ApiServer {
-  return new ApiServer({ host: opts.host, port: opts.port, token: opts.token, staticDir: opts.staticDir, routes: agentRoutes(agent, opts) });
+  return new ApiServer({ host: opts.host, port: opts.port, token: opts.token, staticDir: opts.staticDir, routes: agentRoutes(agent, opts), lan: opts.lan });
 }

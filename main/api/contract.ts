@@ -336,3 +336,25 @@ export interface AuditEntryDto {
 export interface AuditListResponse {
   items: AuditEntryDto[];
 }
+
+// ---- Status screen on the hospital LAN (docs/service.md §5) ------------------------------------
+
+export interface SignInRequest {
+  username: string;
+  password: string;
+}
+
+/** Who the screen is talking as: a person on the LAN listener, or the agent's own machine (token). */
+export interface SessionResponse {
+  channel: 'loopback' | 'lan';
+  /** The user name on the LAN; null on loopback (the operating-system account acts). */
+  user: string | null;
+  role: 'officer' | 'admin';
+  /** When the session ends at the latest (LAN only). */
+  expiresAt: string | null;
+}
+
+/** The session token goes in `Authorization: Bearer …` like the loopback token. */
+export interface SignInResponse extends SessionResponse {
+  token: string;
+}

@@ -15,6 +15,9 @@ import type {
   OverviewResponse,
   RecordListResponse,
   ReportResponse,
+  SessionResponse,
+  SignInRequest,
+  SignInResponse,
   StatusResponse,
   ThroughputResponse,
 } from './contract.js';
@@ -98,6 +101,13 @@ export const ROUTES = {
   reportsCsv: csv<DayRangeQuery & { lang?: 'vi' | 'en' }>()('/api/ui/reports.csv'),
   config: json<void, ConfigViewResponse>()('GET', '/api/ui/config'),
   testConnection: json<void, ConnectionTestResponse>()('POST', '/api/ui/destinations/:id/test'),
+
+  // ── Sessions of the LAN status screen (docs/service.md §5) ────────────────────────────
+  /** Who is asking: on loopback the token's full rights, on the LAN the signed-in person. */
+  session: json<void, SessionResponse>()('GET', '/api/session'),
+  /** LAN listener only, and the only endpoint there without a bearer token. 401 wrong, 429 locked. */
+  signIn: json<SignInRequest, SignInResponse>()('POST', '/api/session/sign-in'),
+  signOut: json<void, { signedOut: true }>()('POST', '/api/session/sign-out'),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

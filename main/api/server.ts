@@ -1,7 +1,10 @@
 // Loopback HTTP status API (DESIGN §8, §9): 127.0.0.1 only, a bearer token on every /api
 // endpoint (compared in constant time), no cookies, cross-origin requests refused. The UI's
 // static files are public (they hold no data); everything with data needs the token.
+// Optionally a second listener for the hospital LAN (docs/service.md §5): HTTPS only, where the
+// bearer is a signed-in person's session and each route is checked against that person's role.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
@@ -9,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { formatEvent, type EventSubscription } from './events.js';
 import { API_PREFIX, type AnyRoute, type HttpMethod, type PathParams, type ResponseOf } from './routeTable.js';
 import type { ApiErrorBody } from './contract.js';
+import { refusal } from '../auth/access.js';
+import type { Principal } from '../auth/lanAuth.js';
 
 /** A handler bound to one entry of the route table (routeTable.ts). */
 export interface ApiRoute {
@@ -16,6 +21,14 @@ export interface ApiRoute {
   /** Path pattern with `:name` parameters, from the route table. */
   path: string;
   handle: (req: ApiRequest<Record<string, string>>) => Promise<ApiReply> | ApiReply;
+  /** Served without a bearer token, on the LAN listener only (the sign-in). */
+  public?: boolean;
+}
+
+/** Which listener a request came in on, and from where. */
+export interface ApiClient {
+  channel: 'loopback' | 'lan';
+  address: string;
 }
 
 export interface ApiRequest<P> {
@@ -23,6 +36,11 @@ export interface ApiRequest<P> {
   query: URLSearchParams;
   /** The parsed JSON body of a POST, as sent: handlers check it before use. */
   body: unknown;
+  client?: ApiClient;
+  /** The signed-in person (LAN listener); absent on loopback, where the token holder acts. */
+  principal?: Principal;
+  /** The bearer token presented (a session token on the LAN: sign-out ends it). */
+  bearer?: string;
 }
 
 export type ApiReply = {
@@ -58,6 +76,15 @@ export const notFound = (message: string): ErrorReply => ({ status: 404, json: {
 /** A comment line every so often keeps idle event streams open through proxies and sleep. */
 const EVENT_HEARTBEAT_MS = 20_000;
 
+/** The LAN listener: where, its TLS certificate and key (PEM), and who may use it. */
+export interface LanListenerOptions {
+  host: string;
+  port: number;
+  cert: string;
+  key: string;
+  auth: { authenticate(token: string | undefined): Principal | null };
+}
+
 export interface ApiServerOptions {
   host: string;
   port: number;
@@ -67,6 +94,8 @@ export interface ApiServerOptions {
   staticDir?: string;
   /** Clock of the wrong-token throttle (tests move it instead of waiting). */
   now?: () => number;
+  /** Also serve the screen on the hospital LAN, over TLS with user accounts (off unless given). */
+  lan?: LanListenerOptions;
 }
 
 /** Wrong tokens accepted per window; then every API request gets 429 until the window ends. */
@@ -117,6 +146,9 @@ function compile(path: string): { re: RegExp; names: string[] } {
 
 export class ApiServer {
   private server?: Server;
+  private lanServer?: Server;
+  /** `https://host:port` of the LAN listener, once started. */
+  lanUrl = '';
   private readonly compiled: { route: ApiRoute; re: RegExp; names: string[] }[];
   private failedAuth = 0;
   private failedAuthWindowStart = 0;
@@ -129,7 +161,7 @@ export class ApiServer {
   async start(): Promise<string> {
     if (!LOOPBACK_HOSTS.has(this.opts.host)) throw new Error(`the status API listens on loopback only (127.0.0.1 or ::1), not ${JSON.stringify(this.opts.host)}`);
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err) => {
+      this.handle(req, res, 'loopback').catch((err) => {
         if (!res.headersSent) this.send(res, 500, { error: 'internal', message: (err as Error).message });
       });
     });
@@ -141,10 +173,35 @@ export class ApiServer {
     const addr = this.server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.url = `http://${host}:${addr.port}`;
+    if (this.opts.lan) await this.startLan(this.opts.lan);
     return this.url;
   }
 
+  private async startLan(lan: LanListenerOptions): Promise<void> {
+    const server = createTlsServer({ cert: lan.cert, key: lan.key, minVersion: 'TLSv1.2' }, (req, res) => {
+      this.handle(req, res, 'lan').catch((err) => {
+        if (!res.headersSent) this.send(res, 500, { error: 'internal', message: (err as Error).message });
+      });
+    });
+    server.keepAliveTimeout = 5000;
+    server.headersTimeout = 20_000;
+    server.requestTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(lan.port, lan.host, () => resolve());
+    });
+    this.lanServer = server;
+    const addr = server.address() as AddressInfo;
+    this.lanUrl = `https://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  }
+
   async stop(): Promise<void> {
+    if (this.lanServer) {
+      const lan = this.lanServer;
+      lan.closeAllConnections();
+      await new Promise<void>((resolve) => lan.close(() => resolve()));
+      this.lanServer = undefined;
+    }
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
@@ -167,14 +224,17 @@ export class ApiServer {
     return this.failedAuth >= AUTH_THROTTLE.maxFailures;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, channel: ApiClient['channel']): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;
     // Only the UI's own origin: a page elsewhere, a local file or a sandboxed frame ("null") is refused.
-    if (origin !== undefined && origin !== this.url) {
+    // On the LAN the page's origin is the name the officer typed (the Host header) over https.
+    const ownOrigin = channel === 'lan' ? `https://${req.headers.host ?? ''}` : this.url;
+    if (origin !== undefined && origin !== ownOrigin) {
       return this.send(res, 403, { error: 'forbidden', message: 'cross-origin requests are not allowed' });
     }
     if (!url.pathname.startsWith(API_PREFIX)) return this.serveStatic(url.pathname, res);
+    if (channel === 'lan') return this.handleLan(req, res, url);
 
     if (this.throttled()) return this.send(res, 429, { error: 'too_many_attempts', message: 'too many wrong tokens; wait a minute' });
     const auth = req.headers.authorization;
@@ -183,19 +243,47 @@ export class ApiServer {
       this.failedAuth++;
       return this.send(res, 401, { error: 'unauthorized', message: 'a valid bearer token is required (see api.json in the data folder)' });
     }
+    const client: ApiClient = { channel: 'loopback', address: req.socket.remoteAddress ?? '' };
     for (const { route, re, names } of this.compiled) {
       const m = re.exec(url.pathname);
       if (!m) continue;
       if (route.method !== req.method) continue;
+      if (route.public) break; // the sign-in belongs to the LAN listener
       const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
       let body: unknown = undefined;
       if (req.method === 'POST') body = await readJsonBody(req);
-      const reply = await route.handle({ params, query: url.searchParams, body });
-      if (reply.events) return this.stream(res, reply.events);
-      if (reply.text !== undefined) return this.send(res, reply.status ?? 200, reply.text, reply.contentType ?? 'text/plain; charset=utf-8');
-      return this.send(res, reply.status ?? 200, reply.json ?? {});
+      return this.reply(res, await route.handle({ params, query: url.searchParams, body, client, bearer: presented }));
     }
     return this.send(res, 404, { error: 'not_found', message: `no endpoint ${req.method} ${url.pathname}` });
+  }
+
+  /** The LAN listener: the sign-in is open; everything else needs a live session whose role allows it. */
+  private async handleLan(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const lan = this.opts.lan!;
+    const client: ApiClient = { channel: 'lan', address: normaliseAddress(req.socket.remoteAddress) };
+    const auth = req.headers.authorization;
+    const presented = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
+    for (const { route, re, names } of this.compiled) {
+      const m = re.exec(url.pathname);
+      if (!m || route.method !== req.method) continue;
+      const params = Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+      let principal: Principal | undefined;
+      if (!route.public) {
+        principal = lan.auth.authenticate(presented) ?? undefined;
+        if (!principal) return this.send(res, 401, { error: 'unauthorized', message: 'sign in first (or again: sessions end after a while without activity)' });
+      }
+      const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
+      const refused = principal ? refusal(principal.role, route, body) : null;
+      if (refused) return this.send(res, 403, { error: 'forbidden', message: refused });
+      return this.reply(res, await route.handle({ params, query: url.searchParams, body, client, principal, bearer: presented }));
+    }
+    return this.send(res, 404, { error: 'not_found', message: `no endpoint ${req.method} ${url.pathname}` });
+  }
+
+  private reply(res: ServerResponse, reply: ApiReply): void {
+    if (reply.events) return this.stream(res, reply.events);
+    if (reply.text !== undefined) return this.send(res, reply.status ?? 200, reply.text, reply.contentType ?? 'text/plain; charset=utf-8');
+    return this.send(res, reply.status ?? 200, reply.json ?? {});
   }
 
   private stream(res: ServerResponse, subscribe: EventSubscription): void {
@@ -223,6 +311,11 @@ export class ApiServer {
       this.send(res, 404, { error: 'not_found' });
     }
   }
+}
+
+/** `::ffff:10.0.0.5` and `10.0.0.5` are one client for the lockout. */
+function normaliseAddress(address: string | undefined): string {
+  return (address ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

@@ -6,6 +6,7 @@ import type { AgentConfig } from '../config/schema.js';
 import type { OperatorLedger, ReadModels } from '../store/ports.js';
 import { badRequest, handle, notFound, type ApiRoute, type ErrorReply, type ReplyFor } from './server.js';
 import { ROUTES } from './routeTable.js';
+import type { Principal } from '../auth/lanAuth.js';
 import type {
   AuditListResponse,
   ConnectionTestResponse,
@@ -48,9 +49,12 @@ const MAX_REPORT_DAYS = 366;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Who did it, for the audit log: the OS account running the agent, through the status UI. */
-/** Who acted: the OS account running the agent, and whether it came from the UI or the CLI. */
-function actor(via: unknown): string {
+/**
+ * Who acted, for the audit log: on the LAN the signed-in person (`lan.nguyen@lan`); on the
+ * agent's own machine the OS account running it, through the UI or the command line.
+ */
+function actor(via: unknown, principal?: Principal): string {
+  if (principal) return `${principal.user}@lan`;
   const channel = via === 'cli' ? 'cli' : 'status-ui';
   try {
     return `${userInfo().username}@${channel}`;
@@ -162,11 +166,11 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
   };
   const feed = createChangeFeed('overview', overview, deps.eventIntervalMs ?? 1000);
 
-  const act = async (body: unknown): Promise<ReplyFor<typeof ROUTES.act>> => {
+  const act = async (body: unknown, principal?: Principal): Promise<ReplyFor<typeof ROUTES.act>> => {
     const req = body as Partial<OperatorActionRequest> | undefined;
     const known = new Set(destinationIds());
     const t = now();
-    const who = actor((body as { via?: unknown } | undefined)?.via);
+    const who = actor((body as { via?: unknown } | undefined)?.via, principal);
     const reply = (action: OperatorActionRequest['action'], r: { affected: number; auditId: number }): ReplyFor<typeof ROUTES.act> => {
       feed.poke();
       const json: OperatorActionResponse = { action, affected: r.affected, auditId: r.auditId };
@@ -306,7 +310,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       };
       return { json: body };
     }),
-    handle(ROUTES.act, ({ body }) => act(body)),
+    handle(ROUTES.act, ({ body, principal }) => act(body, principal)),
     handle(ROUTES.audit, ({ query }) => {
       const body: AuditListResponse = {
         items: store.auditLog(Math.min(500, positiveInt(query.get('limit')) ?? 50)).map((a) => ({ ...a, at: iso(a.at) })),

@@ -7,6 +7,7 @@ export async function runAgent(config: AgentConfig, opts: { console: boolean }):
   const agent = new Agent(config, { console: opts.console });
   await agent.start();
   process.stdout.write(`vhr-agent đang chạy / running — status API ${agent.apiInfo!.url}  (token and UI link in ${config.dataDir}/api.json)\n`);
+  if (agent.lanInfo) process.stdout.write(`màn hình mạng nội bộ / LAN status screen ${agent.lanInfo.url} — TLS SHA-256 ${agent.lanInfo.fingerprint256}\n`);
   await waitForStopSignal();
   process.stdout.write('vhr-agent: stopping…\n');
   await agent.stop();

@@ -265,4 +265,30 @@ INSERT INTO state_counts (scope, key, state, n) SELECT 'source', source_id, 'rec
 INSERT INTO state_counts (scope, key, state, n) SELECT 'delivery', destination_id, state, count(*) FROM deliveries GROUP BY destination_id, state;
 `,
   },
+  {
+    version: 12,
+    name: 'user accounts and sessions of the LAN status screen',
+    sql: `
+-- The status screen on the hospital LAN (docs/service.md §5, main/store/userAccounts.ts).
+-- Passwords only as scrypt hashes; sessions by the SHA-256 of their token, so a copy of the
+-- database opens no session.
+CREATE TABLE lan_users (
+  username            TEXT    PRIMARY KEY COLLATE NOCASE,
+  role                TEXT    NOT NULL CHECK (role IN ('officer', 'admin')),
+  password_hash       TEXT    NOT NULL,
+  created_at          INTEGER NOT NULL,
+  password_changed_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE lan_sessions (
+  token_hash   TEXT    PRIMARY KEY,
+  username     TEXT    NOT NULL COLLATE NOCASE REFERENCES lan_users (username) ON DELETE CASCADE,
+  role         TEXT    NOT NULL,
+  client       TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX lan_sessions_by_user ON lan_sessions (username);
+`,
+  },
 ];

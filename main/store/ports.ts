@@ -7,6 +7,7 @@ import type { ActionResult, AuditRow, KeyRotation, ResendFilter } from './operat
 import type { DailyRow, LatencyStats, QualityCounts, ThroughputBucket } from './reports.js';
 import type { RecordHit, RecordSearch } from './search.js';
 import type { FileState } from './states.js';
+import type { SessionRow, UserRow } from './userAccounts.js';
 import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts } from './types.js';
 
 /** HL7v2 intake bookkeeping: the MSH-10 each source sent, its row, and the ACKs given for it. */
@@ -132,4 +133,19 @@ export interface ConfigState {
   recordKeyRotation(r: KeyRotation, now: number): number;
   resealPayloads(afterId: number, limit: number): { nextAfterId: number | null; changed: number };
   keysInUse(): Set<number>;
+}
+
+/** User accounts and sessions of the LAN status screen, with their audit rows (docs/service.md §5). */
+export interface UserAccounts {
+  addUser(u: { username: string; role: string; passwordHash: string }, actor: string, now: number): number;
+  setPassword(username: string, passwordHash: string, actor: string, now: number): boolean;
+  removeUser(username: string, actor: string, now: number): boolean;
+  user(username: string): UserRow | undefined;
+  listUsers(): UserRow[];
+  openSession(s: SessionRow, now: number): void;
+  session(tokenHash: string): SessionRow | undefined;
+  touchSession(tokenHash: string, now: number): void;
+  closeSession(tokenHash: string, username: string | null, now: number): void;
+  pruneSessions(now: number, idleBefore: number): number;
+  recordAccessRefusal(action: 'sign_in_refused' | 'account_locked', username: string, client: string, reason: string, now: number): number;
 }

@@ -11,15 +11,18 @@ import * as managed from './managedConfig.js';
 import * as operator from './operatorActions.js';
 import { PayloadCipher, plaintextCipher } from './payloadCipher.js';
 import { PayloadKeys } from './payloadKeys.js';
-import type { AlertLog, ConfigState, ConversionQueue, DeliveryQueue, Hl7AckLedger, IntakeSink, OperatorLedger, ReadModels, Retention, SharedCommit } from './ports.js';
+import type { AlertLog, ConfigState, ConversionQueue, DeliveryQueue, Hl7AckLedger, IntakeSink, OperatorLedger, ReadModels, Retention, SharedCommit, UserAccounts } from './ports.js';
 import { RecordReader } from './readModels.js';
 import * as reports from './reports.js';
 import { RetentionStore } from './retention.js';
 import * as search from './search.js';
 import type { FileState } from './states.js';
 import type { AttemptRecord, NewRecord } from './types.js';
+import { UserAccountStore } from './userAccounts.js';
 
 export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, OperatorLedger, ReadModels, AlertLog, Retention, ConfigState {
+  /** Accounts and sessions of the LAN status screen (a port of its own: ports.ts UserAccounts). */
+  readonly users: UserAccounts;
   private readonly db: Db;
   private readonly intake: Intake;
   private readonly conversion: ConversionStore;
@@ -44,6 +47,7 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
     this.retention = new RetentionStore(db);
     this.reader = new RecordReader(db, cipher);
     this.keys = new PayloadKeys(db, cipher);
+    this.users = new UserAccountStore(db);
   }
 
   static open(path: string, cipher: PayloadCipher = plaintextCipher(), options: OpenOptions = {}): Store {
