@@ -24,7 +24,11 @@ export function sessionRoutes(auth: Pick<LanAuth, 'signIn' | 'signOut'> | undefi
         const b = body as { username?: unknown; password?: unknown } | undefined;
         if (typeof b?.username !== 'string' || typeof b.password !== 'string') return badRequest('give "username" and "password"');
         const r = await auth.signIn(b.username, b.password, client?.address ?? 'unknown');
-        if (!r.ok) return { status: r.status, json: { error: r.error, message: r.message } };
+        if (!r.ok) {
+          // A locked sign-in says for how long, so the page can tell the officer.
+          const refusal = { error: r.error, message: r.message, ...(r.retryAfterMs === undefined ? {} : { retryAfterMs: r.retryAfterMs }) };
+          return { status: r.status, json: refusal };
+        }
         const json: SignInResponse = { channel: 'lan', user: r.principal.user, role: r.principal.role, expiresAt: new Date(r.principal.expiresAt).toISOString(), token: r.token };
         return { json };
       }),

@@ -18,7 +18,11 @@ export class ApiError extends Error {
 }
 
 export class Api {
-  constructor(private readonly creds: Credentials) {}
+  constructor(
+    private readonly creds: Credentials,
+    /** A session that ended (LAN): the page goes back to the sign-in. */
+    private readonly onSessionEnded?: () => void,
+  ) {}
 
   private async request<R extends AnyRoute>(route: R, target?: Target<R>, body?: RequestOf<R>): Promise<Response> {
     let res: Response;
@@ -44,6 +48,7 @@ export class Api {
       } catch {
         // not JSON: keep the status line
       }
+      if (res.status === 401 && this.onSessionEnded) this.onSessionEnded();
       throw new ApiError(res.status, code, message, detail);
     }
     return res;
@@ -73,6 +78,8 @@ export class Api {
   config = () => this.json(ROUTES.config);
   testConnection = (id: string) => this.json(ROUTES.testConnection, { params: { id } });
   audit = () => this.json(ROUTES.audit, { query: { limit: 100 } });
+  session = () => this.json(ROUTES.session);
+  signOut = () => this.json(ROUTES.signOut);
 
   /**
    * Follows the event stream (ROUTES.events) until `signal` aborts, reconnecting after failures. `onState`

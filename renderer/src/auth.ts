@@ -8,6 +8,27 @@ export interface Credentials {
   token: string;
 }
 
+/** On the hospital LAN (https, docs/service.md §5) the page signs in instead of using the token link. */
+export const onLan = (): boolean => location.protocol === 'https:' && !window.vhr;
+
+/** Keeps a session token from the sign-in, like the token of the link: this tab only. */
+export function keepSessionToken(token: string): Credentials {
+  try {
+    sessionStorage.setItem(STORAGE_KEY, token);
+  } catch {
+    // storage disabled: the session lasts for this page only
+  }
+  return { baseUrl: location.origin, token };
+}
+
+export function forgetCredentials(): void {
+  try {
+    sessionStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // nothing kept
+  }
+}
+
 export function readCredentials(): Credentials | null {
   const bridge = window.vhr;
   if (bridge) return { baseUrl: bridge.apiBaseUrl, token: bridge.token };

@@ -1,7 +1,7 @@
 // The status UI's entry: credentials, layout, hash routes, live overview over SSE, language.
 import type { OverviewResponse } from '../../main/api/contract.js';
 import { Api } from './api.js';
-import { readCredentials } from './auth.js';
+import { forgetCredentials, keepSessionToken, onLan, readCredentials } from './auth.js';
 import { h, replaceChildren } from './dom.js';
 import { lang, setLang, t, type MessageKey } from './i18n/index.js';
 import type { AppContext } from './ui.js';
@@ -10,19 +10,36 @@ import { renderRecord } from './views/record.js';
 import { renderRecords, type RecordsQuery } from './views/records.js';
 import { renderReports } from './views/reports.js';
 import { renderSettings } from './views/settings.js';
+import { renderSignIn } from './views/signIn.js';
+import type { SessionResponse } from '../../main/api/contract.js';
 import './styles.css';
 
 const app = document.getElementById('app')!;
 setLang(lang());
 
 const creds = readCredentials();
-if (!creds) {
+if (onLan()) {
+  // The hospital LAN: a person signs in; when the session ends the page asks again.
+  const signIn = (notice?: string) => renderSignIn(app, (s) => start(lanApi(keepSessionToken(s.token)), s), notice);
+  const lanApi = (c: NonNullable<typeof creds>) =>
+    new Api(c, () => {
+      forgetCredentials();
+      location.reload();
+    });
+  if (creds) {
+    const api = lanApi(creds);
+    api.session().then(
+      (s) => start(api, s),
+      () => signIn(t('signIn.expired')),
+    );
+  } else signIn();
+} else if (!creds) {
   replaceChildren(app, h('main', { class: 'fatal' }, h('h1', {}, t('app.title')), h('p', { role: 'alert' }, t('error.noToken'))));
 } else {
   start(new Api(creds));
 }
 
-function start(api: Api): void {
+function start(api: Api, session?: SessionResponse): void {
   let overview: OverviewResponse | null = null;
   const listeners = new Set<(o: OverviewResponse) => void>();
   let cleanup: () => void = () => undefined;
@@ -57,6 +74,28 @@ function start(api: Api): void {
       h('div', { class: 'brand' }, h('strong', {}, t('app.title')), facility ? h('span', { class: 'muted' }, t('app.facility', { name: facility.name ?? '', code: facility.code })) : null),
       h('nav', { 'aria-label': t('nav.label') }, link('overview', 'nav.overview'), link('records', 'nav.records'), link('reports', 'nav.reports'), link('settings', 'nav.settings')),
       liveText,
+      session?.user
+        ? h(
+            'span',
+            { class: 'who' },
+            h('span', { 'data-testid': 'signed-in-as' }, t('signIn.signedInAs', { user: session.user, role: t(session.role === 'admin' ? 'role.admin' : 'role.officer') })),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'data-testid': 'sign-out',
+                onclick: () => {
+                  void api.signOut().finally(() => {
+                    forgetCredentials();
+                    location.reload();
+                  });
+                },
+              },
+              t('signIn.signOut'),
+            ),
+          )
+        : null,
       h(
         'button',
         {

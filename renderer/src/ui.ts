@@ -18,6 +18,7 @@ export function errorText(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 0) return t('error.network');
     if (err.status === 401) return t('error.unauthorized');
+    if (err.status === 403 && err.code === 'forbidden') return t('error.forbidden');
     return t('error.server', { message: err.message });
   }
   return t('error.server', { message: (err as Error).message });
