@@ -3,7 +3,9 @@
 // the UI tests both start it through this function, so what the tests see is what runs.
 import { ApiServer, type ApiRoute, type LanListenerOptions } from './server.js';
 import { sessionRoutes } from './sessionRoutes.js';
+import { ROUTES } from './routeTable.js';
 import type { LanAuth } from '../auth/lanAuth.js';
+import type { UserAccounts } from '../store/ports.js';
 import { apiRoutes } from './routes.js';
 import { uiDepsOf, uiRoutes, type UiAgent } from './uiRoutes.js';
 import { configRoutes, type ConfigRouteDeps } from './configRoutes.js';
@@ -12,6 +14,8 @@ import type { ManagedConfigDto } from './contract.js';
 /** What the API needs of the agent (structural, so a shell or a test can supply it). */
 export interface ApiAgent extends UiAgent {
   readonly managed: ConfigRouteDeps & { summary(): ManagedConfigDto | null };
+  /** The store, with the accounts of the LAN screen. */
+  readonly store: UiAgent['store'] & { readonly users: UserAccounts };
 }
 
 export interface AgentApiOptions {
@@ -40,7 +44,26 @@ export function agentRoutes(agent: ApiAgent, opts: Pick<AgentApiOptions, 'now' |
       return n;
     },
   });
-  return [...core, ...configRoutes(agent.managed), ...uiRoutes(ui), ...sessionRoutes(opts.lan?.auth)];
+  return [...core, ...configRoutes(agent.managed).map((r) => creditPerson(r, agent, opts.now)), ...uiRoutes(ui), ...sessionRoutes(opts.lan?.auth)];
+}
+
+/**
+ * A ministry document imported from the LAN screen: the ministry's audit row says what was
+ * applied or refused; this row says which person sent it (docs/service.md §5).
+ */
+function creditPerson(route: ApiRoute, agent: ApiAgent, now: () => number): ApiRoute {
+  if (route.method !== ROUTES.importConfig.method || route.path !== ROUTES.importConfig.path) return route;
+  return {
+    ...route,
+    handle: async (req) => {
+      const reply = await route.handle(req);
+      if (req.principal) {
+        const r = reply.json as { applied?: boolean; version?: number | null; code?: string } | undefined;
+        agent.store.users.recordPersonAction('config_imported', r?.version == null ? null : String(r.version), `${req.principal.user}@lan`, { applied: r?.applied === true, code: r?.code ?? null }, now());
+      }
+      return reply;
+    },
+  };
 }
 
 export function createAgentApi(agent: ApiAgent, opts: AgentApiOptions): ApiServer {

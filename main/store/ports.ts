@@ -148,4 +148,5 @@ export interface UserAccounts {
   closeSession(tokenHash: string, username: string | null, now: number): void;
   pruneSessions(now: number, idleBefore: number): number;
   recordAccessRefusal(action: 'sign_in_refused' | 'account_locked', username: string, client: string, reason: string, now: number): number;
+  recordPersonAction(action: 'config_imported', target: string | null, actor: string, detail: Record<string, unknown>, now: number): number;
 }

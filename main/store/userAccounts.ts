@@ -30,6 +30,8 @@ export const AccessAction = {
   signedOut: 'signed_out',
   signInRefused: 'sign_in_refused',
   accountLocked: 'account_locked',
+  /** A person on the LAN screen imported a ministry document (the ministry's own row says applied or refused). */
+  configImported: 'config_imported',
 } as const;
 export type AccessAction = (typeof AccessAction)[keyof typeof AccessAction];
 
@@ -146,6 +148,11 @@ export class UserAccountStore {
   /** Sessions past their end, or idle since `idleBefore`. */
   pruneSessions(now: number, idleBefore: number): number {
     return stmts(this.db).pruneSessions.run(now, idleBefore).changes;
+  }
+
+  /** Something a signed-in person did that the ministry's own audit rows credit to the ministry. */
+  recordPersonAction(action: typeof AccessAction.configImported, target: string | null, actor: string, detail: Record<string, unknown>, now: number): number {
+    return this.audit(action, target, actor, detail, now);
   }
 
   /** A refused sign-in, or an account or address locked: ids and codes, never the password typed. */

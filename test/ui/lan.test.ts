@@ -185,8 +185,16 @@ describe('status screen on the LAN', { timeout: 180_000 }, () => {
       await expect.poll(() => audit.innerText(), SLOW).toMatch(/it\.tran@lan/);
       const text = await audit.innerText();
       expect(text).toMatch(/lan\.nguyen@lan/);
+      // Importing a ministry file is the administrator's; this one is refused (not signed), and
+      // the log says who sent it beside the ministry's own row.
+      const imported = await page.evaluate(async (bearer) => {
+        const res = await fetch('/api/config/import', { method: 'POST', headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' }, body: '{}' });
+        return res.status;
+      }, await page.evaluate(pageToken));
+      expect(imported).toBe(422);
       const admin = auditRows().filter((a) => a.actor === 'it.tran@lan');
       expect(admin.map((a) => [a.action, a.target])).toEqual([
+        ['config_imported', null],
         ['resume_destination', 'province'],
         ['pause_destination', 'province'],
         ['signed_in', 'it.tran'],

@@ -231,6 +231,7 @@ export const en: Record<MessageKey, string> = {
   'action.signed_in': 'Signed in',
   'action.signed_out': 'Signed out',
   'action.sign_in_refused': 'Sign-in refused',
+  'action.config_imported': 'Ministry configuration file sent from the LAN screen',
   'action.account_locked': 'Sign-in locked after wrong passwords',
   'state.received': 'Received',
   'state.converted': 'Converted',

@@ -229,6 +229,7 @@ export const vi = {
   'action.signed_in': 'Đăng nhập',
   'action.signed_out': 'Đăng xuất',
   'action.sign_in_refused': 'Đăng nhập bị từ chối',
+  'action.config_imported': 'Gửi tệp cấu hình của Bộ Y tế từ màn hình mạng nội bộ',
   'action.account_locked': 'Khoá đăng nhập do nhập sai nhiều lần',
   'state.received': 'Đã nhận',
   'state.converted': 'Đã chuyển đổi',
