@@ -43,7 +43,9 @@ FunctionEnd
   ; The documented folders, writable by the service account (S-1-5-19 = LocalService, any language).
   CreateDirectory "${VHR_DATA_ROOT}"
   CreateDirectory "${VHR_DATA_ROOT}\data"
-  nsExec::ExecToLog 'icacls "${VHR_DATA_ROOT}\data" /grant *S-1-5-19:(OI)(CI)M'
+  ; The data folder holds the queue and the data keys: SYSTEM and Administrators (full) and the
+  ; service account (modify) only, nothing inherited from %ProgramData% (where Users may read).
+  nsExec::ExecToLog 'icacls "${VHR_DATA_ROOT}\data" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-5-19:(OI)(CI)M'
   nsExec::ExecToLog 'icacls "${VHR_DATA_ROOT}" /grant *S-1-5-19:(RX)'
   nsExec::Exec 'sc.exe query vhr-agent'
   Pop $0

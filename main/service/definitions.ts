@@ -123,6 +123,7 @@ export function debPostinst(opts: LinuxServiceOptions = {}): string {
 # ${SERVICE_DISPLAY_NAME}: after install or upgrade (docs/service.md).
 set -e
 chmod 4755 ${sh(posix.join(installDir, 'chrome-sandbox'))} || true
+chmod 0755 ${sh(posix.join(installDir, 'resources', SERVICE_RESOURCES_DIR, 'vhr-agent-cli'))} || true
 ln -sf ${sh(posix.join(installDir, 'resources', SERVICE_RESOURCES_DIR, 'vhr-agent-cli'))} /usr/bin/vhr-agent
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q || true
 
