@@ -129,7 +129,7 @@ describe('vhr-agent users', () => {
       const a = io(['ngựa-vằn-bảy-sắc']);
       const cfg = parseConfigText(`facility: { code: "94170" }\ndataDir: ${JSON.stringify(other.path)}\n`, other.path);
       expect(await runUsers(cfg, 'list', {}, a.io)).toBe(1);
-      expect(a.err.join('')).toMatch(/no database at .*vhr-agent\.db yet: start the agent/);
+      expect(a.err.join('')).toMatch(/no database at .* yet: start the agent/);
     } finally {
       other.cleanup();
     }
