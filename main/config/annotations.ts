@@ -103,13 +103,14 @@ export const LOCAL_KEYS: readonly string[] = Object.keys(CONFIG_SCHEMA.propertie
 
 /**
  * The same schema with every key optional and no defaults: what a ministry document may say
- * about a section. Values keep their types, lists and ranges; list items keep their `id`, and a
- * union keeps its `type`, so a change always says what it changes.
+ * about a section. Values keep their types and word lists; list items keep their `id`, and a
+ * union keeps its `type`, so a change always says what it changes. Ranges are left to the check
+ * of the merged configuration, which names a destination by its id (merge.ts).
  */
 export function partialSchema(node: SchemaNode): SchemaNode {
   const out: SchemaNode = {};
   for (const [k, v] of Object.entries(node)) {
-    if (k === 'default' || k === 'required') continue;
+    if (k === 'default' || k === 'required' || k === 'minimum' || k === 'maximum') continue;
     if (k === 'properties') out.properties = Object.fromEntries(Object.entries(v as Record<string, SchemaNode>).map(([p, s]) => [p, partialSchema(s)]));
     else if (k === 'items') out.items = partialSchema(v as SchemaNode);
     else if (k === 'allOf') out.allOf = (v as { if: unknown; then: SchemaNode }[]).map((c) => ({ if: c.if, then: partialSchema(c.then) }));

@@ -9,8 +9,8 @@ const VOCABULARY = ['x-fix', 'x-invalid', 'x-secret', 'x-example', 'x-path', 'x-
  * Validators fill defaults and read numbers or codes written without quotes as the type the
  * schema asks for (`port: "8137"`, `code: 94170`), as YAML users expect.
  */
-export function compileSchema(schema: SchemaNode): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
+export function compileSchema(schema: SchemaNode, options: { coerceTypes?: boolean } = {}): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: options.coerceTypes ?? true, verbose: true, strict: true, strictTypes: false, strictRequired: false });
   ajv.addVocabulary(VOCABULARY);
   return ajv.compile(schema);
 }
@@ -34,12 +34,14 @@ function pointerToPath(pointer: string): PathSegment[] {
 const got = (v: unknown) => `, got ${JSON.stringify(v)}`;
 
 /** The problem for one ajv error; undefined for errors that only repeat another (if/then). */
-function describe(e: ErrorObject, ignoreKey: (key: string) => boolean): Problem | undefined {
+function describe(e: ErrorObject, ignoreKey: (key: string, parent: PathSegment[]) => boolean): Problem | undefined {
   const path = pointerToPath(e.instancePath);
   const s = (e.parentSchema ?? {}) as SchemaNode;
   const fix = typeof s['x-fix'] === 'string' ? `; ${s['x-fix']}` : '';
   // A secret's value is never repeated: when it is not a reference, it probably is the secret.
   const value = s['x-secret'] ? '' : got(e.data);
+  const valueKeywords = ['enum', 'pattern', 'minimum', 'maximum', 'type', 'const', 'format'];
+  if (typeof s['x-invalid'] === 'string' && valueKeywords.includes(e.keyword)) return { path, message: `${s['x-invalid']}${value}` };
   switch (e.keyword) {
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;
@@ -50,18 +52,19 @@ function describe(e: ErrorObject, ignoreKey: (key: string) => boolean): Problem 
     }
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
-      if (ignoreKey(key)) return undefined;
+      if (ignoreKey(key, path)) return undefined;
       const known = Object.keys(s.properties ?? {});
       const branchType = s.properties?.type?.enum?.length === 1 && s['x-branch'] ? ` with type ${String(s.properties.type.enum[0])}` : '';
       return { path: [...path, key], message: `unknown key${branchType} (known keys: ${known.join(', ')})` };
     }
     case 'enum':
-      if (typeof s['x-invalid'] === 'string') return { path, message: `${s['x-invalid']}${value}` };
       return { path, message: `must be one of ${(s.enum ?? []).join(', ')}${value}` };
     case 'pattern':
-      return { path, message: `${typeof s['x-invalid'] === 'string' ? s['x-invalid'] : `does not have the expected form (${s.pattern as string})`}${value}` };
+      return { path, message: `does not have the expected form (${s.pattern as string})${value}` };
     case 'minimum':
     case 'maximum':
+      if (s.maximum === undefined) return { path, message: `must be a number ≥ ${s.minimum as number}${value}` };
+      if (s.minimum === undefined) return { path, message: `must be a number ≤ ${s.maximum as number}${value}` };
       return { path, message: `must be a number from ${s.minimum as number} to ${s.maximum as number}${value}` };
     case 'type': {
       const type = (e.params as { type: string }).type;
@@ -85,7 +88,7 @@ function describe(e: ErrorObject, ignoreKey: (key: string) => boolean): Problem 
 }
 
 /** Problems of one validation, one per key path and kind, in the order of the schema. */
-export function problemsOf(errors: readonly ErrorObject[] | null | undefined, ignoreKey: (key: string) => boolean = () => false): Problem[] {
+export function problemsOf(errors: readonly ErrorObject[] | null | undefined, ignoreKey: (key: string, parent: PathSegment[]) => boolean = () => false): Problem[] {
   const out: Problem[] = [];
   const seen = new Set<string>();
   for (const e of errors ?? []) {
