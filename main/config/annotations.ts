@@ -121,3 +121,15 @@ export function partialSchema(node: SchemaNode): SchemaNode {
   if (node.properties?.id) out.required = ['id'];
   return out;
 }
+
+/**
+ * Every secret reference a configuration holds, with its key path: what must resolve before
+ * the agent can deliver (secrets.ts resolves them; a configuration check lists those that do not).
+ */
+export function secretReferences(config: unknown): { key: string; reference: string }[] {
+  const out: { key: string; reference: string }[] = [];
+  eachAnnotated(CONFIG_SCHEMA, config, 'x-secret', (value, path) => {
+    if (typeof value === 'string') out.push({ key: formatPath(path), reference: value });
+  });
+  return out;
+}

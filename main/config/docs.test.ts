@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../paths.js';
-import { SECRET_KEYS, SECRET_SETTINGS, MANAGED_KEYS } from './annotations.js';
+import { SECRET_KEYS, SECRET_SETTINGS, MANAGED_KEYS, secretReferences } from './annotations.js';
+import { parseConfigText } from './load.js';
 import { renderConfigDoc } from './docs.js';
 import { RETRY_DEFAULTS } from '../pipeline/retryPolicy.js';
 
@@ -29,5 +30,27 @@ describe('what the configuration schema gives the rest of the agent', () => {
     expect([...SECRET_KEYS].sort()).toEqual(['clientSecret', 'dataKey', 'keyPassphrase', 'token']);
     expect(MANAGED_KEYS).toEqual(['destinations', 'retry', 'logging', 'retention']);
     expect(RETRY_DEFAULTS).toEqual({ baseDelayMs: 2000, maxDelayMs: 600_000, factor: 2, jitter: 0.2 });
+  });
+
+  it('lists the secret references of a configuration by key path', () => {
+    const config = parseConfigText(
+      `
+facility: { code: "94170" }
+dataDir: /d
+security: { dataKey: "env:VHR_DATA_KEY" }
+destinations:
+  - { id: a, baseUrl: "https://a.example/fhir", auth: { type: bearer, token: "env:A_TOKEN" } }
+  - { id: b, baseUrl: "https://b.example/fhir", auth: { type: oauth2, tokenUrl: "https://sso.example/t", clientId: x, clientSecret: "file:s/b" },
+      tls: { certFile: c.pem, keyFile: k.pem, keyPassphrase: "keychain:vhr/b" } }
+`,
+      '/etc/vhr',
+    );
+    // In the order the file gives them.
+    expect(secretReferences(config)).toEqual([
+      { key: 'security.dataKey', reference: 'env:VHR_DATA_KEY' },
+      { key: 'destinations[0].auth.token', reference: 'env:A_TOKEN' },
+      { key: 'destinations[1].auth.clientSecret', reference: 'file:/etc/vhr/s/b' },
+      { key: 'destinations[1].tls.keyPassphrase', reference: 'keychain:vhr/b' },
+    ]);
   });
 });
