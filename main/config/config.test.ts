@@ -239,3 +239,42 @@ describe('YAML traps', () => {
     expect(parseConfigText("facility: { code: '94170' }\ndataDir: 'D:\\HIS\\XuatXML'\n", '/x').dataDir).toContain('D:\\HIS\\XuatXML');
   });
 });
+
+describe('what the file may leave out or write loosely', () => {
+  it('null and empty values mean "not set"; numbers and codes are read whether quoted or not', () => {
+    const c = parseConfigText(
+      `
+facility: { code: 94170, name: }
+dataDir: /d
+statusApi: { port: "8137", host: }
+retry: ~
+sources:
+  - { id: lab, type: mllp, port: "2576", charset: "" }
+destinations:
+  - { id: p, baseUrl: "https://p.example/fhir/", auth: ~ }
+`,
+      '/x',
+    );
+    expect(c.facility).toEqual({ code: '94170' });
+    expect(c.statusApi).toEqual({ host: '127.0.0.1', port: 8137 });
+    expect(c.retry).toEqual({ baseDelayMs: 2000, maxDelayMs: 600000, factor: 2, jitter: 0.2 });
+    expect(c.sources[0]).toEqual({
+      id: 'lab',
+      type: 'mllp',
+      host: '0.0.0.0',
+      port: 2576,
+      format: 'hl7v2',
+      maxMessageBytes: 16 * 1024 ** 2,
+      ackMode: 'original',
+      acceptProcessingIds: [],
+      idleTimeoutMs: 300_000,
+    });
+    expect(c.destinations[0]).toMatchObject({ baseUrl: 'https://p.example/fhir', auth: { type: 'none' } });
+  });
+
+  it('an auth without a type is type none, and says which keys that type has', () => {
+    expect(problemsOf('facility: { code: "94170" }\ndataDir: /d\ndestinations:\n  - { id: p, baseUrl: "https://p.example/fhir", auth: { token: "env:T" } }\n')).toEqual([
+      'destinations[0].auth.token: unknown key with type none (known keys: type)',
+    ]);
+  });
+});

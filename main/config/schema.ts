@@ -77,7 +77,6 @@ function settle(doc: Record<string, unknown>, resolvePath: (p: string) => string
   }
   for (const d of doc.destinations as Record<string, unknown>[]) {
     d.baseUrl = (d.baseUrl as string).replace(/\/+$/, '');
-    d.auth ??= { type: 'none' };
   }
   // publicKey is PEM text as given, or a file path resolved against the config file's folder.
   if (managedKey !== undefined) (doc.managed as { publicKey: string }).publicKey = managedKey.includes('-----BEGIN') ? managedKey : resolvePath(managedKey);
