@@ -10,6 +10,7 @@ import { splitHl7File } from '../../connectors/sources/mllp/fileMessages.js';
 import { sniffFileFormat } from '../../connectors/sources/folder/sniff.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
 import type { ConvertContext, ConvertOutcome } from '../../connectors/formats/types.js';
+import { defineCommand, UsageError } from './command.js';
 
 export type InputFormat = 'auto' | 'xml130' | 'hl7v2';
 
@@ -68,3 +69,22 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
   }
   return rejected === 0 ? 0 : 1;
 }
+
+const FORMATS: readonly InputFormat[] = ['auto', 'xml130', 'hl7v2'];
+
+export const command = defineCommand({
+  name: 'convert',
+  summary: 'one FHIR Bundle per record as NDJSON on stdout',
+  usage: '[--format auto|xml130|hl7v2] FILE...',
+  options: {
+    format: { type: 'string', value: 'auto|xml130|hl7v2', description: 'what the files hold (default auto: told by content)' },
+    facility: { type: 'string', value: 'MA_CSKCB', description: 'facility code for records that do not carry one' },
+  },
+  details: 'One JSON line per rejected record on stderr ({"file","record","code","message"}).\nExit 0 when every record converted, 1 when some were rejected, 2 on bad usage.',
+  run: ({ values, positionals }) => {
+    const format = values.format ?? 'auto';
+    if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be auto, xml130 or hl7v2, got ${format}`);
+    if (positionals.length === 0) throw new UsageError('convert needs at least one FILE');
+    return convertFiles(positionals, { format: format as InputFormat, facilityCode: values.facility });
+  },
+});

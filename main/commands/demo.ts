@@ -2,7 +2,7 @@
 // the province and the ministry, the agent configured against it, and a demo inbox that
 // receives the sample claim files plus generated ones. Starts fresh each time.
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startLocalFhirStore } from '../localstore/fhirStore.js';
 import { Agent } from '../agent/agent.js';
 import { parseConfigText } from '../config/load.js';
@@ -10,6 +10,7 @@ import { closeLogger } from '../log.js';
 import { DEMO_SAMPLES_DIR } from '../paths.js';
 import { waitForStopSignal } from './run.js';
 import { writeGeneratedEnvelopes } from './generate.js';
+import { defineCommand, wholeNumber } from './command.js';
 
 export interface DemoOptions {
   dataDir: string;
@@ -125,3 +126,21 @@ async function reportWhenDelivered(agent: Agent, fhir: Awaited<ReturnType<typeof
     last = key;
   }
 }
+
+export const command = defineCommand({
+  name: 'demo',
+  summary: 'run on demo data with a local FHIR store (province + ministry) and the UI',
+  usage: '[--data DIR] [--port N] [--records N] [--no-generate]',
+  options: {
+    data: { type: 'string', value: 'DIR', description: 'data folder of the demo (default .vhr-demo)' },
+    port: { type: 'string', value: 'N', description: 'status API and UI port (default: any free port)' },
+    records: { type: 'string', value: 'N', description: 'generated claim records to add to the samples (default 20)' },
+    'no-generate': { type: 'boolean', description: 'only the sample files, no generated records' },
+  },
+  run: ({ values }) =>
+    runDemo({
+      dataDir: resolve(values.data ?? '.vhr-demo'),
+      apiPort: wholeNumber(values.port, 'port', 0) ?? 0,
+      generatedRecords: values['no-generate'] ? 0 : (wholeNumber(values.records, 'records', 0) ?? 20),
+    }),
+});

@@ -1,8 +1,9 @@
 // `vhr-agent generate`: realistic claim-XML envelopes (valid, de-identified, deterministic for
 // a seed) for tests, benchmarks and the demo.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { generateEnvelope } from '../../connectors/formats/xml130/generate.js';
+import { defineCommand, UsageError, wholeNumber } from './command.js';
 
 export interface GenerateOptions {
   records: number;
@@ -34,3 +35,28 @@ export async function generateFiles(opts: GenerateOptions): Promise<number> {
   process.stdout.write(`vhr-agent generate: ${opts.records} record(s) in ${names.length} file(s) under ${opts.outDir}\n`);
   return 0;
 }
+
+export const command = defineCommand({
+  name: 'generate',
+  summary: 'write realistic, de-identified claim-XML envelopes for tests and demos',
+  usage: '--records N --out DIR [--per-file N] [--seed N] [--tables XML1,XML2,…]',
+  options: {
+    records: { type: 'string', value: 'N', description: 'how many records (HOSO)' },
+    out: { type: 'string', value: 'DIR', description: 'folder the envelopes are written to' },
+    'per-file': { type: 'string', value: 'N', description: 'records per envelope file (default 1)' },
+    seed: { type: 'string', value: 'N', description: 'same seed, same records (default 1)' },
+    tables: { type: 'string', value: 'XML1,XML2,…', description: 'the tables each record carries (default: all)' },
+  },
+  run: ({ values }) => {
+    const records = Number(values.records);
+    if (!Number.isSafeInteger(records) || records < 1) throw new UsageError('generate needs --records N (N ≥ 1)');
+    if (typeof values.out !== 'string') throw new UsageError('generate needs --out DIR');
+    return generateFiles({
+      records,
+      outDir: resolve(values.out),
+      perFile: wholeNumber(values['per-file'], 'per-file', 1) ?? 1,
+      seed: wholeNumber(values.seed, 'seed', 0) ?? 1,
+      tables: values.tables?.split(',').map((t) => t.trim().toUpperCase()),
+    });
+  },
+});

@@ -87,6 +87,63 @@ describe('vhr-agent convert / validate', () => {
   });
 });
 
+describe('vhr-agent help', () => {
+  // Every command of DESIGN §10 and the README's table, as an operator types it.
+  const commands = [
+    ['run'],
+    ['demo'],
+    ['convert'],
+    ['validate'],
+    ['status'],
+    ['retry'],
+    ['resend'],
+    ['cancel'],
+    ['pause'],
+    ['resume'],
+    ['generate'],
+    ['keys', 'rotate'],
+    ['config', 'keygen'],
+    ['config', 'sign'],
+    ['config', 'verify'],
+    ['config', 'import'],
+  ];
+
+  it('prints the usage of every command for --help and exits 0, even where the command needs options', () => {
+    for (const words of commands) {
+      const r = cli([...words, '--help']);
+      expect([words.join(' '), r.code, r.stderr]).toEqual([words.join(' '), 0, '']);
+      expect(r.stdout).toContain(`Usage: vhr-agent ${words.join(' ')}`);
+    }
+    // `help COMMAND` says the same.
+    expect(cli(['help', 'generate']).stdout).toBe(cli(['generate', '--help']).stdout);
+    expect(cli(['help', 'config', 'sign']).stdout).toBe(cli(['config', 'sign', '--help']).stdout);
+  }, 300_000);
+
+  it('lists every command for help, and the subcommands of a group', () => {
+    const r = cli(['help']);
+    expect(r.code).toBe(0);
+    for (const words of commands) expect(r.stdout).toContain(`vhr-agent ${words.join(' ')}`);
+    expect(cli(['--help']).stdout).toBe(r.stdout);
+    const group = cli(['config', '--help']);
+    expect(group.code).toBe(0);
+    expect(lines(group.stdout).filter((l) => l.startsWith('  vhr-agent config '))).toHaveLength(4);
+  }, 120_000);
+
+  it('bad usage exits 2 and says what is wrong, followed by the usage', () => {
+    const unknown = cli(['convert', '--colour', 'x.xml']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^vhr-agent: unknown option --colour\n\nvhr-agent convert/);
+    const missing = cli(['generate', '--records', '5', '--out']);
+    expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([2, 'vhr-agent: --out needs a value']);
+    const noSub = cli(['config']);
+    expect([noSub.code, noSub.stderr.split('\n')[0]]).toEqual([2, 'vhr-agent: config needs keygen, sign, verify or import']);
+    expect(cli(['keys', 'spin']).code).toBe(2);
+    expect(cli(['help', 'frobnicate']).code).toBe(2);
+    const noArgs = cli([]);
+    expect([noArgs.code, noArgs.stdout]).toEqual([2, cli(['help']).stdout]);
+  }, 120_000);
+});
+
 describe('vhr-agent demo (npm start)', () => {
   it('fills both local stores with the sample records, prints the UI URL, and stops cleanly on Ctrl+C', async () => {
     const tmp = tempDir('vhr-demo-');
