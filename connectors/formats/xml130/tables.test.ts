@@ -25,8 +25,8 @@ import { hasErrors, validateR4 } from '../../fhir/validator.js';
 import { defaultProfilePack } from '../../profile-pack/index.js';
 import type { ConvertContext } from '../types.js';
 import { convertClaimRecord } from './convert.js';
-import { hosoToXml, splitEnvelope, type FileHoso } from './envelope.js';
-import { storedHosoXml, xmlElements } from './storedForm.js';
+import { hosoToXml, splitEnvelope, type FileHoso } from './envelope/envelope.js';
+import { storedHosoXml, xmlElements } from './envelope/storedForm.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/xml130');
 const ctx: ConvertContext = { facilityCode: '00000', now: new Date('2026-03-20T08:00:00Z'), profilePack: defaultProfilePack() };

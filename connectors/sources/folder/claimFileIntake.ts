@@ -5,8 +5,8 @@ import { createReadStream } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Store, NewRecord } from '../../../main/store/store.js';
 import { FileState } from '../../../main/pipeline/states.js';
-import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../formats/xml130/envelope.js';
-import { claimRecordKey } from '../../formats/xml130/recordKey.js';
+import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../formats/xml130/envelope/envelope.js';
+import { claimRecordKey } from '../../formats/xml130/envelope/recordKey.js';
 
 export interface RecordProblem {
   /** 1-based HOSO number in the file. */

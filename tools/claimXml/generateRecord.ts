@@ -1,7 +1,7 @@
 // The content of one generated claim record (generate.ts writes the envelopes): realistic,
 // invented values whose totals add up to the xu. Record i of a seed is always the same.
-import { xmlElements, type InnerDocuments } from './storedForm.js';
-import { seededRandom } from '../../../main/util/seededRandom.js';
+import { xmlElements, type InnerDocuments } from '../../connectors/formats/xml130/envelope/storedForm.js';
+import { seededRandom } from '../../main/util/seededRandom.js';
 import {
   CARD_GROUPS,
   DEPARTMENTS,

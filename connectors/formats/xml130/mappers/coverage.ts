@@ -2,7 +2,7 @@
 // one per card: when the card changed during the stay these are `;` lists aligned by
 // position (standards/XML130.md §4).
 import type { Coverage, Extension } from '@medplum/fhirtypes';
-import { resourceId } from '../../fhir/ids.js';
+import { resourceId } from '../../../fhir/ids.js';
 import { Xml130WarningCode, type MapContext } from './context.js';
 import { claimDate, splitList } from './datatypes.js';
 import { BHYT_LEGACY_CARD, BHYT_PAYER_DISPLAY } from './mappingTables.js';
