@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The vhr-agent command (DESIGN §10). Contracts: `convert`, `validate`, `run --config`,
-// `demo`, `status`, `config keygen|sign|verify|import`. Exit codes: 0 success, 1 some input rejected / not valid, 2 bad usage.
+// `check`, `demo`, `status`, `config keygen|sign|verify|import`. Exit codes: 0 success, 1 some input rejected / not valid, 2 bad usage.
 import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfigFile } from './config/load.js';
@@ -16,6 +16,8 @@ Usage:
   vhr-agent convert [--format auto|xml130|hl7v2] FILE...
                                          one FHIR Bundle per record as NDJSON on stdout
   vhr-agent validate [FILE|-]            validate NDJSON Bundles against FHIR R4
+  vhr-agent check [--format auto|xml130] FILE...
+                                         pre-submission checks of claim XML: one JSON finding a line
   vhr-agent status [--config FILE | --data DIR] [--json]
                                          status of a running agent
   vhr-agent retry --config FILE (--id N | --rejected [--destination ID])
@@ -85,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
       const { convertFiles } = await import('./commands/convert.js');
       return convertFiles(positional, { format: format as 'auto' | 'xml130' | 'hl7v2', facilityCode: opts.facility as string | undefined });
     }
+    case 'check':
+      return (await import('./commands/check.js')).runCheck(rest);
     case 'validate': {
       const { positional } = parseArgs(rest, []);
       if (positional.length > 1) throw new UsageError('validate takes one FILE (or - for standard input)');
