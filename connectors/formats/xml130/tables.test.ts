@@ -146,7 +146,7 @@ describe('values of the line tables', () => {
     expect(negative?.valueMoney).toEqual({ value: -24510, currency: 'VND' });
   });
 
-  it('writes lab values as Quantity when numeric with a unit, else as the string written', async () => {
+  it('writes lab values as Quantity when numeric (with the unit when written), else as the string written', async () => {
     const s = await load('inpatient-bom-cdata-xml5.xml');
     const obs = all<Observation>(s.bundle, 'Observation');
     const na = obs.find((o) => o.code.coding?.[0]?.code === '119Na');
@@ -156,7 +156,9 @@ describe('values of the line tables', () => {
     const glu = all<Observation>(d.bundle, 'Observation').find((o) => o.code.coding?.[0]?.code === 'S70');
     expect(glu?.valueString).toBe('Negative');
     const sg = all<Observation>(d.bundle, 'Observation').find((o) => o.code.coding?.[0]?.code === 'S64');
-    expect(sg?.valueString).toBe('1.02');
+    // specific gravity has no unit in the file: still a number
+    expect(sg?.valueQuantity).toEqual({ value: 1.02 });
+    expect(sg?.valueString).toBeUndefined();
   });
 
   it('carries the imaging conclusion on the DiagnosticReport and the findings on its Observation', async () => {

@@ -25,7 +25,8 @@ export function buildCoverages(ctx: MapContext, row: TableRow): Coverage[] {
   return cards.map((card, i) => {
     const coverage: Coverage = {
       resourceType: 'Coverage',
-      id: resourceId('Coverage', card),
+      // Scoped by the sending facility: two facilities that send the same card keep a Coverage each.
+      id: resourceId('Coverage', ctx.keys.maCskcb, card),
       meta: pack.meta('Coverage'),
       status: 'active',
       beneficiary: ctx.patientRef(),
