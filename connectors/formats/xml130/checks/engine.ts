@@ -26,13 +26,36 @@ interface RecordView {
   xml1: CheckRow | undefined;
 }
 
-const timestamp = (v: string | undefined) => (v !== undefined && /^\d{12}$/.test(v) && claimDateTime(v).ok ? v : undefined);
+/**
+ * Parsed values, remembered for one record: the same times and amounts are read by many rules
+ * (NGAY_VAO and NGAY_RA by every "inside the stay" rule of every row). Dropped with the record.
+ */
+class Parsed {
+  private readonly times = new Map<string, string | undefined>();
+  private readonly amounts = new Map<string, number | undefined>();
+
+  timestamp(v: string | undefined): string | undefined {
+    if (v === undefined) return undefined;
+    if (this.times.has(v)) return this.times.get(v);
+    const t = /^\d{12}$/.test(v) && claimDateTime(v).ok ? v : undefined;
+    this.times.set(v, t);
+    return t;
+  }
+
+  amount(v: string | undefined): number | undefined {
+    if (v === undefined) return undefined;
+    if (this.amounts.has(v)) return this.amounts.get(v);
+    const d = decimal(v);
+    const n = d.ok ? d.value.value : undefined;
+    this.amounts.set(v, n);
+    return n;
+  }
+}
+
+let parsed = new Parsed();
+const timestamp = (v: string | undefined) => parsed.timestamp(v);
+const amount = (v: string | undefined) => parsed.amount(v);
 const day = (v: string | undefined) => (v !== undefined && /^\d{8}$/.test(v) && claimDate(v).ok ? v : undefined);
-const amount = (v: string | undefined) => {
-  if (v === undefined) return undefined;
-  const d = decimal(v);
-  return d.ok ? d.value.value : undefined;
-};
 const cents = (x: number) => Math.round(x * 100) / 100;
 
 function resolve(ref: FieldRef, row: CheckRow, rec: RecordView): string | undefined {
@@ -195,6 +218,9 @@ function evaluate(rule: Rule, rec: RecordView): Place[] {
 
 const RULE_LIST = [...RULES.values()];
 const byKind = (kind: string) => RULE_LIST.find((r) => r.check.kind === kind)!;
+const READABLE = byKind('readable');
+const PLACEHOLDER_RULE = byKind('placeholder');
+const SENTINEL_RULE = byKind('sentinel');
 
 function finding(rule: Rule, p: Place): Finding {
   return {
@@ -211,17 +237,18 @@ function finding(rule: Rule, p: Place): Finding {
 
 /** The findings of one record whose tables were read. */
 export function checkClaimTables(read: ClaimTables): RecordFindings {
+  parsed = new Parsed();
   const xml1Rows = read.tables.get('XML1')?.rows ?? [];
   const rec: RecordView = { tables: read.tables, xml1: xml1Rows.length === 1 ? xml1Rows[0] : undefined };
   const findings: Finding[] = [];
-  for (const u of read.unreadable) findings.push(finding(byKind('readable'), { table: u.table, row: null, field: null }));
+  for (const u of read.unreadable) findings.push(finding(READABLE, { table: u.table, row: null, field: null }));
   if (!rec.xml1 && read.unreadable.some((u) => u.table === 'XML1')) {
     // the unreadable XML1 already says it
   } else {
     for (const rule of RULE_LIST) for (const p of evaluate(rule, rec)) findings.push(finding(rule, p));
   }
-  const placeholder = byKind('placeholder');
-  const sentinel = byKind('sentinel');
+  const placeholder = PLACEHOLDER_RULE;
+  const sentinel = SENTINEL_RULE;
   for (const [name, table] of read.tables) {
     for (const row of table.rows) {
       for (const [field, value] of row.values) {
