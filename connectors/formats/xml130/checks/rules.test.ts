@@ -1,6 +1,7 @@
 // Each rule kind, a good and a bad case: one mistake planted into a hand-built record that
 // breaks no rule, and exactly the findings that mistake must produce (worked out by hand from
 // the formulas in standards/XML130.md, not from the engine).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkClaimRecord, compactFindings, expandFinding } from './engine.js';
 import { RULES } from './rules.js';
@@ -188,6 +189,12 @@ describe('the catalogue', () => {
       expect(rule.message.vi, rule.id).not.toEqual(rule.message.en);
       expect(rule.source, rule.id).toMatch(/\S/);
     }
+  });
+  it('is documented rule by rule in docs/claim-checks.md', () => {
+    const doc = readFileSync(new URL('../../../../docs/claim-checks.md', import.meta.url), 'utf8');
+    const documented = new Set([...doc.matchAll(/^\| `([A-Z0-9_.]+)` \|/gm)].map((m) => m[1]));
+    expect([...RULES.keys()].filter((id) => !documented.has(id))).toEqual([]);
+    expect([...documented].filter((id) => !RULES.has(id!))).toEqual([]);
   });
   it('covers every rule kind with a planted mistake above', () => {
     const planted = new Set(BAD.flatMap(([, , w]) => w.map(([rule]) => rule)));
