@@ -3,10 +3,11 @@
 // the formulas in standards/XML130.md, not from the engine).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkClaimRecord, compactFindings, expandFinding } from './engine.js';
+import { checkClaimRecord, checkStoredRecord, compactFindings, expandFinding } from './engine.js';
 import { RULES } from './rules.js';
 import { cleanRecord, cleanReferral, recordFiles, type CleanRecord } from '../../../../test/support/claimChecks.js';
 import { fileHoso } from '../envelope/storedForm.js';
+import { generateStoredRecords } from '../../../../tools/claimXml/generate.js';
 
 type Where = [rule: string, table: string, row: number | null, field: string | null, expected?: string];
 
@@ -27,6 +28,10 @@ const sortW = (w: Where[]) => [...w].sort((a, b) => JSON.stringify(a).localeComp
 describe('the clean record', () => {
   it('breaks no rule', () => {
     expect(findingsOf(cleanRecord())).toEqual([]);
+  });
+  it('nor do generated records, whose amounts and times are built to add up', () => {
+    const found = generateStoredRecords({ records: 60, seed: 3 }).flatMap((r) => checkStoredRecord(r).findings.map((f) => f.rule));
+    expect(found).toEqual([]);
   });
 });
 
