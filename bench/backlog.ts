@@ -8,7 +8,7 @@ import { Agent } from '../main/agent/agent.js';
 import { parseConfigText } from '../main/config/load.js';
 import { createLogger } from '../main/log.js';
 import { PACKAGE_ROOT } from '../main/paths.js';
-import { hosoToXml } from '../connectors/formats/xml130/envelope.js';
+import { hosoToXml } from '../connectors/formats/xml130/envelope/envelope.js';
 import { convertClaimRecord } from '../connectors/formats/xml130/convert.js';
 import { defaultProfilePack } from '../connectors/profile-pack/index.js';
 import { xml1Of } from '../test/support/claimXml.js';

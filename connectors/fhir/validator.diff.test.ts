@@ -9,7 +9,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertHl7v2Message } from '../formats/hl7v2/convert.js';
 import { convertClaimRecord } from '../formats/xml130/convert.js';
-import { generateStoredRecords } from '../formats/xml130/generate.js';
+import { generateStoredRecords } from '../../tools/claimXml/generate.js';
 import { defaultProfilePack } from '../profile-pack/index.js';
 import { validateWithMedplum } from './medplumValidator.js';
 import { ensureR4DefinitionsLoaded, hasErrors, validateR4 } from './validator.js';

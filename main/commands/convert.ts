@@ -3,7 +3,7 @@
 // ({"file","record","code","message"}); exit 0 when every record converted, else 1.
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { splitEnvelope, hosoToXml, EnvelopeError } from '../../connectors/formats/xml130/envelope.js';
+import { splitEnvelope, hosoToXml, EnvelopeError } from '../../connectors/formats/xml130/envelope/envelope.js';
 import { convertClaimRecord } from '../../connectors/formats/xml130/convert.js';
 import { convertHl7v2Message } from '../../connectors/formats/hl7v2/convert.js';
 import { splitHl7File } from '../../connectors/sources/mllp/fileMessages.js';

@@ -2,7 +2,7 @@
 // a seed) for tests, benchmarks and the demo.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateEnvelope } from '../../connectors/formats/xml130/generate.js';
+import { generateEnvelope } from '../../tools/claimXml/generate.js';
 import { defineCommand, UsageError, wholeNumber } from './command.js';
 
 export interface GenerateOptions {

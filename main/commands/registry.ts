@@ -13,6 +13,7 @@ export const COMMANDS: readonly RegistryEntry[] = [
   { name: 'demo', load: async () => (await import('./demo.js')).command },
   { name: 'convert', load: async () => (await import('./convert.js')).command },
   { name: 'validate', load: async () => (await import('./validate.js')).command },
+  { name: 'check', load: async () => (await import('./check.js')).command },
   { name: 'status', load: async () => (await import('./status.js')).command },
   { name: 'retry', load: async () => (await import('./actions.js')).retryCommand },
   { name: 'resend', load: async () => (await import('./actions.js')).resendCommand },

@@ -11,7 +11,7 @@ import { Agent } from '../../main/agent/agent.js';
 import { parseConfigText } from '../../main/config/load.js';
 import { closeLogger } from '../../main/log.js';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
-import { generateEnvelope } from '../../connectors/formats/xml130/generate.js';
+import { generateEnvelope } from '../../tools/claimXml/generate.js';
 import { encodeFrame, MllpDecoder } from '../../connectors/sources/mllp/framing.js';
 import { readAck } from '../../connectors/sources/mllp/ack.js';
 import { envelopeOf } from '../support/claimXml.js';

@@ -7,8 +7,8 @@ import { hasErrors, validateR4 } from '../../fhir/validator.js';
 import { defaultProfilePack } from '../../profile-pack/index.js';
 import type { ConvertContext, ConvertOutcome } from '../types.js';
 import { convertClaimRecord } from './convert.js';
-import { hosoToXml, splitEnvelope } from './envelope.js';
-import { storedHosoXml, xmlElements } from './storedForm.js';
+import { hosoToXml, splitEnvelope } from './envelope/envelope.js';
+import { storedHosoXml, xmlElements } from './envelope/storedForm.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const fixtures = join(root, 'test/fixtures/xml130');
@@ -61,10 +61,12 @@ describe('claim XML samples → golden bundles', () => {
     expect(outcomes).toHaveLength(1);
     const actual = withoutVolatile(outcomes[0]!);
     const golden = join(goldens, name.replace(/\.xml$/, '.json'));
-    if (UPDATE || !existsSync(golden)) {
+    // A golden is written only on request, and then read back like any other: a missing one fails.
+    if (UPDATE) {
       mkdirSync(goldens, { recursive: true });
       writeFileSync(golden, `${JSON.stringify(actual, null, 2)}\n`);
     }
+    if (!existsSync(golden)) throw new Error(`golden file ${golden} is missing: write it with UPDATE_GOLDEN=1, then read its diff`);
     expect(actual).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
     const issues = validateR4(ok(outcomes[0]!).bundle);
     expect(issues.filter((i) => i.severity === 'error')).toEqual([]);

@@ -1,6 +1,6 @@
 // XML1 (TONG_HOP) → Patient (vn-core-patient). See docs/mapping-xml130.md, "XML1 → Patient".
 import type { Address, Element, Extension, HumanName, Identifier, Patient } from '@medplum/fhirtypes';
-import { resourceId } from '../../fhir/ids.js';
+import { resourceId } from '../../../fhir/ids.js';
 import { Xml130WarningCode, type MapContext } from './context.js';
 import { birthDate, padCode, splitList } from './datatypes.js';
 import { GENDER_FALLBACK } from './mappingTables.js';

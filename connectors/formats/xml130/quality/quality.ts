@@ -3,11 +3,11 @@
 // requires are present), clean (what had to be normalised), alive (how long after the end
 // of the encounter it was converted). Pure: the validation issues and `now` are passed in.
 import type { Bundle } from '@medplum/fhirtypes';
-import { validateR4, type ValidationIssue } from '../../fhir/validator.js';
-import type { ConvertContext } from '../types.js';
-import { convertClaimRecordDetailed, type DetailedOutcome } from './convert.js';
-import { claimDateTime } from './datatypes.js';
-import type { Normalisation } from './innerXml.js';
+import { validateR4, type ValidationIssue } from '../../../fhir/validator.js';
+import type { ConvertContext } from '../../types.js';
+import { convertClaimRecordDetailed, type DetailedOutcome } from '../convert.js';
+import { claimDateTime } from '../mappers/datatypes.js';
+import type { Normalisation } from '../envelope/innerXml.js';
 
 /**
  * XML1 elements a record is not complete without (XML130.md §6; CCCD is mandatory for the

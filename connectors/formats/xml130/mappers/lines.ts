@@ -1,6 +1,6 @@
 // Helpers shared by the line tables (XML2 drugs, XML3 services and supplies).
 import type { Location } from '@medplum/fhirtypes';
-import { resourceId } from '../../fhir/ids.js';
+import { resourceId } from '../../../fhir/ids.js';
 import type { MapContext } from './context.js';
 import type { TableRow } from './row.js';
 

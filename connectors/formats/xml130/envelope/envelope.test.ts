@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { EnvelopeError, hosoToXml, parseHosoXml, splitEnvelope, type EnvelopeEvent } from './envelope.js';
 import { decodeBase64Strict } from './base64.js';
 import { claimRecordKey } from './recordKey.js';
-import { envelopeOf, manyClaims } from '../../../test/support/claimXml.js';
+import { envelopeOf, manyClaims } from '../../../../test/support/claimXml.js';
 
 async function* chunks(data: Buffer, size: number) {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
@@ -42,7 +42,7 @@ describe('claim-XML envelope reader', () => {
       ['outpatient-visit.xml', 'OP62317537', 'XML1 XML2 XML3 XML4 XML14'],
       ['inpatient-bom-cdata-xml5.xml', '612273', 'XML1 XML2 XML3 XML4 XML5 XML7 XML8 XML14'],
     ] as const) {
-      const { events, error } = await read(readFileSync(new URL(`../../../test/fixtures/xml130/${file}`, import.meta.url)), 4096);
+      const { events, error } = await read(readFileSync(new URL(`../../../../test/fixtures/xml130/${file}`, import.meta.url)), 4096);
       expect(error).toBeUndefined();
       const [h] = hosos(events);
       expect(h!.files.map((f) => f.loaiHoso).join(' ')).toBe(tables);

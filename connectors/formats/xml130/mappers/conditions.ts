@@ -50,6 +50,24 @@ function icdCodes(ctx: MapContext, row: TableRow): { code: string; principal: bo
   return codes;
 }
 
+/**
+ * The names the HIS gave the coded diagnoses, from the free-text diagnoses written as
+ * `(J18.9) Viêm phổi, không đặc hiệu; (I10) Bệnh lý tăng huyết áp` (XML130.md §6 CHAN_DOAN_VAO):
+ * ICD-10 code → its text. The discharge text wins over the admission text.
+ */
+export function diagnosisNames(row: TableRow): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const name of ['CHAN_DOAN_RV', 'CHAN_DOAN_VAO']) {
+    for (const part of (row.peek(name) ?? '').split(';')) {
+      const m = /^\s*\(\s*([^()]+?)\s*\)\s*(\S.*?)\s*$/.exec(part);
+      if (!m) continue;
+      const code = icd10(m[1]!);
+      if (code.ok && !names.has(code.value.code)) names.set(code.value.code, m[2]!);
+    }
+  }
+  return names;
+}
+
 export function buildDiagnoses(ctx: MapContext, row: TableRow): Diagnosis[] {
   const { pack } = ctx;
   const base = (id: string, profile: string): Condition => ({
@@ -61,11 +79,12 @@ export function buildDiagnoses(ctx: MapContext, row: TableRow): Diagnosis[] {
     subject: ctx.patientRef(),
     encounter: ctx.encounterRef(),
   });
+  const names = diagnosisNames(row);
   const out: Diagnosis[] = icdCodes(ctx, row).map(({ code, principal }) => ({
     principal,
     coded: true,
     role: 'DD',
-    condition: { ...base(ctx.recordResourceId('Condition', code), 'Condition.diagnosis'), code: pack.concept('icd10', code) },
+    condition: { ...base(ctx.recordResourceId('Condition', code), 'Condition.diagnosis'), code: pack.concept('icd10', code, names.get(code)) },
   }));
   for (const code of splitList(row.get('MA_BENH_YHCT'))) {
     out.push({

@@ -62,13 +62,16 @@ class ClaimRefs {
 
   constructor(private readonly ctx: MapContext) {}
 
+  /** One member per practitioner: who both ordered (primary) and performed (other) is listed once, as primary. */
   careTeamSequence(code: string, role: 'primary' | 'other'): number {
-    const key = `${role}|${code}`;
-    const known = this.teamIndex.get(key);
-    if (known) return known;
+    const known = this.teamIndex.get(code);
+    if (known) {
+      if (role === 'primary') this.careTeam[known - 1]!.role = this.ctx.pack.concept('claimCareTeamRole', 'primary');
+      return known;
+    }
     const sequence = this.careTeam.length + 1;
     this.careTeam.push({ sequence, provider: practitionerRef(this.ctx.pack, code), role: this.ctx.pack.concept('claimCareTeamRole', role) });
-    this.teamIndex.set(key, sequence);
+    this.teamIndex.set(code, sequence);
     return sequence;
   }
 

@@ -2,7 +2,7 @@
 // one per card: when the card changed during the stay these are `;` lists aligned by
 // position (standards/XML130.md §4).
 import type { Coverage, Extension } from '@medplum/fhirtypes';
-import { resourceId } from '../../fhir/ids.js';
+import { resourceId } from '../../../fhir/ids.js';
 import { Xml130WarningCode, type MapContext } from './context.js';
 import { claimDate, splitList } from './datatypes.js';
 import { BHYT_LEGACY_CARD, BHYT_PAYER_DISPLAY } from './mappingTables.js';
@@ -25,7 +25,8 @@ export function buildCoverages(ctx: MapContext, row: TableRow): Coverage[] {
   return cards.map((card, i) => {
     const coverage: Coverage = {
       resourceType: 'Coverage',
-      id: resourceId('Coverage', card),
+      // Scoped by the sending facility: two facilities that send the same card keep a Coverage each.
+      id: resourceId('Coverage', ctx.keys.maCskcb, card),
       meta: pack.meta('Coverage'),
       status: 'active',
       beneficiary: ctx.patientRef(),

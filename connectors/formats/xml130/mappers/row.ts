@@ -1,7 +1,7 @@
 // A row of a claim table as the mappers read it: values by 130-era element name (4210
 // names are renamed on the way in), with every read remembered so that the converter can
 // report what no mapping consumed (STYLE habit 7: "they report what they did not map").
-import type { InnerRow } from './innerXml.js';
+import type { InnerRow } from '../envelope/innerXml.js';
 import { ERA_4210_ALIASES } from './mappingTables.js';
 
 export class TableRow {

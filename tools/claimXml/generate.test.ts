@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import type { Claim, MedicationRequest, Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { hasErrors, validateR4 } from '../../fhir/validator.js';
-import { defaultProfilePack } from '../../profile-pack/index.js';
-import type { ConvertContext } from '../types.js';
-import { convertClaimRecord } from './convert.js';
-import { hosoToXml, splitEnvelope } from './envelope.js';
+import { hasErrors, validateR4 } from '../../connectors/fhir/validator.js';
+import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
+import type { ConvertContext } from '../../connectors/formats/types.js';
+import { convertClaimRecord } from '../../connectors/formats/xml130/convert.js';
+import { hosoToXml, splitEnvelope } from '../../connectors/formats/xml130/envelope/envelope.js';
 import { generateEnvelope, generateEnvelopes, generateRecordDocuments, generateStoredRecords } from './generate.js';
 
 const ctx: ConvertContext = { facilityCode: '00000', now: new Date('2026-04-01T00:00:00Z'), profilePack: defaultProfilePack() };

@@ -1,7 +1,7 @@
 // The content of one generated claim record (generate.ts writes the envelopes): realistic,
 // invented values whose totals add up to the xu. Record i of a seed is always the same.
-import { xmlElements, type InnerDocuments } from './storedForm.js';
-import { seededRandom } from '../../../main/util/seededRandom.js';
+import { xmlElements, type InnerDocuments } from '../../connectors/formats/xml130/envelope/storedForm.js';
+import { seededRandom } from '../../main/util/seededRandom.js';
 import {
   CARD_GROUPS,
   DEPARTMENTS,
@@ -138,6 +138,8 @@ export function generateRecordDocuments(seed: number, index: number, opts: Omit<
   const results: Record<string, string | undefined>[] = [];
   for (let i = 0; i < nLines; i++) {
     const yl = arrival + dice.int(5, Math.max(6, discharge - arrival - 5));
+    // Given, performed and read within the stay, as the pre-submission checks require (docs/claim-checks.md).
+    const within = (t: number) => Math.min(t, discharge);
     if (tables.has('XML2') && (i % 2 === 0 || !tables.has('XML3'))) {
       const [maThuoc, ten, hamLuong, dvt, duong, price] = dice.pick(DRUGS);
       const qty = dice.int(1, 30);
@@ -151,13 +153,13 @@ export function generateRecordDocuments(seed: number, index: number, opts: Omit<
           HAM_LUONG: hamLuong, DUONG_DUNG: duong, DANG_BAO_CHE: '', LIEU_DUNG: `1 ${dvt}/lần * 2 lần/ngày * ${Math.ceil(qty / 2)} ngày`,
           CACH_DUNG: 'Uống sau ăn', SO_DANG_KY: `VD-${dice.digits(5)}-${dice.int(18, 25)}`, TT_THAU: `${dice.int(10, 999)}/QĐ-SYT;G1;N${dice.int(1, 5)};2025`,
           PHAM_VI: '1', TYLE_TT_BH: '100', SO_LUONG: `${qty}.000`, DON_GIA: `${price}.000`, ...costFields(costs, mucHuong),
-          MA_KHOA: dept, MA_BAC_SI: `${dice.digits(6)}/CT-GPHN`, MA_DICH_VU: '', NGAY_YL: stamp(yl), NGAY_TH_YL: stamp(yl + 20), MA_PTTT: '1', NGUON_CTRA: '1', VET_THUONG_TP: '', DU_PHONG: '',
+          MA_KHOA: dept, MA_BAC_SI: `${dice.digits(6)}/CT-GPHN`, MA_DICH_VU: '', NGAY_YL: stamp(yl), NGAY_TH_YL: stamp(within(yl + 20)), MA_PTTT: '1', NGUON_CTRA: '1', VET_THUONG_TP: '', DU_PHONG: '',
         },
       });
     } else if (tables.has('XML3')) {
       const [maDv, ten, nhom, priceBv, priceBh, kind] = dice.pick(SERVICES);
       const costs = priced(1, priceBv, priceBh, mucHuong);
-      const kq = kind === 'none' ? undefined : yl + dice.int(20, 120);
+      const kq = kind === 'none' ? undefined : within(yl + dice.int(20, 120));
       lines.push({
         drug: false,
         supply: false,
@@ -167,7 +169,7 @@ export function generateRecordDocuments(seed: number, index: number, opts: Omit<
           MA_XANG_DAU: '', DON_VI_TINH: 'Lần', PHAM_VI: '1', SO_LUONG: '1', DON_GIA_BV: `${priceBv}.00`, DON_GIA_BH: `${priceBh}.00`, TT_THAU: '',
           TYLE_TT_DV: '100', TYLE_TT_BH: '100', ...costFields(costs, mucHuong), T_TRANTT: '', MA_KHOA: dept, MA_GIUONG: '',
           MA_BAC_SI: `${dice.digits(6)}/CT-GPHN`, NGUOI_THUC_HIEN: `${dice.digits(6)}/CT-CCHN`, MA_BENH: '', MA_BENH_YHCT: '', NGAY_YL: stamp(yl),
-          NGAY_TH_YL: stamp(yl + 10), NGAY_KQ: kq === undefined ? '' : stamp(kq), MA_PTTT: '1', VET_THUONG_TP: '', PP_VO_CAM: '', VI_TRI_TH_DVKT: '', MA_MAY: '', MA_HIEU_SP: '', TAI_SU_DUNG: '', DU_PHONG: '',
+          NGAY_TH_YL: stamp(within(yl + 10)), NGAY_KQ: kq === undefined ? '' : stamp(kq), MA_PTTT: '1', VET_THUONG_TP: '', PP_VO_CAM: '', VI_TRI_TH_DVKT: '', MA_MAY: '', MA_HIEU_SP: '', TAI_SU_DUNG: '', DU_PHONG: '',
         },
       });
       if (tables.has('XML4') && kind !== 'none' && kq !== undefined) {

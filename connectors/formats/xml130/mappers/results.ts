@@ -1,7 +1,7 @@
 // XML4 (CHI_TIET_CLS, one row per result item) → one Observation per row, and one
 // DiagnosticReport per MA_DICH_VU (the ordered service) gathering its rows, with the
-// conclusions (KET_LUAN) joined. A numeric GIA_TRI with a unit is a Quantity; anything
-// else is kept as the string written. Imaging rows carry their findings (MO_TA) as text.
+// conclusions (KET_LUAN) joined. A numeric GIA_TRI is a Quantity (with its unit when one is
+// written); anything else is kept as the string written. Imaging rows carry their findings (MO_TA) as text.
 import type { CodeableConcept, DiagnosticReport, Observation } from '@medplum/fhirtypes';
 import { practitionerRef, ref, type MapContext } from './context.js';
 import { decimal } from './datatypes.js';
@@ -34,7 +34,8 @@ function setValue(ctx: MapContext, row: TableRow, obs: Observation): void {
   const findings = row.get('MO_TA');
   if (value !== undefined) {
     const n = decimal(value);
-    if (n.ok && unit) obs.valueQuantity = { value: n.value.value, unit };
+    // A number is a Quantity even when the unit is missing (XML4 DON_VI_DO is often empty): the value stays comparable.
+    if (n.ok) obs.valueQuantity = unit ? { value: n.value.value, unit } : { value: n.value.value };
     else obs.valueString = unit ? `${value} ${unit}` : value;
   } else if (findings) {
     obs.valueString = findings;

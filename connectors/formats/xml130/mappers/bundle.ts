@@ -2,7 +2,7 @@
 // on deterministic ids (DESIGN §4.6), addressed as `urn:uuid:<id>` so that references
 // between entries resolve both in a transaction and in a collection Bundle.
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
-import { resourceId } from '../../fhir/ids.js';
+import { resourceId } from '../../../fhir/ids.js';
 import type { MapContext } from './context.js';
 
 export function transactionBundle(ctx: MapContext, resources: readonly Resource[], now: Date): Bundle {

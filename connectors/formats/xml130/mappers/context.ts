@@ -2,9 +2,9 @@
 // through accessors that refuse a missing entry), the record's keys, deterministic ids
 // and references, and the warning / normalisation sinks.
 import type { CodeableConcept, Coding, Extension, Identifier, Meta, Period, Reference, Resource } from '@medplum/fhirtypes';
-import { resourceId } from '../../fhir/ids.js';
-import type { ProfilePack, RecordWarning } from '../types.js';
-import type { Normalisation } from './innerXml.js';
+import { resourceId } from '../../../fhir/ids.js';
+import type { ProfilePack, RecordWarning } from '../../types.js';
+import type { Normalisation } from '../envelope/innerXml.js';
 
 export const Xml130WarningCode = {
   invalidValue: 'XML130_INVALID_VALUE',

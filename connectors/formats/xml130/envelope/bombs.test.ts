@@ -3,10 +3,10 @@
 // reader never holds more than its limits, and nothing hangs (the test timeout is the guard).
 import { describe, expect, it } from 'vitest';
 import { EnvelopeError, EnvelopeErrorCode, splitEnvelope } from './envelope.js';
-import { convertClaimRecord } from './convert.js';
+import { convertClaimRecord } from '../convert.js';
 import { storedHosoXml } from './storedForm.js';
-import { defaultProfilePack } from '../../profile-pack/index.js';
-import { envelopeOf, xml1Of } from '../../../test/support/claimXml.js';
+import { defaultProfilePack } from '../../../profile-pack/index.js';
+import { envelopeOf, xml1Of } from '../../../../test/support/claimXml.js';
 
 const ctx = { facilityCode: '94170', now: new Date('2026-03-01T00:00:00Z'), profilePack: defaultProfilePack() };
 

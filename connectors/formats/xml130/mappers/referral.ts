@@ -19,6 +19,24 @@ function diagnosisCodes(ctx: MapContext, row: TableRow): CodeableConcept[] {
   return out;
 }
 
+/**
+ * MA_LYDO_CT is a 1-digit code (XML130.md §12, Bảng 13); some exporters write the whole line
+ * of the paper ("2. Theo yêu cầu của người bệnh …"). The leading digit is the code and the
+ * words stay as the concept's text; anything else is text only, never a code.
+ */
+export function referralReason(ctx: MapContext, row: TableRow): CodeableConcept | undefined {
+  const raw = row.peek('MA_LYDO_CT');
+  if (!raw) return undefined;
+  if (/^\d$/.test(raw)) return ctx.pack.concept('referralReason', raw);
+  const m = /^(\d)\s*[.)\-:]\s*(\S[\s\S]*)$/.exec(raw);
+  if (m) {
+    ctx.normalise({ field: row.field('MA_LYDO_CT'), rule: 'code-from-text', to: m[1]! });
+    return ctx.pack.concept('referralReason', m[1]!, undefined, m[2]!.trim());
+  }
+  ctx.warn(Xml130WarningCode.invalidValue, row.field('MA_LYDO_CT'), 'MA_LYDO_CT is not a 1-digit referral-reason code; kept as text');
+  return { text: raw };
+}
+
 export function mapReferral(ctx: MapContext, rows: readonly TableRow[], record: RecordSoFar): void {
   const { pack } = ctx;
   rows.forEach((row) => {
@@ -40,8 +58,8 @@ export function mapReferral(ctx: MapContext, rows: readonly TableRow[], record: 
     const to = row.peek('MA_NOI_DEN');
     if (to) request.performer = [ctx.otherFacilityRef(to)];
     const reasons: CodeableConcept[] = [];
-    const why = row.peek('MA_LYDO_CT');
-    if (why) reasons.push(pack.concept('referralReason', why));
+    const why = referralReason(ctx, row);
+    if (why) reasons.push(why);
     reasons.push(...diagnosisCodes(ctx, row));
     if (reasons.length) request.reasonCode = reasons;
     const plan = row.peek('HUONG_DIEU_TRI');

@@ -1,9 +1,9 @@
 // Generated claim records: valid GIAMDINHHS envelopes with realistic, invented values, for
 // tests of scale, benchmarks and the demo. Deterministic: record i of a seed is always the
 // same, whichever file it lands in (so files can be written in any batch size).
-import { hosoToXml } from './envelope.js';
+import { hosoToXml } from '../../connectors/formats/xml130/envelope/envelope.js';
 import { generateRecordDocuments, type GenerateOptions } from './generateRecord.js';
-import { fileHoso } from './storedForm.js';
+import { fileHoso } from '../../connectors/formats/xml130/envelope/storedForm.js';
 
 export { GENERATED_TABLES, generateRecordDocuments, type GenerateOptions } from './generateRecord.js';
 

@@ -43,6 +43,7 @@ export const ENCOUNTER_TYPE_DISPLAY: Readonly<Record<string, string>> = {
 /** v3-ActCode display of the encounter classes used in the pack's MA_LOAI_KCB.class map. */
 export const ENCOUNTER_CLASS_DISPLAY: Readonly<Record<string, string>> = {
   AMB: 'ambulatory',
+  EMER: 'emergency',
   IMP: 'inpatient encounter',
   SS: 'short stay',
   FLD: 'field',
@@ -79,6 +80,13 @@ export const INSURANCE_VISIT_TYPE_DISPLAY: Readonly<Record<string, string>> = {
   '4': 'Thông tuyến',
   '5': 'KCB ban đầu',
 };
+
+/**
+ * MA_DOITUONG_KCB of an emergency (cấp cứu, XML130.md §11: `2`; real files also write `02`),
+ * and the VN Core visit type it is (vn-insurance-visit-type-cs `2`, VNCORE.md §3).
+ */
+export const EMERGENCY_PATIENT_CATEGORY = '2';
+export const EMERGENCY_VISIT_TYPE = '2';
 
 /** GIOI_TINH text for Patient.gender when the pack has no map. */
 export const GENDER_FALLBACK = 'unknown' as const;

@@ -2,7 +2,7 @@
 // RelatedPerson of the newborn, a birth-weight Observation and the birth certificate as a
 // DocumentReference. XML1's CAN_NANG_CON (the same weights) is checked against the rows.
 import type { Identifier, Observation, Patient, RelatedPerson } from '@medplum/fhirtypes';
-import { resourceId } from '../../fhir/ids.js';
+import { resourceId } from '../../../fhir/ids.js';
 import { Xml130WarningCode, ref, type MapContext } from './context.js';
 import { birthDate, claimDate, padCode, splitList } from './datatypes.js';
 import { decimalOf, integerOf } from './fields.js';

@@ -3,11 +3,13 @@
 import type { CodeableConcept, Encounter, EncounterClassHistory, EncounterDiagnosis, Extension, Location, Reference, ServiceRequest } from '@medplum/fhirtypes';
 import type { Diagnosis } from './conditions.js';
 import { Xml130WarningCode, ref, type MapContext } from './context.js';
-import { icd10, padCode, splitList } from './datatypes.js';
+import { icd10, padCode, patientCategoryCode, splitList } from './datatypes.js';
 import { dateTimeOf, integerOf } from './fields.js';
 import { departmentLocation } from './lines.js';
 import {
   DISCHARGE_DISPOSITION_DISPLAY,
+  EMERGENCY_PATIENT_CATEGORY,
+  EMERGENCY_VISIT_TYPE,
   ENCOUNTER_CLASS_DISPLAY,
   ENCOUNTER_TYPE_DISPLAY,
   INSURANCE_VISIT_TYPE_DISPLAY,
@@ -24,12 +26,23 @@ export function maLoaiKcbOf(ctx: MapContext, row: TableRow): string | undefined 
   return code;
 }
 
-function encounterClass(ctx: MapContext, row: TableRow, maLoaiKcb: string | undefined) {
+/** An emergency visit (MA_DOITUONG_KCB 2, also written `02`): the Claim maps the category itself, so it is only peeked here. */
+export function isEmergency(row: TableRow): boolean {
+  const category = row.peek('MA_DOITUONG_KCB');
+  return category !== undefined && patientCategoryCode(category) === EMERGENCY_PATIENT_CATEGORY;
+}
+
+/** The class of the care type; an emergency seen as an outpatient is EMER rather than AMB. */
+function encounterClass(ctx: MapContext, row: TableRow, maLoaiKcb: string | undefined, emergency: boolean) {
   const code = maLoaiKcb ? ctx.pack.mapCode('MA_LOAI_KCB.class', maLoaiKcb) : undefined;
   if (maLoaiKcb && !code) ctx.warn(Xml130WarningCode.unknownCode, row.field('MA_LOAI_KCB'), `MA_LOAI_KCB ${JSON.stringify(maLoaiKcb)} is not a known care type; class sent as ambulatory`);
   if (!maLoaiKcb) ctx.warn(Xml130WarningCode.missingValue, row.field('MA_LOAI_KCB'), 'MA_LOAI_KCB (care type) is empty; class sent as ambulatory');
-  const c = code ?? 'AMB';
-  return { system: ctx.pack.cs('actCode'), code: c, display: ENCOUNTER_CLASS_DISPLAY[c] ?? c };
+  const c = emergency && (code ?? 'AMB') === 'AMB' ? 'EMER' : (code ?? 'AMB');
+  return actClass(ctx, c);
+}
+
+function actClass(ctx: MapContext, code: string) {
+  return { system: ctx.pack.cs('actCode'), code, display: ENCOUNTER_CLASS_DISPLAY[code] ?? code };
 }
 
 function coded(ctx: MapContext, row: TableRow, name: string, csKey: string, displays: Readonly<Record<string, string>>): CodeableConcept | undefined {
@@ -63,7 +76,8 @@ export interface EncounterResult {
 export function buildEncounter(ctx: MapContext, row: TableRow, diagnoses: readonly Diagnosis[]): EncounterResult {
   const { pack } = ctx;
   const maLoaiKcb = maLoaiKcbOf(ctx, row);
-  const cls = encounterClass(ctx, row, maLoaiKcb);
+  const emergency = isEmergency(row);
+  const cls = encounterClass(ctx, row, maLoaiKcb, emergency);
   const start = dateTimeOf(ctx, row, 'NGAY_VAO');
   let end = dateTimeOf(ctx, row, 'NGAY_RA');
   const inpatientStart = dateTimeOf(ctx, row, 'NGAY_VAO_NOI_TRU');
@@ -77,9 +91,13 @@ export function buildEncounter(ctx: MapContext, row: TableRow, diagnoses: readon
   const extension: Extension[] = [];
   const outcome = coded(ctx, row, 'KET_QUA_DTRI', 'treatmentOutcome', TREATMENT_OUTCOME_DISPLAY);
   if (outcome) extension.push({ url: pack.ext('treatmentOutcome'), valueCodeableConcept: outcome });
-  const visitType = coded(ctx, row, 'MA_LYDO_VVIEN', 'insuranceVisitType', INSURANCE_VISIT_TYPE_DISPLAY);
+  // 4210 wrote the visit type (MA_LYDO_VVIEN); in 130 an emergency is told by its patient category.
+  const visitType =
+    coded(ctx, row, 'MA_LYDO_VVIEN', 'insuranceVisitType', INSURANCE_VISIT_TYPE_DISPLAY) ??
+    (emergency ? pack.concept('insuranceVisitType', EMERGENCY_VISIT_TYPE, INSURANCE_VISIT_TYPE_DISPLAY[EMERGENCY_VISIT_TYPE]) : undefined);
   if (visitType) extension.push({ url: pack.ext('insuranceVisitType'), valueCodeableConcept: visitType });
   if (extension.length) encounter.extension = extension;
+  if (emergency) encounter.priority = pack.concept('actPriority', 'EM', 'emergency');
 
   encounter.identifier = [pack.identifier('maLk', ctx.keys.maLk, { csKey: 'identifierType', code: 'MA_LK' })];
   const maHsba = row.get('MA_HSBA');
@@ -89,7 +107,7 @@ export function buildEncounter(ctx: MapContext, row: TableRow, diagnoses: readon
   // or outpatient treatment): the two phases of the visit, kept even when the class stays AMB.
   if (inpatientStart && start && inpatientStart >= start) {
     const history: EncounterClassHistory[] = [
-      { class: { system: pack.cs('actCode'), code: 'AMB', display: ENCOUNTER_CLASS_DISPLAY.AMB }, period: { start, end: inpatientStart } },
+      { class: actClass(ctx, emergency ? 'EMER' : 'AMB'), period: { start, end: inpatientStart } },
       { class: cls, period: end ? { start: inpatientStart, end } : { start: inpatientStart } },
     ];
     encounter.classHistory = history;
