@@ -1,0 +1,17 @@
+// The conversion thread's task: one record through convertRecord, the bundle encoded to
+// UTF-8 here so that the main thread only moves bytes (DESIGN §4 convert stage).
+import { workerData } from 'node:worker_threads';
+import type { ConvertContext, ProfilePack } from '../../connectors/formats/types.js';
+import { convertRecord } from './convertRecord.js';
+import type { JobMessage, TaskResult, ThreadInit } from './protocol.js';
+
+const encoder = new TextEncoder();
+const profilePack = JSON.parse((workerData as ThreadInit).profilePackJson) as ProfilePack;
+
+export function runJob(job: JobMessage): TaskResult {
+  const ctx: ConvertContext = { facilityCode: job.facilityCode, now: new Date(job.now), profilePack };
+  const r = convertRecord(job.format, job.raw, ctx, { validate: job.validate });
+  if (!r.ok) return r;
+  // TextEncoder gives a buffer of its own (Buffer.from may share a pooled slab), safe to transfer.
+  return { ok: true, bundle: encoder.encode(r.bundleJson), issuesJson: r.issuesJson, entryCount: r.entryCount, orderKey: r.orderKey, qualityJson: r.qualityJson };
+}
