@@ -33,7 +33,7 @@ const IN_FLIGHT_PER_THREAD = 4;
 
 export async function convertFiles(files: string[], opts: { format: InputFormat; facilityCode?: string; threads?: number }): Promise<number> {
   // The main thread here only splits files and writes lines, so every core converts.
-  const engine = new ConversionEngine({ threads: opts.threads ?? availableParallelism(), profilePack: defaultProfilePack() });
+  const engine = new ConversionEngine({ threads: opts.threads ?? availableParallelism(), profilePack: defaultProfilePack(), validates: false });
   let rejected = 0;
   const reject = (r: Rejection) => {
     rejected++;

@@ -34,6 +34,8 @@ export interface EngineOptions {
   profilePack?: ProfilePack;
   /** Memory limits of each thread (a record beyond them crashes its thread, not the agent). */
   resourceLimits?: ResourceLimits;
+  /** Whether records will be validated (default true): threads then load the R4 definitions at start. */
+  validates?: boolean;
   /** Module the threads convert with (file URL); default: the real converters. */
   taskModule?: URL;
 }
@@ -85,7 +87,7 @@ export class ConversionEngine {
   constructor(private readonly opts: EngineOptions = {}) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? defaultThreadCount()));
     this.timeLimitMs = opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-    this.init = { profilePackJson: JSON.stringify(opts.profilePack ?? defaultProfilePack()), taskModule: opts.taskModule?.href };
+    this.init = { profilePackJson: JSON.stringify(opts.profilePack ?? defaultProfilePack()), loadValidator: opts.validates ?? true, taskModule: opts.taskModule?.href };
     this.entry = threadEntry();
     for (let i = 0; i < this.threads; i++) this.pool.push(this.spawn());
   }

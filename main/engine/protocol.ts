@@ -6,6 +6,8 @@
 export interface ThreadInit {
   /** The active profile pack, as JSON. */
   profilePackJson: string;
+  /** Load the R4 definitions before saying ready, so no record's time limit pays for it. */
+  loadValidator: boolean;
   /** Module the thread converts with (file URL); default: recordTask.js beside worker.js. */
   taskModule?: string;
 }

@@ -2,11 +2,15 @@
 // UTF-8 here so that the main thread only moves bytes (DESIGN §4 convert stage).
 import { workerData } from 'node:worker_threads';
 import type { ConvertContext, ProfilePack } from '../../connectors/formats/types.js';
+import { ensureR4DefinitionsLoaded } from '../../connectors/fhir/validator.js';
 import { convertRecord } from './convertRecord.js';
 import type { JobMessage, TaskResult, ThreadInit } from './protocol.js';
 
 const encoder = new TextEncoder();
-const profilePack = JSON.parse((workerData as ThreadInit).profilePackJson) as ProfilePack;
+const init = workerData as ThreadInit;
+const profilePack = JSON.parse(init.profilePackJson) as ProfilePack;
+// Seconds of one-time setup: done while the thread starts, before it takes any record.
+if (init.loadValidator) ensureR4DefinitionsLoaded();
 
 export function runJob(job: JobMessage): TaskResult {
   const ctx: ConvertContext = { facilityCode: job.facilityCode, now: new Date(job.now), profilePack };
