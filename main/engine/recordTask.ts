@@ -6,7 +6,6 @@ import { ensureR4DefinitionsLoaded } from '../../connectors/fhir/validator.js';
 import { convertRecord } from './convertRecord.js';
 import type { JobMessage, TaskResult, ThreadInit } from './protocol.js';
 
-const encoder = new TextEncoder();
 const init = workerData as ThreadInit;
 const profilePack = JSON.parse(init.profilePackJson) as ProfilePack;
 // Seconds of one-time setup: done while the thread starts, before it takes any record.
@@ -16,6 +15,11 @@ export function runJob(job: JobMessage): TaskResult {
   const ctx: ConvertContext = { facilityCode: job.facilityCode, now: new Date(job.now), profilePack };
   const r = convertRecord(job.format, job.raw, ctx, { validate: job.validate });
   if (!r.ok) return r;
-  // TextEncoder gives a buffer of its own (Buffer.from may share a pooled slab), safe to transfer.
-  return { ok: true, bundle: encoder.encode(r.bundleJson), issuesJson: r.issuesJson, entryCount: r.entryCount, orderKey: r.orderKey, qualityJson: r.qualityJson };
+  return { ok: true, bundle: ownBytes(r.bundleJson), issuesJson: r.issuesJson, entryCount: r.entryCount, orderKey: r.orderKey, qualityJson: r.qualityJson };
+}
+
+/** UTF-8 bytes in a buffer of their own, safe to transfer (Buffer.from shares a pooled slab for small strings). */
+function ownBytes(text: string): Uint8Array {
+  const b = Buffer.from(text, 'utf8');
+  return b.byteOffset === 0 && b.buffer.byteLength === b.length ? b : new Uint8Array(b);
 }
