@@ -54,7 +54,7 @@ describe('conversion engine', () => {
 
   it('contains a record that hangs its thread and one that crashes it: reasons given, threads replaced, the rest converted in order', async () => {
     // Without validation: threads start in a fraction of the time, the containment is the same.
-    const e = engine({ threads: 1, timeLimitMs: 3000, taskModule: MISBEHAVING, validates: false });
+    const e = engine({ threads: 1, timeLimitMs: 3000, timeLimitPerMiBMs: 0, taskModule: MISBEHAVING, validates: false });
     const records = [
       hosoOf({ maLk: 'BEFORE' }),
       '<HOSO>HANG-THIS-THREAD</HOSO>',
@@ -71,6 +71,12 @@ describe('conversion engine', () => {
     expect(e.stats).toEqual({ converted: 3, crashed: 1, timedOut: 1, replaced: 2 });
     // The healed pool goes on converting.
     expect(maLkOf(await e.convert(job(hosoOf({ maLk: 'LATER' }), false)))).toBe('LATER');
+  });
+
+  it('gives a larger record a longer time limit, in proportion to its size', async () => {
+    const e = engine({ threads: 1, timeLimitMs: 60_000, timeLimitPerMiBMs: 5_000, validates: false });
+    expect(e.timeLimitFor('x'.repeat(10))).toBe(60_000);
+    expect(e.timeLimitFor(new Uint8Array(200 * 1024 ** 2))).toBe(60_000 + 200 * 5_000);
   });
 
   it('refuses records once closed', async () => {

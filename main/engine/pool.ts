@@ -29,8 +29,10 @@ export type EngineResult =
 export interface EngineOptions {
   /** Conversion threads (default: cores − 1, at least 1). */
   threads?: number;
-  /** Longest one record may take before its thread is stopped (default 60 s). */
+  /** Longest one record may take before its thread is stopped (default 60 s)… */
   timeLimitMs?: number;
+  /** …plus this much per MiB of the record (default 5 s), so a legitimately huge record is not cut off. */
+  timeLimitPerMiBMs?: number;
   profilePack?: ProfilePack;
   /** Memory limits of each thread (a record beyond them crashes its thread, not the agent). */
   resourceLimits?: ResourceLimits;
@@ -41,6 +43,7 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_TIME_LIMIT_MS = 60_000;
+export const DEFAULT_TIME_LIMIT_PER_MIB_MS = 5_000;
 
 /** cores − 1, at least 1: the main thread keeps one core for I/O. */
 export function defaultThreadCount(): number {
@@ -73,6 +76,7 @@ interface Thread {
 export class ConversionEngine {
   readonly threads: number;
   readonly timeLimitMs: number;
+  readonly timeLimitPerMiBMs: number;
   private readonly init: ThreadInit;
   private readonly entry: URL;
   private readonly pool: Thread[] = [];
@@ -87,6 +91,7 @@ export class ConversionEngine {
   constructor(private readonly opts: EngineOptions = {}) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? defaultThreadCount()));
     this.timeLimitMs = opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+    this.timeLimitPerMiBMs = opts.timeLimitPerMiBMs ?? DEFAULT_TIME_LIMIT_PER_MIB_MS;
     this.init = { profilePackJson: JSON.stringify(opts.profilePack ?? defaultProfilePack()), loadValidator: opts.validates ?? true, taskModule: opts.taskModule?.href };
     this.entry = threadEntry();
     for (let i = 0; i < this.threads; i++) this.pool.push(this.spawn());
@@ -149,15 +154,22 @@ export class ConversionEngine {
       if (!thread.ready || thread.job || thread.gone) continue;
       const job = this.queue.shift()!;
       thread.job = job;
-      thread.timer = setTimeout(() => this.timedOut(thread), this.timeLimitMs);
+      const limit = this.timeLimitFor(job.msg.raw);
+      thread.timer = setTimeout(() => this.timedOut(thread, limit), limit);
       thread.worker.postMessage(job.msg);
     }
   }
 
-  private timedOut(thread: Thread): void {
+  /** The record's time limit: the base plus an allowance for its size (a string's length stands in for bytes). */
+  timeLimitFor(raw: Uint8Array | string): number {
+    const size = typeof raw === 'string' ? raw.length : raw.byteLength;
+    return Math.round(this.timeLimitMs + (size / 1024 ** 2) * this.timeLimitPerMiBMs);
+  }
+
+  private timedOut(thread: Thread, limitMs: number): void {
     if (thread.gone || !thread.job) return;
     this.stats.timedOut++;
-    const seconds = this.timeLimitMs >= 1000 ? `${(this.timeLimitMs / 1000).toFixed(0)} s` : `${this.timeLimitMs} ms`;
+    const seconds = limitMs >= 1000 ? `${(limitMs / 1000).toFixed(0)} s` : `${limitMs} ms`;
     this.retire(thread, ConvertErrorCode.timedOut, `converting this record took longer than ${seconds} and was stopped; the record is kept and can be retried`);
   }
 
