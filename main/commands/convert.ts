@@ -46,7 +46,12 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
     if (!process.stdout.write('\n')) await new Promise((r) => process.stdout.once('drain', r));
   };
   const convertAll = async (file: string, format: 'xml130' | 'hl7v2', records: AsyncIterable<FileRecord> | Iterable<FileRecord>) => {
-    const convert = (r: FileRecord) => engine.convert({ format, raw: r.raw, facilityCode: r.facilityCode, now: new Date(), validate: false });
+    const convert = (r: FileRecord) => {
+      const job = { format, raw: r.raw, facilityCode: r.facilityCode, now: new Date(), validate: false };
+      // The thread has its own copy now: do not hold the text of every record in flight.
+      r.raw = '';
+      return engine.convert(job);
+    };
     for await (const { item, result } of mapInOrder(records, convert, engine.threads * IN_FLIGHT_PER_THREAD)) await emit(file, item.record, result);
   };
 
