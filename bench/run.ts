@@ -2,6 +2,7 @@
 const only = process.argv.slice(2);
 const benches: [string, () => Promise<{ run: () => Promise<void> }>][] = [
   ['convert', () => import('./convert.js')],
+  ['convertCli', () => import('./convertCli.js')],
   ['validate', () => import('./validate.js')],
   ['check', () => import('./check.js')],
   ['endToEnd', () => import('./endToEnd.js')],
