@@ -88,6 +88,8 @@ export interface DestinationConfig {
   concurrency: number;
   /** Most records merged into one transaction while the store is healthy (adaptive batching). */
   maxBatch: number;
+  /** Most Bundle entries one request may carry (DESIGN §10); a larger record goes in several parts. Absent: no known limit. */
+  maxEntriesPerRequest?: number;
 }
 
 export interface RetryConfig {
@@ -289,8 +291,22 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
         timeoutMs: num(d, 'timeoutMs', `${p}.timeoutMs`, 30_000, 100, 600_000),
         concurrency: num(d, 'concurrency', `${p}.concurrency`, 4, 1, 64),
         maxBatch: num(d, 'maxBatch', `${p}.maxBatch`, 20, 1, 500),
+        ...maxEntriesPerRequest(d, p),
       });
     });
+
+  /** Optional `destinations[].maxEntriesPerRequest` (DESIGN §10): a whole number of entries, 1 or more. */
+  function maxEntriesPerRequest(d: Obj, p: string): { maxEntriesPerRequest?: number } {
+    if (d.maxEntriesPerRequest === undefined || d.maxEntriesPerRequest === null) return {};
+    const path = `${p}.maxEntriesPerRequest`;
+    const n = num(d, 'maxEntriesPerRequest', path, 0, 1, 100_000);
+    if (n === 0) return {};
+    if (!Number.isInteger(n)) {
+      problems.push(`${path}: must be a whole number of Bundle entries, got ${JSON.stringify(d.maxEntriesPerRequest)}`);
+      return {};
+    }
+    return { maxEntriesPerRequest: n };
+  }
 
   const api = section('statusApi');
   const apiHost = str(api, 'host', 'statusApi.host', { fallback: '127.0.0.1' })!;
