@@ -24,8 +24,9 @@ Usage:
   vhr-agent pause|resume --config FILE --destination ID
                                          operator actions on the running agent (audited, like the UI's)
   vhr-agent keys rotate --config FILE    seal every stored payload with a new data key (agent stopped)
-  vhr-agent generate --records N --out DIR [--per-file N] [--seed N] [--tables XML1,XML2,…]
+  vhr-agent generate --records N --out DIR [--per-file N] [--seed N] [--tables XML1,XML2,…] [--lines N]
                                          write realistic claim-XML envelopes for tests and demos
+                                         (--lines: drug and service lines per record; 500 makes records of 1,000+ FHIR entries)
   vhr-agent config keygen --out DIR [--force]
                                          make the ministry signing keys: DIR/ministry.key, DIR/ministry.pub
   vhr-agent config sign --key KEY [--no-check] DOC.json
@@ -101,9 +102,11 @@ async function main(argv: string[]): Promise<number> {
       return showStatus(dataDir, { json: opts.json === true });
     }
     case 'generate': {
-      const { opts } = parseArgs(rest, ['records', 'out', 'per-file', 'seed', 'tables']);
+      const { opts } = parseArgs(rest, ['records', 'out', 'per-file', 'seed', 'tables', 'lines']);
       const records = Number(opts.records);
       if (!Number.isSafeInteger(records) || records < 1) throw new UsageError('generate needs --records N (N ≥ 1)');
+      const lines = opts.lines === undefined ? undefined : Number(opts.lines);
+      if (lines !== undefined && (!Number.isSafeInteger(lines) || lines < 1 || lines > 5000)) throw new UsageError('generate --lines needs N from 1 to 5000');
       if (typeof opts.out !== 'string') throw new UsageError('generate needs --out DIR');
       const { generateFiles } = await import('./commands/generate.js');
       return generateFiles({
@@ -112,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
         perFile: opts['per-file'] ? Number(opts['per-file']) : 1,
         seed: opts.seed ? Number(opts.seed) : 1,
         tables: typeof opts.tables === 'string' ? opts.tables.split(',').map((t) => t.trim().toUpperCase()) : undefined,
+        ...(lines !== undefined ? { lines } : {}),
       });
     }
     case 'config': {

@@ -11,6 +11,8 @@ export interface GenerateOptions {
   seed: number;
   tables?: string[];
   facilityCode?: string;
+  /** Drug and service lines per record (default 3–12, chosen per record); large values make the largest records. */
+  lines?: number;
 }
 
 /** Writes the envelopes (each via a temporary name, so a watcher never sees half a file); returns their names. */
@@ -20,7 +22,7 @@ export function writeGeneratedEnvelopes(opts: GenerateOptions): string[] {
   const names: string[] = [];
   for (let start = 0, n = 0; start < opts.records; start += perFile, n++) {
     const count = Math.min(perFile, opts.records - start);
-    const xml = generateEnvelope({ records: count, seed: opts.seed, firstRecord: start, tables: opts.tables, facilityCode: opts.facilityCode });
+    const xml = generateEnvelope({ records: count, seed: opts.seed, firstRecord: start, tables: opts.tables, facilityCode: opts.facilityCode, lines: opts.lines });
     const name = `generated-${String(opts.seed)}-${String(n + 1).padStart(5, '0')}.xml`;
     writeFileSync(join(opts.outDir, `${name}.tmp`), xml);
     renameSync(join(opts.outDir, `${name}.tmp`), join(opts.outDir, name));
