@@ -250,7 +250,15 @@ export class Agent {
     }
     const reset = this.store.resetInFlight((this.opts.now ?? Date.now)());
     if (reset) logger.info('deliveries interrupted by the last stop will be sent again', { count: reset });
-    const url = await this.api.start();
+    let url: string;
+    try {
+      url = await this.api.start();
+    } catch (err) {
+      // The status API's port is taken (EADDRINUSE): give the folder back for the next try.
+      this.store.close();
+      this.dataDirLock.release();
+      throw err;
+    }
     const token = this.apiToken;
     this.apiInfo = { url, token, uiUrl: `${url}/#token=${token}` };
     const file = join(config.dataDir, 'api.json');

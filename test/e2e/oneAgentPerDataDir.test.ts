@@ -6,7 +6,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDataDirLock } from '../../main/agent/dataDirLock.js';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Agent } from '../../main/agent/agent.js';
+import { readDataDirLock, DataDirLockedError } from '../../main/agent/dataDirLock.js';
+import { parseConfigText } from '../../main/config/load.js';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
 import { CLI, exited } from '../support/agentProcess.js';
 import { tempDir } from '../support/tempDir.js';
@@ -87,5 +92,38 @@ statusApi: { host: 127.0.0.1, port: 0 }
     await exited(third.child);
     expect(third.child.exitCode).toBe(0);
     expect(existsSync(join(dataDir, 'agent.lock'))).toBe(false);
+  });
+});
+
+describe('one data folder, one agent, in one process', () => {
+  const yaml = (dataDir: string, port: number) => `
+facility: { code: "94170" }
+dataDir: ${JSON.stringify(dataDir)}
+destinations: [{ id: province, type: fhir, baseUrl: "${fhir.baseUrl('province')}" }]
+statusApi: { host: 127.0.0.1, port: ${port} }
+`;
+
+  it('refuses a second Agent on the folder, and gives the folder back when the first could not start', { timeout: 60_000 }, async () => {
+    const dataDir = join(tmp.path, 'in-process');
+    const busy = createServer().listen(0, '127.0.0.1');
+    await once(busy, 'listening');
+    // Each Agent its own logger, left open: every Agent reads the store's /metadata from its
+    // constructor and logs the outcome whenever it arrives, started or not.
+    try {
+      // The status API's port is taken: start fails, and leaves no lock behind.
+      const blocked = new Agent(parseConfigText(yaml(dataDir, (busy.address() as AddressInfo).port), tmp.path));
+      await expect(blocked.start()).rejects.toThrow(/EADDRINUSE/);
+      expect(existsSync(join(dataDir, 'agent.lock'))).toBe(false);
+
+      const first = new Agent(parseConfigText(yaml(dataDir, 0), tmp.path));
+      await first.start();
+      const second = new Agent(parseConfigText(yaml(dataDir, 0), tmp.path));
+      await expect(second.start()).rejects.toThrow(DataDirLockedError);
+      expect(readDataDirLock(dataDir)?.pid).toBe(process.pid);
+      await first.stop();
+      expect(existsSync(join(dataDir, 'agent.lock'))).toBe(false);
+    } finally {
+      busy.close();
+    }
   });
 });
