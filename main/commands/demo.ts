@@ -60,7 +60,9 @@ function dropIntoInbox(from: string, inbox: string, name: string): void {
 export async function runDemo(opts: DemoOptions): Promise<number> {
   rmSync(opts.dataDir, { recursive: true, force: true });
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
+  // HAPI-like stores: references checked on write, and no size limit, since the agent sends
+  // each record as one transaction and the samples reach 131 entries.
+  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], profile: 'hapi' });
   const configPath = join(opts.dataDir, 'demo-config.yaml');
   const yaml = demoConfigYaml(opts.dataDir, fhir.url, opts.apiPort);
   writeFileSync(configPath, yaml);

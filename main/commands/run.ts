@@ -6,7 +6,13 @@ import { CONFIG_OPTION, defineCommand, requireConfig } from './command.js';
 
 export async function runAgent(config: AgentConfig, opts: { console: boolean }): Promise<number> {
   const agent = new Agent(config, { console: opts.console });
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (err) {
+    // Refused (another agent holds the data folder, say): nothing may keep the process up.
+    await closeLogger(agent.logger);
+    throw err;
+  }
   process.stdout.write(`vhr-agent đang chạy / running — status API ${agent.apiInfo!.url}  (token and UI link in ${config.dataDir}/api.json)\n`);
   await waitForStopSignal();
   process.stdout.write('vhr-agent: stopping…\n');

@@ -153,6 +153,7 @@ const Destination = Type.Object(
     timeoutMs: Type.Number({ minimum: 100, maximum: 600_000, default: 30_000, description: 'Time allowed for one request (ms).' }),
     concurrency: Type.Number({ minimum: 1, maximum: 64, default: 4, description: 'Deliveries in flight at once to this destination.' }),
     maxBatch: Type.Number({ minimum: 1, maximum: 500, default: 20, description: 'Most records merged into one transaction while the store is healthy (adaptive batching).' }),
+    maxEntriesPerRequest: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'Most Bundle entries one request to this store may carry (DESIGN §10); a larger record is delivered in several requests. Absent: no known limit (learned from the store\'s refusals).' })),
   },
   { ...closed, description: 'A FHIR store records are delivered to.' },
 );

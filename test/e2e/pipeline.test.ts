@@ -35,7 +35,9 @@ retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }
 
 beforeEach(async () => {
   tmp = tempDir('vhr-e2e-');
-  fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
+  // References checked on write, no size limit: the real samples (up to 131 entries) go as
+  // one transaction each. The strict profile's 50-update limit has tests of its own.
+  fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], profile: 'hapi' });
   agent = new Agent(parseConfigText(configYaml(tmp.path), tmp.path), { logger: createLogger({ dataDir: tmp.path }) });
   await agent.start();
 });
