@@ -32,7 +32,7 @@ const CONVERT_EVERY = 250;
 const fuzz = useFuzzStore('vhr-fuzz-xml-');
 
 describe('claim-XML fuzz', () => {
-  it(`${INPUTS} mutated envelopes: no crash, every input visible, no record lost, memory bounded`, { timeout: 180_000 }, async () => {
+  it(`${INPUTS} mutated envelopes: no crash, every input visible, no record lost, memory bounded`, { timeout: 600_000 }, async () => {
     const seeds = claimSeeds();
     // The seeds are what the oracle starts from: each HOSO found where it was put, all distinct.
     for (const seed of seeds) {

@@ -28,7 +28,7 @@ const CONVERT_EVERY = 500;
 const fuzz = useFuzzStore('vhr-fuzz-hl7-');
 
 describe('HL7v2 fuzz', () => {
-  it(`${MESSAGES} mutated messages: an ACK for each, all stored, each converted or invalid with a reason`, { timeout: 180_000 }, async () => {
+  it(`${MESSAGES} mutated messages: an ACK for each, all stored, each converted or invalid with a reason`, { timeout: 600_000 }, async () => {
     const seeds = hl7Seeds();
     const rng = new Rng(0x2575);
     const intake = new Hl7Intake({ sourceId: 'fuzz', store: fuzz.store });
