@@ -7,7 +7,6 @@ import { startLocalFhirStore } from '../localstore/fhirStore.js';
 import { Agent } from '../agent/agent.js';
 import { parseConfigText } from '../config/load.js';
 import { closeLogger } from '../log.js';
-import { DEMO_SAMPLES_DIR } from '../paths.js';
 import { waitForStopSignal } from './run.js';
 import { writeGeneratedEnvelopes } from './generate.js';
 import { defineCommand, wholeNumber } from './command.js';
@@ -70,8 +69,6 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   await agent.start();
 
   const inbox = join(opts.dataDir, 'inbox');
-  const samples = readdirSync(DEMO_SAMPLES_DIR).filter((f) => f.endsWith('.xml'));
-  for (const f of samples) dropIntoInbox(join(DEMO_SAMPLES_DIR, f), inbox, f);
   if (opts.generatedRecords > 0) {
     const staging = join(opts.dataDir, 'staging');
     const files = writeGeneratedEnvelopes({ records: opts.generatedRecords, outDir: staging, perFile: 10, seed: 2026, facilityCode: DEMO_FACILITY });

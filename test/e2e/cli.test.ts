@@ -7,10 +7,11 @@ import { PACKAGE_ROOT } from '../../main/paths.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
 import { pathTo, ROUTES } from '../../main/api/routeTable.js';
+import { sharedSamplesDir } from '../support/sharedSamples.js';
 
 const CLI = join(PACKAGE_ROOT, 'dist', 'main', 'cli.js');
-const XML = join(PACKAGE_ROOT, 'test', 'fixtures', 'xml130');
-const HL7 = join(PACKAGE_ROOT, 'test', 'fixtures', 'hl7v2');
+const XML = sharedSamplesDir('xml130');
+const HL7 = sharedSamplesDir('hl7v2');
 
 function cli(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 60_000 });
@@ -25,10 +26,10 @@ describe('vhr-agent convert / validate', () => {
     const out = cli(['convert', ...files]);
     expect(out.code).toBe(0);
     const bundles = lines(out.stdout).map((l) => JSON.parse(l) as { resourceType: string; type: string; identifier?: { value?: string } });
-    expect(bundles.map((b) => [b.resourceType, b.type])).toEqual(Array(3).fill(['Bundle', 'transaction']));
-    expect(bundles.map((b) => b.identifier?.value).sort()).toEqual(['166731', '612273', 'OP62317537']);
+    expect(bundles.map((b) => [b.resourceType, b.type])).toEqual(Array(6).fill(['Bundle', 'transaction']));
+    expect(bundles.map((b) => b.identifier?.value).sort()).toEqual(['166731', '317444', '612273', 'ER32447477', 'ER77784236', 'OP62317537']);
     const v = cli(['validate', '-'], out.stdout);
-    expect([v.code, v.stdout, v.stderr.trim()]).toEqual([0, '', 'vhr-agent validate: 3 of 3 valid']);
+    expect([v.code, v.stdout, v.stderr.trim()]).toEqual([0, '', 'vhr-agent validate: 6 of 6 valid']);
   });
 
   it('converts HL7v2 files too, auto-detected', () => {
@@ -145,7 +146,7 @@ describe('vhr-agent help', () => {
 });
 
 describe('vhr-agent demo (npm start)', () => {
-  it('fills both local stores with the sample records, prints the UI URL, and stops cleanly on Ctrl+C', async () => {
+  it('fills both local stores with generated records, prints the UI URL, and stops cleanly on Ctrl+C', async () => {
     const tmp = tempDir('vhr-demo-');
     try {
       const child = spawn(process.execPath, [CLI, 'demo', '--data', tmp.path, '--records', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -161,11 +162,12 @@ describe('vhr-agent demo (npm start)', () => {
         });
       });
       expect(out).toMatch(/Giao diện \/ UI: +http:\/\/127\.0\.0\.1:\d+\/#token=\S+/);
-      expect(out).toMatch(/✔ province: 8 Patient, 7 Encounter/); // 3 samples (one with a newborn) + 4 generated
-      expect(out).toMatch(/✔ ministry: 8 Patient, 7 Encounter/);
+      // 4 generated records, one patient and one visit each: the demo ships no real exports.
+      expect(out).toMatch(/✔ province: 4 Patient, 4 Encounter/);
+      expect(out).toMatch(/✔ ministry: 4 Patient, 4 Encounter/);
       const info = JSON.parse(readFileSync(join(tmp.path, 'api.json'), 'utf8')) as { url: string; token: string };
       const status = (await (await fetch(`${info.url}${pathTo(ROUTES.status)}`, { headers: { Authorization: `Bearer ${info.token}` } })).json()) as { counts: { converted: number } };
-      expect(status.counts.converted).toBe(7);
+      expect(status.counts.converted).toBe(4);
       child.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       expect(code).toBe(0);

@@ -9,9 +9,10 @@ import type { ConvertContext, ConvertOutcome } from '../types.js';
 import { convertClaimRecord } from './convert.js';
 import { hosoToXml, splitEnvelope } from './envelope/envelope.js';
 import { storedHosoXml, xmlElements } from './envelope/storedForm.js';
+import { sharedSamplesDir } from '../../../test/support/sharedSamples.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixtures = join(root, 'test/fixtures/xml130');
+const fixtures = sharedSamplesDir('xml130');
 const goldens = join(root, 'test/golden/xml130');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
@@ -53,8 +54,15 @@ function ok(outcome: ConvertOutcome) {
 const samples = readdirSync(fixtures).filter((f) => f.endsWith('.xml'));
 
 describe('claim XML samples → golden bundles', () => {
-  it('has the three samples', () => {
-    expect(samples.sort()).toEqual(['inpatient-bom-cdata-xml5.xml', 'inpatient-delivery.xml', 'outpatient-visit.xml']);
+  it('has the six samples', () => {
+    expect(samples.sort()).toEqual([
+      'emergency-referral-xml13.xml',
+      'emergency.xml',
+      'inpatient-30-drugs.xml',
+      'inpatient-bom-cdata-xml5.xml',
+      'inpatient-delivery.xml',
+      'outpatient-visit.xml',
+    ]);
   });
   it.each(samples)('%s matches its golden file and validates', async (name) => {
     const outcomes = await convertFile(join(fixtures, name));

@@ -3,8 +3,7 @@
 // codes are checked exactly.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type {
   Appointment,
   Bundle,
@@ -27,8 +26,9 @@ import type { ConvertContext } from '../types.js';
 import { convertClaimRecord } from './convert.js';
 import { hosoToXml, splitEnvelope, type FileHoso } from './envelope/envelope.js';
 import { storedHosoXml, xmlElements } from './envelope/storedForm.js';
+import { sharedSamplesDir } from '../../../test/support/sharedSamples.js';
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/xml130');
+const fixtures = sharedSamplesDir('xml130');
 const ctx: ConvertContext = { facilityCode: '00000', now: new Date('2026-03-20T08:00:00Z'), profilePack: defaultProfilePack() };
 
 interface Sample {
@@ -250,7 +250,7 @@ describe('clinical course, papers, birth certificate and appointment', () => {
   });
 });
 
-/** SHA-256 of the de-identified exports as received (see test/fixtures/xml130/PROVENANCE.md). */
+/** SHA-256 of the de-identified exports as received (see ../shared/samples/README.md). */
 const SAMPLE_SHA256: Record<string, string> = {
   'outpatient-visit.xml': 'e11598aaeb212d12bff799490af9bf02fc078f7315d9bb7ad0a928b5c4a47be0',
   'inpatient-delivery.xml': '357cadba09fc443ad6d7609bd463350a71bfd54dc784068a51c4ef12d65d2838',

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { EnvelopeError, hosoToXml, parseHosoXml, splitEnvelope, type EnvelopeEvent } from './envelope.js';
 import { decodeBase64Strict } from './base64.js';
 import { claimRecordKey } from './recordKey.js';
 import { envelopeOf, manyClaims } from '../../../../test/support/claimXml.js';
+import { readSharedSample } from '../../../../test/support/sharedSamples.js';
 
 async function* chunks(data: Buffer, size: number) {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
@@ -42,7 +42,7 @@ describe('claim-XML envelope reader', () => {
       ['outpatient-visit.xml', 'OP62317537', 'XML1 XML2 XML3 XML4 XML14'],
       ['inpatient-bom-cdata-xml5.xml', '612273', 'XML1 XML2 XML3 XML4 XML5 XML7 XML8 XML14'],
     ] as const) {
-      const { events, error } = await read(readFileSync(new URL(`../../../../test/fixtures/xml130/${file}`, import.meta.url)), 4096);
+      const { events, error } = await read(readSharedSample('xml130', file), 4096);
       expect(error).toBeUndefined();
       const [h] = hosos(events);
       expect(h!.files.map((f) => f.loaiHoso).join(' ')).toBe(tables);
@@ -76,7 +76,17 @@ describe('claim-XML envelope reader', () => {
     const bytes = Buffer.concat([Buffer.from('<GIAMDINHHS><THONGTINDONVI><MACSKCB>'), Buffer.from([0xc3, 0x28, 0xa0]), Buffer.from('</MACSKCB>')]);
     const { error } = await read(bytes);
     expect(error?.code).toBe('ENVELOPE_ENCODING');
-    expect(error?.message).toMatch(/not valid UTF-8 near byte/);
+    expect(error?.message).toMatch(/not valid UTF-8 near byte 36 /);
+  });
+
+  it('keeps the records that are complete before bytes that are not UTF-8', async () => {
+    const good = envelopeOf(manyClaims(2));
+    const cut = good.indexOf('</HOSO>') + '</HOSO>'.length;
+    const bytes = Buffer.concat([Buffer.from(good.slice(0, cut)), Buffer.from([0xc3, 0x28]), Buffer.from(good.slice(cut))]);
+    const { events, error } = await read(bytes, 1 << 20);
+    expect(hosos(events).map((h) => claimRecordKey(h.files))).toMatchObject([{ ok: true, maLk: 'LK0001' }]);
+    expect(error?.code).toBe('ENVELOPE_ENCODING');
+    expect(error?.message).toContain(`near byte ${Buffer.byteLength(good.slice(0, cut))} `);
   });
 
   it('refuses a HOSO larger than the limit without holding it all', async () => {

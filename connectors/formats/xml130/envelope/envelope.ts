@@ -202,9 +202,19 @@ export async function* splitEnvelope(
     try {
       str = decoder.decode(chunk, { stream: true });
     } catch {
+      // Records complete before the bad bytes are whole records: read them first, so that the
+      // caller keeps them (DESIGN §4.3), then refuse the rest with the exact place.
+      const valid = decoder.encoding === 'utf-8' ? validUtf8Prefix(chunk) : 0;
+      const head = new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(0, valid), { stream: true });
+      if (!sawBytes && head.trimStart().startsWith('<')) sawBytes = true;
+      if (head && sawBytes) {
+        parser.write(head);
+        while (ready.length) yield ready.shift()!;
+        if (failure) throw failure;
+      }
       throw new EnvelopeError(
         EnvelopeErrorCode.encoding,
-        `the file is not valid UTF-8 near byte ${byteOffset} (claim XML must be UTF-8; re-export it from the HIS as UTF-8)`,
+        `the file is not valid UTF-8 near byte ${byteOffset + valid} (claim XML must be UTF-8; re-export it from the HIS as UTF-8)`,
       );
     }
     byteOffset += chunk.length;
@@ -250,6 +260,32 @@ export async function* splitEnvelope(
   if (!sawRoot) throw new EnvelopeError(EnvelopeErrorCode.notXml, 'the file holds no XML element');
   flushHeader();
   while (ready.length) yield ready.shift()!;
+}
+
+/**
+ * Length of the longest head of `chunk` made of whole, valid UTF-8 characters: where the bad
+ * bytes start. Only called once a chunk failed to decode.
+ */
+function validUtf8Prefix(chunk: Uint8Array): number {
+  const ok = (n: number, stream: boolean) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(0, n), { stream });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Heads that may end inside a character: valid up to some length, invalid beyond it.
+  let lo = 0;
+  let hi = chunk.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (ok(mid, true)) lo = mid;
+    else hi = mid;
+  }
+  // A character begun there is the broken one: step back to its first byte.
+  while (lo > 0 && !ok(lo, false)) lo--;
+  return lo;
 }
 
 /** Serialises a HOSO back to envelope XML: the stored form of one claim record. */

@@ -1,14 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultProfilePack } from '../../../profile-pack/index.js';
 import type { ConvertContext } from '../../types.js';
 import { hosoToXml, splitEnvelope } from '../envelope/envelope.js';
 import { assessClaimRecord } from './quality.js';
 import { storedHosoXml, xmlElements } from '../envelope/storedForm.js';
+import { sharedSamplesDir } from '../../../../test/support/sharedSamples.js';
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/fixtures/xml130');
+const fixtures = sharedSamplesDir('xml130');
 const ctx: ConvertContext = { facilityCode: '00000', now: new Date('2026-03-20T08:00:00Z'), profilePack: defaultProfilePack() };
 
 async function stored(name: string): Promise<string> {
