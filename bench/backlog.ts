@@ -8,7 +8,7 @@ import { Agent } from '../main/agent/agent.js';
 import { parseConfigText } from '../main/config/load.js';
 import { createLogger } from '../main/log.js';
 import { PACKAGE_ROOT } from '../main/paths.js';
-import { hosoToXml } from '../connectors/formats/xml130/envelope.js';
+import { hosoToXml } from '../connectors/formats/xml130/envelope/envelope.js';
 import { convertClaimRecord } from '../connectors/formats/xml130/convert.js';
 import { defaultProfilePack } from '../connectors/profile-pack/index.js';
 import { xml1Of } from '../test/support/claimXml.js';
@@ -20,7 +20,7 @@ async function startStoreProcess(): Promise<{ url: string; stop: () => void }> {
   const entry = join(PACKAGE_ROOT, 'dist', 'main', 'localstore', 'fhirStore.js');
   const child = spawn(
     process.execPath,
-    ['--max-old-space-size=8192', '--input-type=module', '-e', `const { startLocalFhirStore } = await import(${JSON.stringify(entry)}); const s = await startLocalFhirStore({ bases: ['province'], validate: false }); console.log(s.url);`],
+    ['--max-old-space-size=8192', '--input-type=module', '-e', `const { startLocalFhirStore } = await import(${JSON.stringify(entry)}); const s = await startLocalFhirStore({ bases: ['province'], validate: false, profile: 'hapi' }); console.log(s.url);`],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));

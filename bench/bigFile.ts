@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateEnvelope } from '../connectors/formats/xml130/generate.js';
+import { generateEnvelope } from '../tools/claimXml/generate.js';
 import { tempDir } from '../test/support/tempDir.js';
 import { printFigures } from './support.js';
 

@@ -2,9 +2,9 @@
 // streaming split alone (the raw parse of the same bytes), split + convert, and split +
 // convert + base R4 validation — all in the same run, so the ratios hold on any machine.
 import { Readable } from 'node:stream';
-import { splitEnvelope, hosoToXml } from '../connectors/formats/xml130/envelope.js';
+import { splitEnvelope, hosoToXml } from '../connectors/formats/xml130/envelope/envelope.js';
 import { convertClaimRecord } from '../connectors/formats/xml130/convert.js';
-import { generateEnvelope } from '../connectors/formats/xml130/generate.js';
+import { generateEnvelope } from '../tools/claimXml/generate.js';
 import { defaultProfilePack } from '../connectors/profile-pack/index.js';
 import { ensureR4DefinitionsLoaded, validateR4 } from '../connectors/fhir/validator.js';
 import { printFigures, seconds } from './support.js';

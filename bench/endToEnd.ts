@@ -12,7 +12,8 @@ import { cpuMs, printFigures, seconds } from './support.js';
 
 export async function run(records = 2000): Promise<void> {
   const tmp = tempDir('vhr-bench-e2e-');
-  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
+  // No size limit, so that merged transactions measure the agent, not the store's refusals.
+  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], profile: 'hapi' });
   const yaml = `
 facility: { code: "94170" }
 dataDir: ${JSON.stringify(tmp.path)}

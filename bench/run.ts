@@ -2,7 +2,9 @@
 const only = process.argv.slice(2);
 const benches: [string, () => Promise<{ run: () => Promise<void> }>][] = [
   ['convert', () => import('./convert.js')],
+  ['convertCli', () => import('./convertCli.js')],
   ['validate', () => import('./validate.js')],
+  ['check', () => import('./check.js')],
   ['endToEnd', () => import('./endToEnd.js')],
   ['mllp', () => import('./mllp.js')],
   ['backlog', () => import('./backlog.js')],

@@ -7,7 +7,7 @@ import { validateWithMedplum } from '../connectors/fhir/medplumValidator.js';
 import { ensureR4DefinitionsLoaded } from '../connectors/fhir/r4Definitions.js';
 import { hasErrors, validateR4 } from '../connectors/fhir/validator.js';
 import { convertClaimRecord } from '../connectors/formats/xml130/convert.js';
-import { generateStoredRecords } from '../connectors/formats/xml130/generate.js';
+import { generateStoredRecords } from '../tools/claimXml/generate.js';
 import { defaultProfilePack } from '../connectors/profile-pack/index.js';
 import { printFigures, seconds } from './support.js';
 

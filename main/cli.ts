@@ -1,232 +1,142 @@
 #!/usr/bin/env node
-// The vhr-agent command (DESIGN §10). Contracts: `convert`, `validate`, `run --config`,
-// `demo`, `status`, `config keygen|sign|verify|import`. Exit codes: 0 success, 1 some input rejected / not valid, 2 bad usage.
-import { createReadStream, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { loadConfigFile } from './config/load.js';
+// `vhr-agent <command>` (DESIGN §10): finds the command in the registry, parses its options
+// with node:util parseArgs and runs it. Exit codes: 0 done, 1 failed / refused / not valid,
+// 2 bad usage or an invalid configuration. `help` and `<command> --help` print usage, exit 0.
+import { parseArgs } from 'node:util';
 import { ConfigError } from './config/schema.js';
 import { DataDirError } from './dataDir.js';
 import { AGENT_VERSION } from './paths.js';
-import { resolveConfigPath } from './service/locations.js';
+import { UsageError, type Command, type CommandGroup, type CommandInput, type OptionSpecs } from './commands/command.js';
+import { COMMANDS, isGroup } from './commands/registry.js';
 
-const USAGE = `vhr-agent ${AGENT_VERSION} — hồ sơ sức khỏe điện tử: claim XML / HL7v2 → FHIR R4 → provincial and ministry stores
+const TITLE = `vhr-agent ${AGENT_VERSION} — hồ sơ sức khỏe điện tử: claim XML / HL7v2 → FHIR R4 → provincial and ministry stores`;
+const HELP_WORDS = new Set(['help', '--help', '-h']);
 
-Usage:
-  vhr-agent run [--config FILE]          run the agent headless (SIGTERM/Ctrl+C stops it cleanly);
-                                         without --config: VHR_AGENT_CONFIG, else /etc/vhr-agent/config.yaml
-                                         (Windows: %ProgramData%\\vhr-agent\\config.yaml)
-  vhr-agent demo [--data DIR]            run on demo data with a local FHIR store (province + ministry)
-  vhr-agent convert [--format auto|xml130|hl7v2] FILE...
-                                         one FHIR Bundle per record as NDJSON on stdout
-  vhr-agent validate [FILE|-]            validate NDJSON Bundles against FHIR R4
-  vhr-agent status [--config FILE | --data DIR] [--json]
-                                         status of a running agent
-  vhr-agent retry --config FILE (--id N | --rejected [--destination ID])
-  vhr-agent resend --config FILE --destination ID (--id N | --all | [--from DAY] [--to DAY] [--state STATE])
-  vhr-agent cancel --config FILE --id N [--destination ID]
-  vhr-agent pause|resume --config FILE --destination ID
-                                         operator actions on the running agent (audited, like the UI's)
-  vhr-agent keys rotate --config FILE    seal every stored payload with a new data key (agent stopped)
-  vhr-agent users add|list|remove|passwd [--config FILE] [--role officer|admin] [USER]
-                                         accounts of the LAN status screen; the password is read
-                                         from the terminal or standard input (docs/service.md)
-  vhr-agent generate --records N --out DIR [--per-file N] [--seed N] [--tables XML1,XML2,…]
-                                         write realistic claim-XML envelopes for tests and demos
-  vhr-agent config keygen --out DIR [--force]
-                                         make the ministry signing keys: DIR/ministry.key, DIR/ministry.pub
-  vhr-agent config sign --key KEY [--no-check] DOC.json
-                                         sign a managed config document; the signed document on stdout
-  vhr-agent config verify --pub PUB SIGNED
-                                         exit 0 only when the signature holds
-  vhr-agent config import --config FILE SIGNED
-                                         apply a signed document to the running agent, or at its next start;
-                                         exit 1 with the reason when refused
-`;
-
-class UsageError extends Error {}
-
-/** Minimal flag parser: `--name value`, `--flag`, and positional arguments. */
-export function parseArgs(argv: string[], valued: readonly string[], flags: readonly string[] = []): { opts: Record<string, string | true>; positional: string[] } {
-  const opts: Record<string, string | true> = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '-') positional.push(a);
-    else if (a.startsWith('--')) {
-      const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
-      if (valued.includes(name)) {
-        const v = inline ?? argv[++i];
-        if (v === undefined) throw new UsageError(`--${name} needs a value`);
-        opts[name] = v;
-      } else if (flags.includes(name)) opts[name] = true;
-      else throw new UsageError(`unknown option --${name}`);
-    } else positional.push(a);
+/** Bad usage that knows whose usage to show. */
+class CommandUsageError extends UsageError {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
+    super(message);
   }
-  return { opts, positional };
+}
+
+async function loadAll(): Promise<(Command | CommandGroup)[]> {
+  return Promise.all(COMMANDS.map((c) => c.load()));
+}
+
+function line(name: string, text: string): string {
+  return name.length < 38 ? `  ${name.padEnd(38)} ${text}` : `  ${name}\n  ${''.padEnd(38)} ${text}`;
+}
+
+async function overview(): Promise<string> {
+  const rows: string[] = [];
+  for (const c of await loadAll()) {
+    if (isGroup(c)) for (const sub of c.subcommands) rows.push(line(`vhr-agent ${c.name} ${sub.name} ${sub.usage}`, sub.summary));
+    else rows.push(line(`vhr-agent ${c.name} ${c.usage}`, c.summary));
+  }
+  return `${TITLE}\n\nUsage:\n${rows.join('\n')}\n\n  vhr-agent help COMMAND, vhr-agent COMMAND --help   usage of one command\n  vhr-agent --version\n`;
+}
+
+function commandUsage(c: Command, prefix: string): string {
+  const options = Object.entries(c.options).map(([name, o]) => line(`--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`, o.description));
+  return [
+    `vhr-agent ${prefix}${c.name} — ${c.summary}`,
+    '',
+    `Usage: vhr-agent ${prefix}${c.name} ${c.usage}`.trimEnd(),
+    ...(options.length ? ['', 'Options:', ...options] : []),
+    line('--help', 'this text'),
+    ...(c.details ? ['', c.details] : []),
+    '',
+  ].join('\n');
+}
+
+function groupUsage(g: CommandGroup): string {
+  return [`vhr-agent ${g.name} — ${g.summary}`, '', 'Usage:', ...g.subcommands.map((s) => line(`vhr-agent ${g.name} ${s.name} ${s.usage}`, s.summary)), ''].join('\n');
+}
+
+async function find(name: string): Promise<Command | CommandGroup | undefined> {
+  return COMMANDS.find((c) => c.name === name)?.load();
+}
+
+/** `vhr-agent help [COMMAND [SUBCOMMAND]]` */
+async function help(words: string[]): Promise<number> {
+  const [name, sub] = words;
+  if (!name) return void process.stdout.write(await overview()), 0;
+  const c = await find(name);
+  if (!c) throw new UsageError(`unknown command "${name}"`);
+  if (!isGroup(c)) return void process.stdout.write(commandUsage(c, '')), 0;
+  const s = sub === undefined ? undefined : c.subcommands.find((x) => x.name === sub);
+  if (sub !== undefined && !s) throw new CommandUsageError(`${c.name} has no "${sub}"`, groupUsage(c));
+  process.stdout.write(s ? commandUsage(s, `${c.name} `) : groupUsage(c));
+  return 0;
+}
+
+async function runCommand(c: Command, args: string[], prefix: string): Promise<number> {
+  const usage = commandUsage(c, prefix);
+  if (args.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    const options = Object.fromEntries(Object.entries(c.options).map(([name, o]) => [name, { type: o.type }]));
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (err) {
+    throw new CommandUsageError(parseArgsProblem(err as Error & { code?: string }), usage);
+  }
+  try {
+    return await c.run(parsed as CommandInput<OptionSpecs>);
+  } catch (err) {
+    if (err instanceof UsageError && !(err instanceof CommandUsageError)) throw new CommandUsageError(err.message, usage);
+    throw err;
+  }
+}
+
+/** parseArgs' own messages, in the words of the rest of the CLI. */
+function parseArgsProblem(err: Error & { code?: string }): string {
+  const option = /'(-[^' ]+)/.exec(err.message)?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    return /argument missing/.test(err.message) ? `${option} needs a value` : `${option} takes no value`;
+  }
+  return err.message;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'run': {
-      const { opts } = parseArgs(rest, ['config'], ['quiet']);
-      // Without --config: the documented file (docs/service.md), as the service and the app read it.
-      const { runAgent } = await import('./commands/run.js');
-      return runAgent(loadConfigFile(resolveConfigPath(opts.config as string | undefined)), { console: !opts.quiet });
-    }
-    case 'demo': {
-      const { opts } = parseArgs(rest, ['data', 'port', 'records'], ['no-generate']);
-      const { runDemo } = await import('./commands/demo.js');
-      return runDemo({
-        dataDir: resolve(typeof opts.data === 'string' ? opts.data : '.vhr-demo'),
-        apiPort: typeof opts.port === 'string' ? Number(opts.port) : 0,
-        generatedRecords: opts['no-generate'] ? 0 : typeof opts.records === 'string' ? Number(opts.records) : 20,
-      });
-    }
-    case 'convert': {
-      const { opts, positional } = parseArgs(rest, ['format', 'facility']);
-      const format = (opts.format as string | undefined) ?? 'auto';
-      if (!['auto', 'xml130', 'hl7v2'].includes(format)) throw new UsageError(`--format must be auto, xml130 or hl7v2, got ${format}`);
-      if (positional.length === 0) throw new UsageError('convert needs at least one FILE');
-      const { convertFiles } = await import('./commands/convert.js');
-      return convertFiles(positional, { format: format as 'auto' | 'xml130' | 'hl7v2', facilityCode: opts.facility as string | undefined });
-    }
-    case 'validate': {
-      const { positional } = parseArgs(rest, []);
-      if (positional.length > 1) throw new UsageError('validate takes one FILE (or - for standard input)');
-      const input = positional[0] ?? '-';
-      if (input !== '-' && !existsSync(input)) throw new UsageError(`no such file: ${input}`);
-      const { validateNdjson } = await import('./commands/validate.js');
-      return validateNdjson(input === '-' ? process.stdin : createReadStream(input));
-    }
-    case 'status': {
-      const { opts } = parseArgs(rest, ['config', 'data'], ['json']);
-      const dataDir =
-        typeof opts.config === 'string' ? loadConfigFile(opts.config).dataDir : typeof opts.data === 'string' ? resolve(opts.data) : resolve('.vhr-demo');
-      const { showStatus } = await import('./commands/status.js');
-      return showStatus(dataDir, { json: opts.json === true });
-    }
-    case 'generate': {
-      const { opts } = parseArgs(rest, ['records', 'out', 'per-file', 'seed', 'tables']);
-      const records = Number(opts.records);
-      if (!Number.isSafeInteger(records) || records < 1) throw new UsageError('generate needs --records N (N ≥ 1)');
-      if (typeof opts.out !== 'string') throw new UsageError('generate needs --out DIR');
-      const { generateFiles } = await import('./commands/generate.js');
-      return generateFiles({
-        records,
-        outDir: resolve(opts.out),
-        perFile: opts['per-file'] ? Number(opts['per-file']) : 1,
-        seed: opts.seed ? Number(opts.seed) : 1,
-        tables: typeof opts.tables === 'string' ? opts.tables.split(',').map((t) => t.trim().toUpperCase()) : undefined,
-      });
-    }
-    case 'config': {
-      const [sub, ...args] = rest;
-      const cmd = await import('./commands/config.js');
-      switch (sub) {
-        case 'keygen': {
-          const { opts, positional } = parseArgs(args, ['out'], ['force']);
-          if (typeof opts.out !== 'string' || positional.length) throw new UsageError('config keygen needs --out DIR');
-          return cmd.configKeygen(resolve(opts.out), { force: opts.force === true });
-        }
-        case 'sign': {
-          const { opts, positional } = parseArgs(args, ['key'], ['no-check']);
-          if (typeof opts.key !== 'string' || positional.length !== 1) throw new UsageError('config sign needs --key KEY and one DOC.json');
-          return cmd.configSign(opts.key, positional[0]!, { check: opts['no-check'] !== true });
-        }
-        case 'verify': {
-          const { opts, positional } = parseArgs(args, ['pub']);
-          if (typeof opts.pub !== 'string' || positional.length !== 1) throw new UsageError('config verify needs --pub PUB and one SIGNED file');
-          return cmd.configVerify(opts.pub, positional[0]!);
-        }
-        case 'import': {
-          const { opts, positional } = parseArgs(args, ['config']);
-          if (typeof opts.config !== 'string' || positional.length !== 1) throw new UsageError('config import needs --config FILE and one SIGNED file');
-          return cmd.configImport(loadConfigFile(opts.config), positional[0]!);
-        }
-        default:
-          throw new UsageError(`config needs keygen, sign, verify or import${sub ? `, got "${sub}"` : ''}`);
-      }
-    }
-    case 'retry':
-    case 'resend':
-    case 'cancel':
-    case 'pause':
-    case 'resume': {
-      const { opts } = parseArgs(rest, ['config', 'data', 'id', 'destination', 'from', 'to', 'state'], ['rejected', 'all']);
-      const dataDir = typeof opts.config === 'string' ? loadConfigFile(opts.config).dataDir : typeof opts.data === 'string' ? resolve(opts.data) : undefined;
-      if (!dataDir) throw new UsageError(`${command} needs --config FILE (of the running agent)`);
-      const id = opts.id === undefined ? undefined : Number(opts.id);
-      if (id !== undefined && (!Number.isSafeInteger(id) || id < 1)) throw new UsageError('--id must be a record id (a positive number)');
-      const dest = typeof opts.destination === 'string' ? opts.destination : undefined;
-      const { runAction } = await import('./commands/actions.js');
-      if (command === 'pause' || command === 'resume') {
-        if (!dest) throw new UsageError(`${command} needs --destination ID`);
-        return runAction(dataDir, { action: command === 'pause' ? 'pause_destination' : 'resume_destination', destinationId: dest });
-      }
-      if (command === 'retry') {
-        if (id !== undefined) return runAction(dataDir, { action: 'retry_message', messageId: id });
-        if (opts.rejected) return runAction(dataDir, { action: 'retry_rejected', destinationId: dest });
-        throw new UsageError('retry needs --id N, or --rejected [--destination ID]');
-      }
-      if (command === 'cancel') {
-        if (id === undefined) throw new UsageError('cancel needs --id N [--destination ID]');
-        return runAction(dataDir, { action: 'cancel', messageId: id, destinationId: dest });
-      }
-      if (!dest) throw new UsageError('resend needs --destination ID');
-      if (id !== undefined) return runAction(dataDir, { action: 'resend', messageId: id, destinationId: dest });
-      const filtered = opts.from !== undefined || opts.to !== undefined || opts.state !== undefined;
-      if (!filtered && !opts.all) throw new UsageError('resend needs --id N, a filter (--from DAY --to DAY --state STATE), or --all');
-      return runAction(dataDir, {
-        action: 'resend_matching',
-        destinationId: dest,
-        from: opts.from as string | undefined,
-        to: opts.to as string | undefined,
-        deliveryState: opts.state as string | undefined,
-      });
-    }
-    case 'keys': {
-      const [sub, ...more] = rest;
-      if (sub !== 'rotate') throw new UsageError('keys takes: rotate --config FILE');
-      const { opts } = parseArgs(more, ['config']);
-      if (typeof opts.config !== 'string') throw new UsageError('keys rotate needs --config FILE');
-      const { rotateKeys } = await import('./commands/keys.js');
-      return rotateKeys(loadConfigFile(opts.config));
-    }
-    case 'users': {
-      const [sub, ...more] = rest;
-      const { opts, positional } = parseArgs(more, ['config', 'role']);
-      if (positional.length > 1) throw new UsageError('users takes one USER name (the password is asked for, never given here)');
-      const { runUsers, UsersUsageError } = await import('./commands/users.js');
-      try {
-        return await runUsers(loadConfigFile(resolveConfigPath(opts.config as string | undefined)), sub, { username: positional[0], role: opts.role as string | undefined });
-      } catch (err) {
-        if (err instanceof UsersUsageError) throw new UsageError(err.message);
-        throw err;
-      }
-    }
-    case '--version':
-    case 'version':
-      process.stdout.write(`${AGENT_VERSION}\n`);
-      return 0;
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stdout.write(await overview());
+    return 2;
   }
+  if (HELP_WORDS.has(name)) return help(rest);
+  if (name === 'version' || name === '--version') {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return 0;
+  }
+  const c = await find(name);
+  if (!c) throw new UsageError(`unknown command "${name}"`);
+  if (!isGroup(c)) return runCommand(c, rest, '');
+  const [subName, ...args] = rest;
+  if (subName !== undefined && HELP_WORDS.has(subName)) return help([c.name, ...args.slice(0, 1)]);
+  const sub = c.subcommands.find((s) => s.name === subName);
+  if (!sub) {
+    const names = c.subcommands.map((s) => s.name);
+    const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)!}` : names[0]!;
+    throw new CommandUsageError(`${c.name} needs ${list}${subName ? `, got "${subName}"` : ''}`, groupUsage(c));
+  }
+  return runCommand(sub, args, `${c.name} `);
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
+  async (err: unknown) => {
     if (err instanceof UsageError) {
-      process.stderr.write(`vhr-agent: ${err.message}\n\n${USAGE}`);
+      const usage = err instanceof CommandUsageError ? err.usage : await overview();
+      process.stderr.write(`vhr-agent: ${err.message}\n\n${usage}`);
       process.exitCode = 2;
     } else if (err instanceof ConfigError) {
       process.stderr.write(`vhr-agent: ${err.message}\n`);
@@ -240,4 +150,3 @@ main(process.argv.slice(2)).then(
     }
   },
 );
-

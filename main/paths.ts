@@ -18,5 +18,3 @@ export const PACKAGE_ROOT = findPackageRoot();
 export const AGENT_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 /** Built status UI (renderer/), served by the status API. */
 export const UI_DIR = join(PACKAGE_ROOT, 'dist', 'renderer');
-/** Sample claim files used by the demo. */
-export const DEMO_SAMPLES_DIR = join(PACKAGE_ROOT, 'test', 'fixtures', 'xml130');

@@ -1,19 +1,36 @@
 // Deterministic resource ids (DESIGN §4.6): UUID v5 over a namespace and the business key,
 // e.g. `Encounter|94170|MA_LK`. The same record sent again yields the same ids, so PUT
 // entries update rather than duplicate, and re-sending after a timeout is harmless.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** Namespace of vhr-agent ids (a fixed random UUID; never change it: ids already sent depend on it). */
 export const VHR_ID_NAMESPACE = '6f1f4c1e-3b8e-4f0a-9d4c-2a9b7e5d1c30';
 
+/** Namespace bytes by UUID text: a converted record computes hundreds of ids in a few namespaces. */
+const namespaceBytes = new Map<string, Buffer>();
+
 function uuidBytes(uuid: string): Buffer {
-  return Buffer.from(uuid.replace(/-/g, ''), 'hex');
+  let b = namespaceBytes.get(uuid);
+  if (!b) {
+    b = Buffer.from(uuid.replace(/-/g, ''), 'hex');
+    if (namespaceBytes.size < 64) namespaceBytes.set(uuid, b);
+  }
+  return b;
 }
+
+/** One-shot SHA-1 (Node ≥ 20.12), else a Hash object: the one-shot skips the object's setup per id. */
+const sha1: (data: Buffer) => Buffer =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (data) => crypto.hash('sha1', data, 'buffer')
+    : (data) => crypto.createHash('sha1').update(data).digest();
 
 /** RFC 9562 UUID version 5 (SHA-1, name-based). */
 export function uuidV5(name: string, namespace: string = VHR_ID_NAMESPACE): string {
-  const hash = createHash('sha1').update(uuidBytes(namespace)).update(name, 'utf8').digest();
-  const b = hash.subarray(0, 16);
+  const ns = uuidBytes(namespace);
+  const data = Buffer.allocUnsafe(16 + Buffer.byteLength(name, 'utf8'));
+  ns.copy(data, 0);
+  data.write(name, 16, 'utf8');
+  const b = sha1(data).subarray(0, 16);
   b[6] = (b[6]! & 0x0f) | 0x50;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const h = b.toString('hex');

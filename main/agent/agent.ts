@@ -8,6 +8,8 @@ import type { AgentConfig, DestinationConfig, SourceConfig } from '../config/sch
 import { resolveSecret } from '../config/load.js';
 import { createLogger, type Logger } from '../log.js';
 import { ensureWritableDataDir } from '../dataDir.js';
+import { acquireDataDirLock } from './dataDirLock.js';
+import type { DataDirLock } from './dataDirLock.js';
 import { Store } from '../store/store.js';
 import { openKeyring, type KeyringOptions } from '../store/keyring.js';
 import type { PayloadCipher } from '../store/payloadCipher.js';
@@ -19,6 +21,7 @@ import type { ApiServer } from '../api/server.js';
 import { createAgentApi } from '../api/agentApi.js';
 import { LanAuth } from '../auth/lanAuth.js';
 import { loadLanTls, type LanTls } from '../auth/lanTls.js';
+import { lanSettings } from '../config/lanSettings.js';
 import { applyOperatorPauses, uiDepsOf } from '../api/uiRoutes.js';
 import { ManagedConfigService } from '../config/managed/service.js';
 import { changedDestinationIds } from '../config/managed/merge.js';
@@ -77,6 +80,8 @@ export class Agent {
   private readonly startedAt = new Date();
   private readonly apiToken: string;
   apiInfo?: ApiInfo;
+  /** Held from start() to stop(): one data folder, one agent. */
+  private dataDirLock?: DataDirLock;
 
   constructor(localConfig: AgentConfig, opts: AgentOptions = {}) {
     this.opts = opts;
@@ -133,7 +138,7 @@ export class Agent {
 
   /** The status screen on the hospital LAN, when statusApi.lan is enabled (docs/service.md §5). */
   private lanListener(config: AgentConfig) {
-    const lan = config.statusApi.lan;
+    const lan = lanSettings(config);
     if (!lan) return undefined;
     const tls = loadLanTls(lan, config.dataDir);
     this.lanTls = tls;
@@ -214,9 +219,27 @@ export class Agent {
 
   async start(): Promise<void> {
     const { logger, config } = this;
+    // Before anything touches shared state: a second agent on this folder stops here.
+    try {
+      this.dataDirLock = acquireDataDirLock(config.dataDir);
+    } catch (err) {
+      this.store.close();
+      throw err;
+    }
+    if (this.dataDirLock.tookOverFrom) {
+      logger.warn('data folder lock of a stopped agent taken over', { pid: this.dataDirLock.tookOverFrom.pid, startedAt: this.dataDirLock.tookOverFrom.startedAt });
+    }
     const reset = this.store.resetInFlight((this.opts.now ?? Date.now)());
     if (reset) logger.info('deliveries interrupted by the last stop will be sent again', { count: reset });
-    const url = await this.api.start();
+    let url: string;
+    try {
+      url = await this.api.start();
+    } catch (err) {
+      // The status API's port is taken (EADDRINUSE): give the folder back for the next try.
+      this.store.close();
+      this.dataDirLock.release();
+      throw err;
+    }
     const token = this.apiToken;
     this.apiInfo = { url, token, uiUrl: `${url}/#token=${token}` };
     if (this.lanTls) {
@@ -248,6 +271,7 @@ export class Agent {
     for (const w of this.deliveryWorkers) this.clientOf.get(w)?.close();
     await this.api.stop();
     this.store.close();
+    this.dataDirLock?.release();
     this.logger.info('agent stopped');
   }
 

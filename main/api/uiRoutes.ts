@@ -2,6 +2,7 @@
 // updates, records search, operator actions (audited), reports and CSV, configuration view
 // and connection tests. Each handler is a thin adapter over a store query module.
 import { userInfo } from 'node:os';
+import { SECRET_KEYS } from '../config/annotations.js';
 import type { AgentConfig } from '../config/schema.js';
 import type { OperatorLedger, ReadModels } from '../store/ports.js';
 import { badRequest, handle, notFound, type ApiRoute, type ErrorReply, type ReplyFor } from './server.js';
@@ -86,14 +87,19 @@ function dayRange(query: URLSearchParams, now: number, defaultDays: number): { f
 
 const isReply = (v: unknown): v is ErrorReply => typeof v === 'object' && v !== null && 'status' in v && 'json' in v;
 
-/** Keys whose values are secrets, or references to secrets, in any part of the configuration. */
+/**
+ * Keys whose values are secrets, or references to secrets, in any part of the configuration:
+ * the settings the schema marks x-secret, and any key named like one (a profile pack, a future
+ * setting), so nothing slips through.
+ */
 const SECRET_KEY = /(token|secret|password|passphrase|privatekey|^key$|^pfx$)/i;
+const isSecretKey = (key: string) => SECRET_KEYS.has(key) || SECRET_KEY.test(key);
 
 /** Copies a configuration section with every secret value replaced by a mask (the reference kind stays: `env:••••••`). */
 export function maskSecrets(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v));
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
-  if (typeof value === 'string' && SECRET_KEY.test(key)) return value.includes(':') ? `${value.split(':')[0]}:••••••` : '••••••';
+  if (typeof value === 'string' && isSecretKey(key)) return value.includes(':') ? `${value.split(':')[0]}:••••••` : '••••••';
   return value;
 }
 

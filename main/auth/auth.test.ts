@@ -13,6 +13,7 @@ import { refusal } from './access.js';
 import { fingerprintOf, generateSelfSignedCertificate } from './selfSignedCert.js';
 import { ROUTES } from '../api/routeTable.js';
 import { parseConfigText } from '../config/load.js';
+import { lanSettings } from '../config/lanSettings.js';
 import { tempDir } from '../../test/support/tempDir.js';
 
 describe('passwords', () => {
@@ -121,14 +122,15 @@ describe('generated TLS certificate', () => {
 describe('statusApi.lan', () => {
   const yaml = (lan: string) => `facility: { code: "94170" }\ndataDir: ./data\nstatusApi: { host: 127.0.0.1, lan: ${lan} }\n`;
   it('is off unless enabled; defaults to port 8443 with a generated certificate', () => {
-    expect(parseConfigText(`facility: { code: "94170" }\ndataDir: ./data\n`, '/srv').statusApi.lan).toBeUndefined();
-    expect(parseConfigText(yaml('{ enabled: false, host: 0.0.0.0 }'), '/srv').statusApi.lan).toBeUndefined();
-    expect(parseConfigText(yaml('{ enabled: true }'), '/srv').statusApi.lan).toEqual({ host: '0.0.0.0', port: 8443, tls: 'generated', names: [], idleMinutes: 30, sessionHours: 12 });
-    expect(parseConfigText(yaml('{ enabled: true, tls: { certFile: c.pem, keyFile: k.pem } }'), '/srv').statusApi.lan?.tls).toEqual({ certFile: '/srv/c.pem', keyFile: '/srv/k.pem' });
+    expect(lanSettings(parseConfigText(`facility: { code: "94170" }\ndataDir: ./data\n`, '/srv'))).toBeUndefined();
+    expect(lanSettings(parseConfigText(yaml('{ enabled: false, host: 0.0.0.0 }'), '/srv'))).toBeUndefined();
+    expect(lanSettings(parseConfigText(yaml('{ enabled: true }'), '/srv'))).toEqual({ host: '0.0.0.0', port: 8443, tls: 'generated', names: [], idleMinutes: 30, sessionHours: 12 });
+    expect(lanSettings(parseConfigText(yaml('{ enabled: true, tls: { certFile: c.pem, keyFile: k.pem } }'), '/srv'))?.tls).toEqual({ certFile: '/srv/c.pem', keyFile: '/srv/k.pem' });
   });
   it('never without TLS, and says what is wrong', () => {
-    expect(() => parseConfigText(yaml('{ enabled: true, tls: none }'), '/srv')).toThrow(/statusApi.lan.tls: must be "generated" or \{ certFile, keyFile \}/);
+    expect(() => parseConfigText(yaml('{ enabled: true, tls: none }'), '/srv')).toThrow(/statusApi.lan.tls: must be a mapping of keys/);
+    expect(() => lanSettings(parseConfigText(yaml('{ enabled: true, tls: { certFile: c.pem } }'), '/srv'))).toThrow(/statusApi.lan.tls: give both certFile and keyFile/);
     expect(() => parseConfigText(yaml('{ enabled: yes please }'), '/srv')).toThrow(/statusApi.lan.enabled: must be true or false/);
-    expect(() => parseConfigText(yaml('{ enabled: true, port: 99999 }'), '/srv')).toThrow(/statusApi.lan.port: must be a whole number from 0 to 65535/);
+    expect(() => parseConfigText(yaml('{ enabled: true, port: 99999 }'), '/srv')).toThrow(/statusApi.lan.port: must be a number from 0 to 65535/);
   });
 });

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { LanConfig } from '../config/lanSchema.js';
+import type { LanConfig } from '../config/lanSettings.js';
 import { fingerprintOf, generateSelfSignedCertificate } from './selfSignedCert.js';
 
 export interface LanTls {

@@ -3,7 +3,7 @@
 // file import for sites without a network path to the ministry.
 // Exit codes: 0 done; 1 refused or not valid (reason on stderr); 2 bad usage (from cli.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AgentConfig } from '../config/schema.js';
 import type { ApiInfo, ManagedImportResponse } from '../api/contract.js';
 import { AGENT_VERSION } from '../paths.js';
@@ -12,6 +12,7 @@ import { parseManagedDocument, ManagedDocumentError } from '../config/managed/do
 import { evaluateDocument } from '../config/managed/evaluate.js';
 import { generateSigningKeys, parsePrivateKey, parsePublicKey, parseSignedDocument, payloadDigest, SignatureError, signDocument, verifySignedDocument } from '../config/managed/signing.js';
 import { ApplySource, ManagedStateError, ManagedStateFiles } from '../config/managed/state.js';
+import { CONFIG_OPTION, defineCommand, requireConfig, UsageError, type CommandGroup } from './command.js';
 
 export interface Io {
   out: (text: string) => void;
@@ -211,3 +212,62 @@ function pendingVersion(files: ManagedStateFiles): { version: number; digest: st
     return undefined;
   }
 }
+
+// ── The commands ──────────────────────────────────────────────────────────────────────
+
+const DOC_HELP = 'docs/managed-config.md describes the document, the keys and the signature.';
+
+export const command: CommandGroup = {
+  name: 'config',
+  summary: 'ministry-signed configuration: keys, signing, checking, import',
+  subcommands: [
+    defineCommand({
+      name: 'keygen',
+      summary: 'make the ministry signing keys: DIR/ministry.key, DIR/ministry.pub',
+      usage: '--out DIR [--force]',
+      options: {
+        out: { type: 'string', value: 'DIR', description: 'folder for ministry.key (Ed25519 private key, PEM) and ministry.pub' },
+        force: { type: 'boolean', description: 'replace keys already there' },
+      },
+      run: ({ values, positionals }) => {
+        if (typeof values.out !== 'string' || positionals.length) throw new UsageError('config keygen needs --out DIR');
+        return Promise.resolve(configKeygen(resolve(values.out), { force: values.force === true }));
+      },
+    }),
+    defineCommand({
+      name: 'sign',
+      summary: 'sign a managed config document; the signed document on stdout',
+      usage: '--key KEY [--no-check] DOC.json',
+      options: {
+        key: { type: 'string', value: 'KEY', description: 'the ministry private key (from config keygen)' },
+        'no-check': { type: 'boolean', description: 'sign without checking the document against the schema' },
+      },
+      details: DOC_HELP,
+      run: ({ values, positionals }) => {
+        if (typeof values.key !== 'string' || positionals.length !== 1) throw new UsageError('config sign needs --key KEY and one DOC.json');
+        return Promise.resolve(configSign(values.key, positionals[0]!, { check: values['no-check'] !== true }));
+      },
+    }),
+    defineCommand({
+      name: 'verify',
+      summary: 'exit 0 only when the signature holds',
+      usage: '--pub PUB SIGNED',
+      options: { pub: { type: 'string', value: 'PUB', description: 'the ministry public key' } },
+      run: ({ values, positionals }) => {
+        if (typeof values.pub !== 'string' || positionals.length !== 1) throw new UsageError('config verify needs --pub PUB and one SIGNED file');
+        return Promise.resolve(configVerify(values.pub, positionals[0]!));
+      },
+    }),
+    defineCommand({
+      name: 'import',
+      summary: 'apply a signed document to the running agent, or at its next start',
+      usage: '--config FILE SIGNED',
+      options: { config: CONFIG_OPTION },
+      details: 'Exit 0 when applied, 1 when refused, with the reason on stderr.',
+      run: ({ values, positionals }) => {
+        if (typeof values.config !== 'string' || positionals.length !== 1) throw new UsageError('config import needs --config FILE and one SIGNED file');
+        return configImport(requireConfig(values, 'config import'), positionals[0]!);
+      },
+    }),
+  ],
+};

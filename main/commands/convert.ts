@@ -1,15 +1,17 @@
 // `vhr-agent convert [--format auto|xml130|hl7v2] FILE...` (DESIGN §10): one FHIR Bundle per
 // record as NDJSON on stdout; one JSON line per rejected record on stderr
 // ({"file","record","code","message"}); exit 0 when every record converted, else 1.
+// Records convert in parallel on the conversion engine (main/engine); output keeps input order.
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { splitEnvelope, hosoToXml, EnvelopeError } from '../../connectors/formats/xml130/envelope.js';
-import { convertClaimRecord } from '../../connectors/formats/xml130/convert.js';
-import { convertHl7v2Message } from '../../connectors/formats/hl7v2/convert.js';
+import { availableParallelism } from 'node:os';
+import { splitEnvelope, hosoToXml, EnvelopeError, type EnvelopeHeader } from '../../connectors/formats/xml130/envelope/envelope.js';
 import { splitHl7File } from '../../connectors/sources/mllp/fileMessages.js';
 import { sniffFileFormat } from '../../connectors/sources/folder/sniff.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
-import type { ConvertContext, ConvertOutcome } from '../../connectors/formats/types.js';
+import { ConversionEngine, type EngineResult } from '../engine/pool.js';
+import { mapInOrder } from '../engine/inOrder.js';
+import { defineCommand, UsageError } from './command.js';
 
 export type InputFormat = 'auto' | 'xml130' | 'hl7v2';
 
@@ -20,51 +22,98 @@ interface Rejection {
   message: string;
 }
 
-export async function convertFiles(files: string[], opts: { format: InputFormat; facilityCode?: string }): Promise<number> {
-  const profilePack = defaultProfilePack();
+/** One record read from a file, numbered from 1 within it. */
+interface FileRecord {
+  record: number;
+  raw: Uint8Array | string;
+  facilityCode: string;
+}
+
+/** Records converting at once per thread: enough that no thread waits for the reader. */
+const IN_FLIGHT_PER_THREAD = 4;
+
+export async function convertFiles(files: string[], opts: { format: InputFormat; facilityCode?: string; threads?: number }): Promise<number> {
+  // The main thread here only splits files and writes lines, so every core converts.
+  const engine = new ConversionEngine({ threads: opts.threads ?? availableParallelism(), profilePack: defaultProfilePack(), validates: false });
   let rejected = 0;
-  const out = (line: string) => process.stdout.write(line + '\n');
   const reject = (r: Rejection) => {
     rejected++;
     process.stderr.write(JSON.stringify(r) + '\n');
   };
-  const emit = (file: string, record: number, outcome: ConvertOutcome) => {
-    if (outcome.ok) out(JSON.stringify(outcome.bundle));
-    else reject({ file, record, code: outcome.code, message: outcome.message });
+  const emit = async (file: string, record: number, result: EngineResult) => {
+    if (!result.ok) return reject({ file, record, code: result.code, message: result.message });
+    process.stdout.write(result.bundle);
+    // Wait for a slow reader of stdout instead of holding every bundle in memory.
+    if (!process.stdout.write('\n')) await new Promise((r) => process.stdout.once('drain', r));
+  };
+  const convertAll = async (file: string, format: 'xml130' | 'hl7v2', records: AsyncIterable<FileRecord> | Iterable<FileRecord>) => {
+    const convert = (r: FileRecord) => {
+      const job = { format, raw: r.raw, facilityCode: r.facilityCode, now: new Date(), validate: false };
+      // The thread has its own copy now: do not hold the text of every record in flight.
+      r.raw = '';
+      return engine.convert(job);
+    };
+    for await (const { item, result } of mapInOrder(records, convert, engine.threads * IN_FLIGHT_PER_THREAD)) await emit(file, item.record, result);
   };
 
-  for (const file of files) {
-    let format: 'xml130' | 'hl7v2' | null;
-    try {
-      format = opts.format === 'auto' ? await sniffFileFormat(file) : opts.format;
-    } catch (err) {
-      reject({ file, record: null, code: 'FILE_UNREADABLE', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
-      continue;
-    }
-    if (!format) {
-      reject({ file, record: null, code: 'FORMAT_UNKNOWN', message: 'neither claim XML nor HL7v2 (use --format to say which)' });
-      continue;
-    }
-    const ctx = (facility?: string): ConvertContext => ({ facilityCode: opts.facilityCode ?? facility ?? '00000', now: new Date(), profilePack });
-    if (format === 'xml130') {
-      let header: { maCskcb?: string } = {};
-      let record = 0;
+  try {
+    for (const file of files) {
+      let format: 'xml130' | 'hl7v2' | null;
       try {
-        for await (const ev of splitEnvelope(createReadStream(file))) {
-          if (ev.kind === 'header') header = ev.header;
-          else {
-            record = ev.hoso.index + 1;
-            emit(file, record, convertClaimRecord(hosoToXml(ev.hoso, header), ctx(header.maCskcb)));
+        format = opts.format === 'auto' ? await sniffFileFormat(file) : opts.format;
+      } catch (err) {
+        reject({ file, record: null, code: 'FILE_UNREADABLE', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        continue;
+      }
+      if (!format) {
+        reject({ file, record: null, code: 'FORMAT_UNKNOWN', message: 'neither claim XML nor HL7v2 (use --format to say which)' });
+        continue;
+      }
+      if (format === 'xml130') {
+        let read = 0;
+        async function* claimRecords(): AsyncGenerator<FileRecord> {
+          let header: EnvelopeHeader = {};
+          for await (const ev of splitEnvelope(createReadStream(file))) {
+            if (ev.kind === 'header') header = ev.header;
+            else {
+              read = ev.hoso.index + 1;
+              yield { record: read, raw: hosoToXml(ev.hoso, header), facilityCode: opts.facilityCode ?? header.maCskcb ?? '00000' };
+            }
           }
         }
-      } catch (err) {
-        if (!(err instanceof EnvelopeError)) throw err;
-        const where = err.line ? ` (line ${err.line})` : '';
-        reject({ file, record: null, code: err.code, message: `${err.message}${where}; ${record} record(s) before it were read` });
+        try {
+          await convertAll(file, format, claimRecords());
+        } catch (err) {
+          if (!(err instanceof EnvelopeError)) throw err;
+          const where = err.line ? ` (line ${err.line})` : '';
+          reject({ file, record: null, code: err.code, message: `${err.message}${where}; ${read} record(s) before it were read` });
+        }
+      } else {
+        const messages = splitHl7File(await readFile(file)).map((raw, i) => ({ record: i + 1, raw, facilityCode: opts.facilityCode ?? '00000' }));
+        await convertAll(file, format, messages);
       }
-    } else {
-      splitHl7File(await readFile(file)).forEach((m, i) => emit(file, i + 1, convertHl7v2Message(m, ctx())));
     }
+  } finally {
+    await engine.close();
   }
   return rejected === 0 ? 0 : 1;
 }
+
+const FORMATS: readonly InputFormat[] = ['auto', 'xml130', 'hl7v2'];
+
+export const command = defineCommand({
+  name: 'convert',
+  summary: 'one FHIR Bundle per record as NDJSON on stdout',
+  usage: '[--format auto|xml130|hl7v2] FILE...',
+  options: {
+    format: { type: 'string', value: 'auto|xml130|hl7v2', description: 'what the files hold (default auto: told by content)' },
+    facility: { type: 'string', value: 'MA_CSKCB', description: 'facility code for records that do not carry one' },
+  },
+  details: 'One JSON line per rejected record on stderr ({"file","record","code","message"}).\nExit 0 when every record converted, 1 when some were rejected, 2 on bad usage.',
+  run: ({ values, positionals }) => {
+    const format = values.format ?? 'auto';
+    if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be auto, xml130 or hl7v2, got ${format}`);
+    if (positionals.length === 0) throw new UsageError('convert needs at least one FILE');
+    return convertFiles(positionals, { format: format as InputFormat, facilityCode: values.facility });
+  },
+});

@@ -2,14 +2,14 @@
 // the province and the ministry, the agent configured against it, and a demo inbox that
 // receives the sample claim files plus generated ones. Starts fresh each time.
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startLocalFhirStore } from '../localstore/fhirStore.js';
 import { Agent } from '../agent/agent.js';
 import { parseConfigText } from '../config/load.js';
 import { closeLogger } from '../log.js';
-import { DEMO_SAMPLES_DIR } from '../paths.js';
 import { waitForStopSignal } from './run.js';
 import { writeGeneratedEnvelopes } from './generate.js';
+import { defineCommand, wholeNumber } from './command.js';
 
 export interface DemoOptions {
   dataDir: string;
@@ -59,7 +59,9 @@ function dropIntoInbox(from: string, inbox: string, name: string): void {
 export async function runDemo(opts: DemoOptions): Promise<number> {
   rmSync(opts.dataDir, { recursive: true, force: true });
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
+  // HAPI-like stores: references checked on write, and no size limit, since the agent sends
+  // each record as one transaction and the samples reach 131 entries.
+  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], profile: 'hapi' });
   const configPath = join(opts.dataDir, 'demo-config.yaml');
   const yaml = demoConfigYaml(opts.dataDir, fhir.url, opts.apiPort);
   writeFileSync(configPath, yaml);
@@ -67,8 +69,6 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   await agent.start();
 
   const inbox = join(opts.dataDir, 'inbox');
-  const samples = readdirSync(DEMO_SAMPLES_DIR).filter((f) => f.endsWith('.xml'));
-  for (const f of samples) dropIntoInbox(join(DEMO_SAMPLES_DIR, f), inbox, f);
   if (opts.generatedRecords > 0) {
     const staging = join(opts.dataDir, 'staging');
     const files = writeGeneratedEnvelopes({ records: opts.generatedRecords, outDir: staging, perFile: 10, seed: 2026, facilityCode: DEMO_FACILITY });
@@ -125,3 +125,21 @@ async function reportWhenDelivered(agent: Agent, fhir: Awaited<ReturnType<typeof
     last = key;
   }
 }
+
+export const command = defineCommand({
+  name: 'demo',
+  summary: 'run on demo data with a local FHIR store (province + ministry) and the UI',
+  usage: '[--data DIR] [--port N] [--records N] [--no-generate]',
+  options: {
+    data: { type: 'string', value: 'DIR', description: 'data folder of the demo (default .vhr-demo)' },
+    port: { type: 'string', value: 'N', description: 'status API and UI port (default: any free port)' },
+    records: { type: 'string', value: 'N', description: 'generated claim records to add to the samples (default 20)' },
+    'no-generate': { type: 'boolean', description: 'only the sample files, no generated records' },
+  },
+  run: ({ values }) =>
+    runDemo({
+      dataDir: resolve(values.data ?? '.vhr-demo'),
+      apiPort: wholeNumber(values.port, 'port', 0) ?? 0,
+      generatedRecords: values['no-generate'] ? 0 : (wholeNumber(values.records, 'records', 0) ?? 20),
+    }),
+});

@@ -8,6 +8,7 @@ import type { AgentConfig } from '../config/schema.js';
 import { Store } from '../store/store.js';
 import { dropUnusedKeys, openKeyring, rotateKey } from '../store/keyring.js';
 import type { ApiInfo } from '../api/contract.js';
+import { CONFIG_OPTION, defineCommand, requireConfig, type CommandGroup } from './command.js';
 
 /** Who rotated, for the audit log: the OS account running the command. */
 function cliActor(): string {
@@ -61,3 +62,17 @@ export async function rotateKeys(config: AgentConfig): Promise<number> {
   }
   return 0;
 }
+
+export const command: CommandGroup = {
+  name: 'keys',
+  summary: 'manage the data key that seals stored payloads',
+  subcommands: [
+    defineCommand({
+      name: 'rotate',
+      summary: 'seal every stored payload with a new data key (agent stopped)',
+      usage: '--config FILE',
+      options: { config: CONFIG_OPTION },
+      run: ({ values }) => rotateKeys(requireConfig(values, 'keys rotate')),
+    }),
+  ],
+};

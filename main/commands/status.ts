@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ApiInfo, StatusResponse } from '../api/contract.js';
 import { callAgent } from '../api/agentClient.js';
 import { ROUTES } from '../api/routeTable.js';
+import { CONFIG_OPTION, dataDirOf, defineCommand } from './command.js';
 
 export async function showStatus(dataDir: string, opts: { json: boolean }): Promise<number> {
   let info: ApiInfo;
@@ -41,3 +42,15 @@ export async function showStatus(dataDir: string, opts: { json: boolean }): Prom
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }
+
+export const command = defineCommand({
+  name: 'status',
+  summary: 'status of a running agent',
+  usage: '[--config FILE | --data DIR] [--json]',
+  options: {
+    config: CONFIG_OPTION,
+    data: { type: 'string', value: 'DIR', description: "the agent's data folder instead of its configuration (default .vhr-demo)" },
+    json: { type: 'boolean', description: 'the status API answer as JSON' },
+  },
+  run: ({ values }) => showStatus(dataDirOf(values, '.vhr-demo')!, { json: values.json === true }),
+});

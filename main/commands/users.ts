@@ -10,9 +10,11 @@ import { Store } from '../store/store.js';
 import { UserExistsError } from '../store/userAccounts.js';
 import { isRole, ROLE_LABEL, ROLES } from '../auth/access.js';
 import { hashPassword, passwordProblem } from '../auth/passwords.js';
+import { lanSettings } from '../config/lanSettings.js';
 import { loadLanTls } from '../auth/lanTls.js';
+import { CONFIG_OPTION, defineCommand, requireConfig, UsageError, type CommandGroup } from './command.js';
 
-export class UsersUsageError extends Error {}
+export class UsersUsageError extends UsageError {}
 
 export interface UsersIo {
   /** The new password: from the terminal or standard input. */
@@ -54,7 +56,7 @@ export async function runUsers(config: AgentConfig, sub: string | undefined, arg
         const rows = users.listUsers();
         if (rows.length === 0) io.out('Chưa có tài khoản / no users yet\n');
         for (const u of rows) io.out(`${u.username.padEnd(24)} ${u.role.padEnd(8)} ${ROLE_LABEL[u.role as 'officer'] ?? ''}  mật khẩu đổi / password set ${new Date(u.passwordChangedAt).toISOString()}\n`);
-        const lan = config.statusApi.lan;
+        const lan = lanSettings(config);
         if (lan) {
           const tls = loadLanTls(lan, config.dataDir);
           io.out(`\nMàn hình mạng nội bộ / LAN screen: https://<${lan.host === '0.0.0.0' ? 'this machine' : lan.host}>:${lan.port}/  TLS SHA-256 ${tls.fingerprint256}\n`);
@@ -169,3 +171,45 @@ function askHidden(prompt: string): Promise<string> {
     stdin.on('data', onData);
   });
 }
+
+const ROLE_OPTION = { type: 'string', value: 'ROLE', description: `officer (view, retry, resend, cancel) or admin (also configuration, pause/resume)` } as const;
+
+function oneUser(positionals: string[], sub: string): string {
+  if (positionals.length !== 1) throw new UsageError(`users ${sub} takes one USER name (the password is asked for, never given here)`);
+  return positionals[0]!;
+}
+
+export const command: CommandGroup = {
+  name: 'users',
+  summary: 'accounts of the status screen on the hospital LAN (docs/service.md)',
+  subcommands: [
+    defineCommand({
+      name: 'add',
+      summary: 'add an account; the password is read from the terminal or standard input',
+      usage: '[--config FILE] --role officer|admin USER',
+      options: { config: CONFIG_OPTION, role: ROLE_OPTION },
+      run: ({ values, positionals }) => runUsers(requireConfig(values, 'users add'), 'add', { username: oneUser(positionals, 'add'), role: values.role }),
+    }),
+    defineCommand({
+      name: 'list',
+      summary: 'the accounts, their roles, and the LAN screen certificate fingerprint',
+      usage: '[--config FILE]',
+      options: { config: CONFIG_OPTION },
+      run: ({ values }) => runUsers(requireConfig(values, 'users list'), 'list', {}),
+    }),
+    defineCommand({
+      name: 'passwd',
+      summary: "set a new password (read from the terminal or standard input); ends the user's sessions",
+      usage: '[--config FILE] USER',
+      options: { config: CONFIG_OPTION },
+      run: ({ values, positionals }) => runUsers(requireConfig(values, 'users passwd'), 'passwd', { username: oneUser(positionals, 'passwd') }),
+    }),
+    defineCommand({
+      name: 'remove',
+      summary: "remove an account; ends the user's sessions",
+      usage: '[--config FILE] USER',
+      options: { config: CONFIG_OPTION },
+      run: ({ values, positionals }) => runUsers(requireConfig(values, 'users remove'), 'remove', { username: oneUser(positionals, 'remove') }),
+    }),
+  ],
+};

@@ -67,7 +67,7 @@ colour: blue
 `);
     expect(problems).toEqual([
       'facility.code: must be the 5-character MA_CSKCB issued by Vietnam Social Security, got "9417"',
-      'dataDir: is required',
+      'dataDir: is required; give a folder the agent may write to, e.g. C:/ProgramData/vhr-agent',
       'sources[0].type: must be one of folder, mllp, got "ftp"',
       'sources[1].id: "his" is used twice; every source and destination needs its own id',
       'sources[1].path: is required',
@@ -168,7 +168,8 @@ destinations:
 `);
     const why =
       'TLS certificate verification is always on and cannot be turned off: the agent sends health records, which are sensitive personal data (Law 91/2025). To trust a private or self-signed certificate, give its CA certificate in tls.caFile';
-    expect(problems).toEqual([`destinations[0].rejectUnauthorized: ${why}`, `destinations[0].auth.strict-ssl: ${why}`, `destinations[0].tls.insecureSkipVerify: ${why}`]);
+    // Known keys in the schema's order first, then the keys the schema does not have.
+    expect(problems).toEqual([`destinations[0].auth.strict-ssl: ${why}`, `destinations[0].tls.insecureSkipVerify: ${why}`, `destinations[0].rejectUnauthorized: ${why}`]);
   });
 
   it('names each mistake in auth, tls and operation settings without quoting secrets', () => {
@@ -182,15 +183,15 @@ destinations:
   - { id: d, baseUrl: "https://d.example/fhir", auth: { type: oauth2, tokenUrl: "https://u:p@sso.example/token", clientId: x, clientSecret: "env:S", clientAuth: jwt } }
 `);
     expect(problems).toEqual([
-      'destinations[0].auth.clientSecretFile: unknown key with type oauth2 (known keys: type, tokenUrl, clientId, clientSecret, scope, audience, clientAuth)',
       'destinations[0].auth.tokenUrl: must start with https:// (the client secret is sent to it)',
       'destinations[0].auth.clientId: is required',
       'destinations[0].auth.clientSecret: give a reference such as env:PROVINCE_CLIENT_SECRET, never the secret itself',
+      'destinations[0].auth.clientSecretFile: unknown key with type oauth2 (known keys: type, tokenUrl, clientId, clientSecret, scope, audience, clientAuth)',
       'destinations[0].operationMode: is required with mode operation: test while trying the gateway, production to submit claims',
-      'destinations[1].tls.keyPassphrase: keychain: needs a service and an account (e.g. keychain:vhr-agent/province)',
-      'destinations[1].tls.certFile: is required with keyFile (the client certificate)',
       'destinations[1].auth: type mtls needs tls.certFile and tls.keyFile (the client certificate is the credential)',
       'destinations[1].operationMode: applies only with mode operation',
+      'destinations[1].tls.certFile: is required with keyFile (the client certificate)',
+      'destinations[1].tls.keyPassphrase: keychain: needs a service and an account (e.g. keychain:vhr-agent/province)',
       'destinations[2].auth.type: must be one of none, bearer, oauth2, mtls, got "kerberos"',
       'destinations[2].tls.pinnedKey: unknown key (known keys: caFile, certFile, keyFile, keyPassphrase)',
       'destinations[2].tls: applies to https:// addresses only, and baseUrl is not one',
@@ -214,3 +215,66 @@ destinations:
   });
 });
 
+
+describe('YAML traps', () => {
+  it('a code written without quotes loses its leading zero: the problem says to quote it', () => {
+    expect(problemsOf('facility: { code: 01001 }\ndataDir: /d\n')).toEqual([
+      'facility.code: YAML reads 01001 as the number 1001 and drops the leading zero; put it in quotes: "01001"',
+    ]);
+    // Quoted, or without a leading zero, the same code is fine.
+    expect(parseConfigText('facility: { code: "01001" }\ndataDir: /d\n', '/x').facility.code).toBe('01001');
+    expect(parseConfigText('facility: { code: 94170 }\ndataDir: /d\n', '/x').facility.code).toBe('94170');
+  });
+
+  it('a Windows path in double quotes: single quotes or forward slashes', () => {
+    const fix = `write it in single quotes ('D:\\HIS\\XuatXML') or with forward slashes (D:/HIS/XuatXML)`;
+    // \H is no escape at all: YAML refuses the file.
+    const [refused] = problemsOf('facility: { code: "94170" }\ndataDir: "D:\\HIS\\XuatXML"\n');
+    expect(refused).toMatch(/^config: is not valid YAML\/JSON: Invalid escape sequence \\H/);
+    expect(refused).toContain(fix);
+    // \n and \t are escapes: YAML reads a line break and a tab, silently.
+    expect(problemsOf('facility: { code: "94170" }\ndataDir: /d\nsources:\n  - { id: his, type: folder, path: "D:\\new\\txt" }\n')).toEqual([
+      `sources[0].path: a Windows path in double quotes: there a backslash starts an escape (\\n, \\t, …); ${fix}`,
+    ]);
+    expect(parseConfigText("facility: { code: '94170' }\ndataDir: 'D:\\HIS\\XuatXML'\n", '/x').dataDir).toContain('D:\\HIS\\XuatXML');
+  });
+});
+
+describe('what the file may leave out or write loosely', () => {
+  it('null and empty values mean "not set"; numbers and codes are read whether quoted or not', () => {
+    const c = parseConfigText(
+      `
+facility: { code: 94170, name: }
+dataDir: /d
+statusApi: { port: "8137", host: }
+retry: ~
+sources:
+  - { id: lab, type: mllp, port: "2576", charset: "" }
+destinations:
+  - { id: p, baseUrl: "https://p.example/fhir/", auth: ~ }
+`,
+      '/x',
+    );
+    expect(c.facility).toEqual({ code: '94170' });
+    expect(c.statusApi).toEqual({ host: '127.0.0.1', port: 8137 });
+    expect(c.retry).toEqual({ baseDelayMs: 2000, maxDelayMs: 600000, factor: 2, jitter: 0.2 });
+    expect(c.sources[0]).toEqual({
+      id: 'lab',
+      type: 'mllp',
+      host: '0.0.0.0',
+      port: 2576,
+      format: 'hl7v2',
+      maxMessageBytes: 16 * 1024 ** 2,
+      ackMode: 'original',
+      acceptProcessingIds: [],
+      idleTimeoutMs: 300_000,
+    });
+    expect(c.destinations[0]).toMatchObject({ baseUrl: 'https://p.example/fhir', auth: { type: 'none' } });
+  });
+
+  it('an auth without a type is type none, and says which keys that type has', () => {
+    expect(problemsOf('facility: { code: "94170" }\ndataDir: /d\ndestinations:\n  - { id: p, baseUrl: "https://p.example/fhir", auth: { token: "env:T" } }\n')).toEqual([
+      'destinations[0].auth.token: unknown key with type none (known keys: type)',
+    ]);
+  });
+});

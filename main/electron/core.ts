@@ -7,7 +7,7 @@ import { loadConfigFile } from '../config/load.js';
 import { closeLogger } from '../log.js';
 import type { ApiInfo } from '../api/contract.js';
 
-export type CoreMessage = { type: 'ready'; api: ApiInfo } | { type: 'failed'; message: string };
+export type CoreMessage = { type: 'ready'; api: ApiInfo } | { type: 'failed'; message: string; code?: string };
 
 const parentPort = process.parentPort;
 const configPath = process.argv[process.argv.indexOf('--config') + 1];
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-  post({ type: 'failed', message: err.message });
+  const code = (err as { code?: unknown }).code;
+  post({ type: 'failed', message: err.message, ...(typeof code === 'string' ? { code } : {}) });
   process.exit(1);
 });

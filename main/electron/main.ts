@@ -34,12 +34,22 @@ function configPath(): string {
   return resolveConfigPath(i >= 0 ? process.argv[i + 1] : undefined);
 }
 
+/** The core's refusal, with its code (DATA_DIR_LOCKED: another agent holds the data folder). */
+class CoreStartError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
 function startCore(config: string): Promise<ApiInfo> {
   return new Promise((resolve, reject) => {
     core = utilityProcess.fork(join(here, 'core.js'), ['--config', config], { serviceName: 'vhr-agent-core', stdio: 'inherit' });
     core.on('message', (m: CoreMessage) => {
       if (m.type === 'ready') resolve(m.api);
-      else reject(new Error(m.message));
+      else reject(new CoreStartError(m.message, m.code));
     });
     core.once('exit', (code) => {
       core = undefined;
@@ -195,6 +205,12 @@ async function main(): Promise<void> {
       return;
     }
     // An update that cannot start the agent is rolled back (updater.ts) before giving up.
+    // Another agent holds the data folder: its message (both languages) says which and what to do.
+    if (err instanceof CoreStartError && err.code === 'DATA_DIR_LOCKED') {
+      dialog.showErrorBox('VHR Agent', err.message);
+      app.quit();
+      return;
+    }
     if (app.isPackaged) startUpdater({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) }, healthy: false });
     dialog.showErrorBox('VHR Agent', `Không khởi động được phần mềm đồng bộ:\n${(err as Error).message}\n\nKiểm tra tệp cấu hình và nhật ký trong thư mục dữ liệu (logs/).\nThe agent could not start; check the configuration and the logs.`);
     app.quit();

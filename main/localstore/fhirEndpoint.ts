@@ -15,6 +15,10 @@ import { decorateEntry, duplicateIdentityIssues, errorEntry, failedTransaction, 
 import { bundleEnvelopeIssues, isValidId, resourceIssues } from './incomingValidation.js';
 import { JournalRepository } from './journalRepository.js';
 import { errorOutcome, outcomeOf } from './outcomes.js';
+import { PROFILE_RULES, TOO_MANY_UPDATES_TEXT, tooManyEntriesText } from './profiles.js';
+import type { ServerProfile } from './profiles.js';
+import { entryIdentity, unresolvedReferenceIssues } from './referenceCheck.js';
+import type { ResolveScope } from './referenceCheck.js';
 
 export interface EndpointRequest {
   method: string;
@@ -46,7 +50,12 @@ export class FhirEndpoint {
     readonly baseUrl: string,
     private readonly validate: boolean,
     private readonly startedAt: Date,
+    readonly profile: ServerProfile,
   ) {}
+
+  private get rules() {
+    return PROFILE_RULES[this.profile];
+  }
 
   handle(req: EndpointRequest): Promise<EndpointResponse> {
     return this.exclusive(() => this.dispatch(req));
@@ -135,6 +144,11 @@ export class FhirEndpoint {
       const issues = resourceIssues(req.body, segments[0]!);
       if (issues.length) return fail(400, outcomeOf(issues));
     }
+    if ((method === 'PUT' || method === 'POST') && this.rules.checkReferences) {
+      const self = id !== undefined ? new Set([`${segments[0]}/${id}`]) : new Set<string>();
+      const issues = await unresolvedReferenceIssues(req.body, this.scope(new Set(), self, segments[0]!, 'a resource written on its own cannot point at a Bundle entry'));
+      if (issues.length) return fail(400, outcomeOf(issues));
+    }
     this.repo.begin();
     let response: EndpointResponse;
     try {
@@ -167,6 +181,8 @@ export class FhirEndpoint {
     }
     const kind: BundleKind = bundle.type;
     const entries: BundleEntry[] = Array.isArray(bundle.entry) ? bundle.entry : [];
+    const tooLarge = this.sizeRefusal(kind, entries);
+    if (tooLarge) return fail(400, tooLarge);
     if (this.validate) {
       const envelope = bundleEnvelopeIssues(bundle);
       if (envelope.length) return fail(400, outcomeOf(envelope));
@@ -174,6 +190,7 @@ export class FhirEndpoint {
     const entryIssues = entries.map((entry, i) => (this.validate && entry?.resource ? resourceIssues(entry.resource, `Bundle.entry[${i}].resource`) : []));
     if (kind === 'transaction') {
       const all = [...entryIssues.flat(), ...duplicateIdentityIssues(entries)];
+      if (all.length === 0 && this.rules.checkReferences) all.push(...(await this.transactionReferenceIssues(entries)));
       if (all.length) return fail(400, outcomeOf(all));
     }
     const forwarded = entries.map((_, i) => i).filter((i) => entryIssues[i]!.length === 0);
@@ -181,7 +198,7 @@ export class FhirEndpoint {
 
     this.repo.begin();
     try {
-      if (forwarded.length > 0) {
+      if (kind === 'transaction' && forwarded.length > 0) {
         const sub: Bundle = { ...bundle, entry: forwarded.map((i) => entries[i]!) };
         const [outcome, result] = await this.route('POST', '/', '', sub, req.headers);
         if (!isOk(outcome)) {
@@ -192,6 +209,11 @@ export class FhirEndpoint {
         forwarded.forEach((original, k) => {
           merged[original] = results[k] ?? errorEntry(500, errorOutcome('exception', 'No result for this entry'));
         });
+      }
+      if (kind === 'batch') {
+        // Entries are independent: each is processed on its own, in order, and sees only
+        // what was stored before it (earlier entries of this batch included).
+        for (const i of forwarded) merged[i] = await this.batchEntry(bundle, entries[i]!, i, req.headers);
       }
       if (kind === 'transaction') {
         const failedAt = merged.findIndex((e) => !is2xx(e.response?.status));
@@ -209,6 +231,47 @@ export class FhirEndpoint {
     const minimal = prefersMinimal(req.headers);
     merged.forEach((entry, i) => decorateEntry(entry, entries[i]!, createdKeys, minimal));
     return { status: 200, body: { resourceType: 'Bundle', type: `${kind}-response`, entry: merged }, headers: {} };
+  }
+
+  /** The profile's size limit, checked before anything else as the real servers do. */
+  private sizeRefusal(kind: BundleKind, entries: BundleEntry[]): OperationOutcome | undefined {
+    const { maxBundleEntries, maxTransactionUpdates } = this.rules;
+    if (maxBundleEntries !== undefined && entries.length > maxBundleEntries) {
+      return errorOutcome('too-costly', tooManyEntriesText(maxBundleEntries));
+    }
+    if (kind === 'transaction' && maxTransactionUpdates !== undefined) {
+      const updates = entries.filter((e) => e?.request?.method === 'PUT').length;
+      if (updates > maxTransactionUpdates) return errorOutcome('invalid', TOO_MANY_UPDATES_TEXT);
+    }
+    return undefined;
+  }
+
+  private scope(placeholders: Set<string>, written: Set<string>, at: string, placeholderHint: string): ResolveScope {
+    return { placeholders, written, at, placeholderHint, baseUrl: this.baseUrl, isStored: (type, id) => this.repo.exists(type, id) };
+  }
+
+  /** Every entry's references must name an entry of this transaction or a stored resource. */
+  private async transactionReferenceIssues(entries: BundleEntry[]) {
+    const placeholders = new Set(entries.map((e) => e?.fullUrl).filter((u): u is string => typeof u === 'string' && u.startsWith('urn:')));
+    const written = new Set(entries.map(entryIdentity).filter((k): k is string => k !== undefined));
+    const issues = [];
+    for (const [i, entry] of entries.entries()) {
+      if (!entry?.resource) continue;
+      const scope = this.scope(placeholders, written, `Bundle.entry[${i}].resource`, 'no entry of this transaction has that fullUrl');
+      issues.push(...(await unresolvedReferenceIssues(entry.resource, scope)));
+    }
+    return issues;
+  }
+
+  private async batchEntry(bundle: Bundle, entry: BundleEntry, index: number, headers: IncomingHttpHeaders): Promise<BundleEntry> {
+    if (this.rules.checkReferences && entry.resource) {
+      const scope = this.scope(new Set(), new Set(), `Bundle.entry[${index}].resource`, 'batch entries are independent and cannot point at each other by fullUrl');
+      const issues = await unresolvedReferenceIssues(entry.resource, scope);
+      if (issues.length) return errorEntry(400, outcomeOf(issues));
+    }
+    const [outcome, result] = await this.route('POST', '/', '', { ...bundle, entry: [entry] }, headers);
+    if (!isOk(outcome)) return errorEntry(getStatus(outcome), outcome);
+    return (result as Bundle).entry?.[0] ?? errorEntry(500, errorOutcome('exception', 'No result for this entry'));
   }
 
   private route(method: string, path: string, query: string, body: unknown, headers: IncomingHttpHeaders): Promise<FhirResponse> {

@@ -12,8 +12,11 @@ import type { FaultScript } from './faults.js';
 import { FhirEndpoint } from './fhirEndpoint.js';
 import type { EndpointResponse } from './fhirEndpoint.js';
 import { errorOutcome, outcomeForStatus } from './outcomes.js';
+import { DEFAULT_SERVER_PROFILE, isServerProfile } from './profiles.js';
+import type { ServerProfile } from './profiles.js';
 
 export type { Fault, FaultScript, StatusFault, DelayFault, ResetFault } from './faults.js';
+export { ServerProfile, PROFILE_RULES } from './profiles.js';
 
 export interface LocalFhirStoreOptions {
   /** Interface to listen on; loopback by default so that demo data never leaves the machine. */
@@ -24,6 +27,10 @@ export interface LocalFhirStoreOptions {
   bases: string[];
   /** Refuse resources that are not valid R4 (default true), as a real store would. */
   validate?: boolean;
+  /** How every endpoint behaves (size limits, reference checks: see profiles.ts); default `strict`. */
+  profile?: ServerProfile;
+  /** Per-endpoint profiles, e.g. `{ ministry: 'azure' }`; endpoints not named take `profile`. */
+  profiles?: Record<string, ServerProfile>;
 }
 
 export interface RequestLogEntry {
@@ -47,6 +54,8 @@ export interface LocalFhirStore {
   search(base: string, resourceType: string, query: Record<string, string | string[]> | string): Promise<Resource[]>;
   requestLog(base: string): RequestLogEntry[];
   faults(base: string): FaultScript;
+  /** The server profile the endpoint behaves by. */
+  profile(base: string): ServerProfile;
   /** Resolves once no request is being handled or held back by a delay fault. */
   settled(): Promise<void>;
 }
@@ -78,6 +87,11 @@ export async function startLocalFhirStore(opts: LocalFhirStoreOptions): Promise<
     if (!BASE_NAME.test(name)) throw new Error(`invalid base name "${name}": letters, digits, "_" and "-" only`);
   }
   if (new Set(opts.bases).size !== opts.bases.length) throw new Error('base names must be unique');
+  const profileOf = (name: string): ServerProfile => opts.profiles?.[name] ?? opts.profile ?? DEFAULT_SERVER_PROFILE;
+  for (const [name, profile] of [['*', opts.profile ?? DEFAULT_SERVER_PROFILE], ...Object.entries(opts.profiles ?? {})] as const) {
+    if (!isServerProfile(profile)) throw new Error(`unknown server profile "${String(profile)}" for ${name === '*' ? 'the store' : `base "${name}"`} (have: strict, hapi, azure)`);
+    if (name !== '*' && !opts.bases.includes(name)) throw new Error(`profile given for unknown base "${name}"`);
+  }
   ensureStoreDefinitionsLoaded();
 
   const bases = new Map<string, Base>();
@@ -170,7 +184,7 @@ export async function startLocalFhirStore(opts: LocalFhirStoreOptions): Promise<
   const startedAt = new Date();
   // Nothing can arrive before 'listening' has been handled, so the endpoints are ready in time.
   for (const name of opts.bases) {
-    const endpoint = new FhirEndpoint(name, `${origin}/${name}/fhir`, opts.validate ?? true, startedAt);
+    const endpoint = new FhirEndpoint(name, `${origin}/${name}/fhir`, opts.validate ?? true, startedAt, profileOf(name));
     bases.set(name, { endpoint, faults: new FaultQueue(), log: [] });
   }
 
@@ -191,6 +205,7 @@ export async function startLocalFhirStore(opts: LocalFhirStoreOptions): Promise<
     search: (name, resourceType, query) => baseNamed(name).endpoint.findResources(resourceType, query),
     requestLog: (name) => [...baseNamed(name).log],
     faults: (name) => baseNamed(name).faults,
+    profile: (name) => baseNamed(name).endpoint.profile,
     settled,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

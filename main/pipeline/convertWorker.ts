@@ -4,14 +4,10 @@
 import type { Logger } from '../log.js';
 import type { ConversionQueue } from '../store/ports.js';
 import type { ConvertContext } from '../../connectors/formats/types.js';
-import { handlerFor } from '../../connectors/formats/registry.js';
-import { hasErrors, validateR4, type ValidationIssue } from '../../connectors/fhir/validator.js';
+import type { RecordQuality } from '../../connectors/formats/registry.js';
+import { ConvertErrorCode, convertRecord } from '../engine/convertRecord.js';
 
-export const ConvertErrorCode = {
-  unknownFormat: 'FORMAT_UNKNOWN',
-  fhirInvalid: 'FHIR_INVALID',
-  converterCrashed: 'CONVERTER_FAILED',
-} as const;
+export { ConvertErrorCode, type RecordIssues } from '../engine/convertRecord.js';
 
 export interface ConvertWorkerOptions {
   store: ConversionQueue;
@@ -25,12 +21,6 @@ export interface ConvertWorkerOptions {
   onConverted?: (ids: number[]) => void;
   /** Called for every record with its outcome (e.g. for HL7v2 application ACKs). */
   onOutcome?: (id: number, sourceId: string, outcome: { ok: true } | { ok: false; code: string; message: string }) => void;
-}
-
-export interface RecordIssues {
-  warnings: { code: string; field: string; message: string }[];
-  notMapped: string[];
-  validation: ValidationIssue[];
 }
 
 export class ConvertWorker {
@@ -94,42 +84,16 @@ export class ConvertWorker {
     const ctx = this.opts.context();
     const destinations = this.opts.destinations();
     for (const m of batch) {
-      const handler = handlerFor(m.format);
-      const convert = handler?.convert;
-      const invalid = (code: string, message: string, issuesJson: string | null) => {
-        store.markInvalid(m.id, code, message, issuesJson, now());
+      const result = convertRecord(m.format, m.raw, ctx, { validate: true });
+      if (!result.ok) {
+        if (result.code === ConvertErrorCode.converterCrashed) logger.error('converter failed', { message: m.id, format: m.format, error: result.message });
+        store.markInvalid(m.id, result.code, result.message, result.issuesJson, now());
         this.invalid++;
-        this.opts.onOutcome?.(m.id, m.sourceId, { ok: false, code, message });
-      };
-      if (!convert) {
-        invalid(ConvertErrorCode.unknownFormat, `no converter for format "${m.format}"`, null);
+        this.opts.onOutcome?.(m.id, m.sourceId, { ok: false, code: result.code, message: result.message });
         continue;
       }
-      let outcome;
-      try {
-        outcome = convert(m.raw, ctx);
-      } catch (err) {
-        // A converter bug must not stop the pipeline: the record is kept and shown.
-        logger.error('converter failed', { message: m.id, format: m.format, error: (err as Error).message });
-        invalid(ConvertErrorCode.converterCrashed, `the converter failed on this record: ${(err as Error).message}`, null);
-        continue;
-      }
-      if (!outcome.ok) {
-        invalid(outcome.code, outcome.message, null);
-        continue;
-      }
-      const validation = validateR4(outcome.bundle);
-      const issues: RecordIssues = { warnings: outcome.warnings, notMapped: outcome.notMapped, validation };
-      if (hasErrors(validation)) {
-        const first = validation.find((v) => v.severity === 'error')!;
-        const count = validation.filter((v) => v.severity === 'error').length;
-        invalid(ConvertErrorCode.fhirInvalid, `the FHIR bundle is not valid R4 (${count} error${count > 1 ? 's' : ''}); first: ${first.path}: ${first.message}`, JSON.stringify(issues));
-        continue;
-      }
-      // Records of one patient reach each store in the order they were received (DESIGN §4.7).
-      const orderKey = outcome.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource?.id ?? null;
-      const quality = handler?.assess?.(outcome, validation, ctx.now);
-      store.markConverted(m.id, JSON.stringify(outcome.bundle), JSON.stringify(issues), outcome.bundle.entry?.length ?? 0, destinations, now(), orderKey, quality);
+      const quality = result.qualityJson ? (JSON.parse(result.qualityJson) as RecordQuality) : undefined;
+      store.markConverted(m.id, result.bundleJson, result.issuesJson, result.entryCount, destinations, now(), result.orderKey, quality);
       queued.push(m.id);
       this.converted++;
       this.opts.onOutcome?.(m.id, m.sourceId, { ok: true });

@@ -1,13 +1,9 @@
-// When to try a delivery again (DESIGN §4.5). A pure function: all defaults in one place,
-// the random source injected so tests are exact.
+// When to try a delivery again (DESIGN §4.5). A pure function: the defaults come from the
+// configuration schema (retry section), the random source is injected so tests are exact.
+import { CONFIG_SCHEMA, defaultsOf } from '../config/annotations.js';
 import type { RetryConfig } from '../config/schema.js';
 
-export const RETRY_DEFAULTS: RetryConfig = {
-  baseDelayMs: 2_000,
-  maxDelayMs: 10 * 60_000,
-  factor: 2,
-  jitter: 0.2,
-};
+export const RETRY_DEFAULTS: RetryConfig = defaultsOf(CONFIG_SCHEMA.properties!.retry!) as RetryConfig;
 
 /**
  * Delay before the next attempt after `attempts` failed ones (1 = first failure):

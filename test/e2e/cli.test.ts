@@ -7,10 +7,11 @@ import { PACKAGE_ROOT } from '../../main/paths.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
 import { pathTo, ROUTES } from '../../main/api/routeTable.js';
+import { sharedSamplesDir } from '../support/sharedSamples.js';
 
 const CLI = join(PACKAGE_ROOT, 'dist', 'main', 'cli.js');
-const XML = join(PACKAGE_ROOT, 'test', 'fixtures', 'xml130');
-const HL7 = join(PACKAGE_ROOT, 'test', 'fixtures', 'hl7v2');
+const XML = sharedSamplesDir('xml130');
+const HL7 = sharedSamplesDir('hl7v2');
 
 function cli(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 60_000 });
@@ -25,10 +26,10 @@ describe('vhr-agent convert / validate', () => {
     const out = cli(['convert', ...files]);
     expect(out.code).toBe(0);
     const bundles = lines(out.stdout).map((l) => JSON.parse(l) as { resourceType: string; type: string; identifier?: { value?: string } });
-    expect(bundles.map((b) => [b.resourceType, b.type])).toEqual(Array(3).fill(['Bundle', 'transaction']));
-    expect(bundles.map((b) => b.identifier?.value).sort()).toEqual(['166731', '612273', 'OP62317537']);
+    expect(bundles.map((b) => [b.resourceType, b.type])).toEqual(Array(6).fill(['Bundle', 'transaction']));
+    expect(bundles.map((b) => b.identifier?.value).sort()).toEqual(['166731', '317444', '612273', 'ER32447477', 'ER77784236', 'OP62317537']);
     const v = cli(['validate', '-'], out.stdout);
-    expect([v.code, v.stdout, v.stderr.trim()]).toEqual([0, '', 'vhr-agent validate: 3 of 3 valid']);
+    expect([v.code, v.stdout, v.stderr.trim()]).toEqual([0, '', 'vhr-agent validate: 6 of 6 valid']);
   });
 
   it('converts HL7v2 files too, auto-detected', () => {
@@ -87,8 +88,65 @@ describe('vhr-agent convert / validate', () => {
   });
 });
 
+describe('vhr-agent help', () => {
+  // Every command of DESIGN §10 and the README's table, as an operator types it.
+  const commands = [
+    ['run'],
+    ['demo'],
+    ['convert'],
+    ['validate'],
+    ['status'],
+    ['retry'],
+    ['resend'],
+    ['cancel'],
+    ['pause'],
+    ['resume'],
+    ['generate'],
+    ['keys', 'rotate'],
+    ['config', 'keygen'],
+    ['config', 'sign'],
+    ['config', 'verify'],
+    ['config', 'import'],
+  ];
+
+  it('prints the usage of every command for --help and exits 0, even where the command needs options', () => {
+    for (const words of commands) {
+      const r = cli([...words, '--help']);
+      expect([words.join(' '), r.code, r.stderr]).toEqual([words.join(' '), 0, '']);
+      expect(r.stdout).toContain(`Usage: vhr-agent ${words.join(' ')}`);
+    }
+    // `help COMMAND` says the same.
+    expect(cli(['help', 'generate']).stdout).toBe(cli(['generate', '--help']).stdout);
+    expect(cli(['help', 'config', 'sign']).stdout).toBe(cli(['config', 'sign', '--help']).stdout);
+  }, 300_000);
+
+  it('lists every command for help, and the subcommands of a group', () => {
+    const r = cli(['help']);
+    expect(r.code).toBe(0);
+    for (const words of commands) expect(r.stdout).toContain(`vhr-agent ${words.join(' ')}`);
+    expect(cli(['--help']).stdout).toBe(r.stdout);
+    const group = cli(['config', '--help']);
+    expect(group.code).toBe(0);
+    expect(lines(group.stdout).filter((l) => l.startsWith('  vhr-agent config '))).toHaveLength(4);
+  }, 120_000);
+
+  it('bad usage exits 2 and says what is wrong, followed by the usage', () => {
+    const unknown = cli(['convert', '--colour', 'x.xml']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^vhr-agent: unknown option --colour\n\nvhr-agent convert/);
+    const missing = cli(['generate', '--records', '5', '--out']);
+    expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([2, 'vhr-agent: --out needs a value']);
+    const noSub = cli(['config']);
+    expect([noSub.code, noSub.stderr.split('\n')[0]]).toEqual([2, 'vhr-agent: config needs keygen, sign, verify or import']);
+    expect(cli(['keys', 'spin']).code).toBe(2);
+    expect(cli(['help', 'frobnicate']).code).toBe(2);
+    const noArgs = cli([]);
+    expect([noArgs.code, noArgs.stdout]).toEqual([2, cli(['help']).stdout]);
+  }, 120_000);
+});
+
 describe('vhr-agent demo (npm start)', () => {
-  it('fills both local stores with the sample records, prints the UI URL, and stops cleanly on Ctrl+C', async () => {
+  it('fills both local stores with generated records, prints the UI URL, and stops cleanly on Ctrl+C', async () => {
     const tmp = tempDir('vhr-demo-');
     try {
       const child = spawn(process.execPath, [CLI, 'demo', '--data', tmp.path, '--records', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -104,11 +162,12 @@ describe('vhr-agent demo (npm start)', () => {
         });
       });
       expect(out).toMatch(/Giao diện \/ UI: +http:\/\/127\.0\.0\.1:\d+\/#token=\S+/);
-      expect(out).toMatch(/✔ province: 8 Patient, 7 Encounter/); // 3 samples (one with a newborn) + 4 generated
-      expect(out).toMatch(/✔ ministry: 8 Patient, 7 Encounter/);
+      // 4 generated records, one patient and one visit each: the demo ships no real exports.
+      expect(out).toMatch(/✔ province: 4 Patient, 4 Encounter/);
+      expect(out).toMatch(/✔ ministry: 4 Patient, 4 Encounter/);
       const info = JSON.parse(readFileSync(join(tmp.path, 'api.json'), 'utf8')) as { url: string; token: string };
       const status = (await (await fetch(`${info.url}${pathTo(ROUTES.status)}`, { headers: { Authorization: `Bearer ${info.token}` } })).json()) as { counts: { converted: number } };
-      expect(status.counts.converted).toBe(7);
+      expect(status.counts.converted).toBe(4);
       child.kill('SIGINT');
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       expect(code).toBe(0);

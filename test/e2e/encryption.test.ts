@@ -12,8 +12,8 @@ import { checkpointWal } from '../support/dbOracle.js';
 import { Store } from '../../main/store/store.js';
 import { dropUnusedKeys, openKeyring, rotateKey } from '../../main/store/keyring.js';
 import { PayloadCipher } from '../../main/store/payloadCipher.js';
+import { readSharedSample } from '../support/sharedSamples.js';
 
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'xml130');
 
 /** Patient data of the inputs, as it would appear if stored in clear. */
 const SECRETS = ['TRẦN THỊ HỒNG NHUNG', 'TRẦN THỊ', '079188004321', 'HN4790111222333', 'NGUYEN VAN AN', '771512744463', 'AK2921794823346'];
@@ -32,7 +32,7 @@ function fileHolds(path: string, text: string): boolean {
 describe('encryption at rest', () => {
   it('a copied database reveals no patient data, yet the agent finds records by name and CCCD', async () => {
     h = await startHarness();
-    h.drop('sample.xml', readFileSync(join(FIXTURES, 'outpatient-visit.xml')));
+    h.drop('sample.xml', readSharedSample('xml130', 'outpatient-visit.xml'));
     h.drop('tiny.xml', envelopeOf([{ maLk: 'ENC1', hoTen: 'TRẦN THỊ HỒNG NHUNG', maBn: 'BN-ENC1', soCccd: '079188004321', maTheBhyt: 'HN4790111222333' }]));
     await waitFor(h.drained(2), { what: 'delivered' });
 

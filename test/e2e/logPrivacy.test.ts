@@ -11,14 +11,14 @@ import { Agent } from '../../main/agent/agent.js';
 import { parseConfigText } from '../../main/config/load.js';
 import { closeLogger } from '../../main/log.js';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
-import { generateEnvelope } from '../../connectors/formats/xml130/generate.js';
+import { generateEnvelope } from '../../tools/claimXml/generate.js';
 import { encodeFrame, MllpDecoder } from '../../connectors/sources/mllp/framing.js';
 import { readAck } from '../../connectors/sources/mllp/ack.js';
 import { envelopeOf } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
+import { readSharedSample } from '../support/sharedSamples.js';
 
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'xml130');
 
 /** Known patients of the hand-made inputs. */
 const PATIENTS = [
@@ -29,7 +29,7 @@ const PATIENTS = [
 ];
 /** Invalid at intake (no MA_LK), kept for review. */
 const INVALID = { maLk: '', hoTen: 'ĐẶNG QUỐC BẢO', soCccd: '024077009999', maTheBhyt: 'CH4240135792468' };
-/** The outpatient sample's patient (test/fixtures/xml130/PROVENANCE.md). */
+/** The outpatient sample's patient (../shared/samples/README.md). */
 const SAMPLE = ['NGUYEN VAN AN', '771512744463', 'AK2921794823346'];
 const HL7 = { family: 'HOÀNG', given: 'MINH TUẤN', id: 'CCCD079099123456', cccd: '079099123456' };
 
@@ -85,7 +85,7 @@ retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }
       renameSync(join(inbox, `${name}.tmp`), join(inbox, name));
     };
     const generated = generateEnvelope({ seed: 91, records: 3 });
-    drop('sample.xml', readFileSync(join(FIXTURES, 'outpatient-visit.xml')));
+    drop('sample.xml', readSharedSample('xml130', 'outpatient-visit.xml'));
     drop('generated.xml', generated);
     drop('known.xml', envelopeOf([...PATIENTS, INVALID]));
 

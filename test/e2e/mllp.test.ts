@@ -2,14 +2,12 @@
 // converted and delivered to both stores; enhanced mode answers CA then the application ACK.
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startHarness, type Harness } from '../support/agentHarness.js';
 import { waitFor } from '../support/waitFor.js';
 import { encodeFrame, MllpDecoder } from '../../connectors/sources/mllp/framing.js';
+import { readSharedSample } from '../support/sharedSamples.js';
 
-const HL7 = join(import.meta.dirname, '..', 'fixtures', 'hl7v2');
-const message = (name: string) => readFileSync(join(HL7, name), 'utf8').replace(/\r?\n/g, '\r');
+const message = (name: string) => readSharedSample('hl7v2', name).toString('utf8').replace(/\r?\n/g, '\r');
 
 let h: Harness | undefined;
 let socket: Socket | undefined;

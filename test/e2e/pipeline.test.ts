@@ -12,8 +12,8 @@ import { pathTo, ROUTES } from '../../main/api/routeTable.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
+import { sharedSamplePath } from '../support/sharedSamples.js';
 
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'xml130');
 const SAMPLES = ['outpatient-visit.xml', 'inpatient-delivery.xml', 'inpatient-bom-cdata-xml5.xml'];
 
 let tmp: ReturnType<typeof tempDir>;
@@ -35,7 +35,9 @@ retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }
 
 beforeEach(async () => {
   tmp = tempDir('vhr-e2e-');
-  fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
+  // References checked on write, no size limit: the real samples (up to 131 entries) go as
+  // one transaction each. The strict profile's 50-update limit has tests of its own.
+  fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], profile: 'hapi' });
   agent = new Agent(parseConfigText(configYaml(tmp.path), tmp.path), { logger: createLogger({ dataDir: tmp.path }) });
   await agent.start();
 });
@@ -66,7 +68,7 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: n
 
 describe('claim XML folder → two FHIR stores', () => {
   it('delivers the real sample exports and generated records to both stores', async () => {
-    for (const f of SAMPLES) copyFileSync(join(FIXTURES, f), join(inbox(), f));
+    for (const f of SAMPLES) copyFileSync(sharedSamplePath('xml130', f), join(inbox(), f));
     drop('batch.xml', envelopeOf(manyClaims(5)));
     await waitFor(drained(8), { what: 'all 8 records delivered to both stores' });
 

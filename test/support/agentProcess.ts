@@ -37,19 +37,24 @@ export interface AgentRun {
  * A config for the built agent (watched inbox, the two stores of `fhir`, fast retries) and one
  * claim file of `records` records already in its inbox.
  */
-export function prepareAgentRun(dir: string, fhir: { baseUrl(base: string): string }, opts: { records: number; prefix: string; quietMs: number; commitEvery: number }): AgentRun {
+export function prepareAgentRun(
+  dir: string,
+  fhir: { baseUrl(base: string): string },
+  opts: { records: number; prefix: string; quietMs: number; commitEvery: number; /** Records merged into one transaction at most (destination default when unset). */ maxBatch?: number },
+): AgentRun {
   const dataDir = join(dir, 'data');
   const inbox = join(dir, 'inbox');
   mkdirSync(inbox, { recursive: true });
   const configPath = join(dir, 'agent.yaml');
+  const batch = opts.maxBatch === undefined ? '' : `, maxBatch: ${opts.maxBatch}`;
   writeFileSync(
     configPath,
     `facility: { code: "94170" }
 dataDir: ${JSON.stringify(dataDir)}
 sources: [{ id: his, type: folder, path: ${JSON.stringify(inbox)}, quietMs: ${opts.quietMs}, commitEvery: ${opts.commitEvery} }]
 destinations:
-  - { id: province, type: fhir, baseUrl: "${fhir.baseUrl('province')}" }
-  - { id: ministry, type: fhir, baseUrl: "${fhir.baseUrl('ministry')}" }
+  - { id: province, type: fhir, baseUrl: "${fhir.baseUrl('province')}"${batch} }
+  - { id: ministry, type: fhir, baseUrl: "${fhir.baseUrl('ministry')}"${batch} }
 retry: { baseDelayMs: 20, maxDelayMs: 200 }
 `,
   );

@@ -63,7 +63,7 @@ destinations:
 statusApi:
   host: 127.0.0.1
   port: 0
-  lan: { enabled: true, host: 127.0.0.1, port: 0, tls: generated, names: [localhost] }
+  lan: { enabled: true, host: 127.0.0.1, port: 0, names: [localhost] }   # no tls files: a certificate is generated
 retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }
 `;
   const config = parseConfigText(yaml, dataDir);

@@ -9,11 +9,11 @@ import { PACKAGE_ROOT } from '../../main/paths.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { waitFor } from '../support/waitFor.js';
 import { buildUi, launchChromium, startUiHarness, type UiHarness } from './harness.js';
+import { readSharedSample } from '../support/sharedSamples.js';
 
 // The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=1); otherwise they go
 // to a temp folder, so a test run leaves the work tree as it found it.
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(PACKAGE_ROOT, 'docs', 'screenshots') : join(tmpdir(), 'vhr-agent-screenshots');
-const FIXTURES = join(PACKAGE_ROOT, 'test', 'fixtures', 'xml130');
 const SAMPLES = ['outpatient-visit.xml', 'inpatient-delivery.xml', 'inpatient-bom-cdata-xml5.xml'];
 
 /** The record the province rejects once (then the store is "fixed"), and one the ministry rejects for good. */
@@ -51,7 +51,7 @@ beforeAll(async () => {
   await waitFor(() => dest('ministry').rejected === 1 && dest('province').delivered === 1, { what: 'second record rejected by the ministry' });
 
   // Then the day's real traffic: the sample exports and a batch of generated claims.
-  for (const f of SAMPLES) h.drop(f, readFileSync(join(FIXTURES, f)));
+  for (const f of SAMPLES) h.drop(f, readSharedSample('xml130', f));
   h.drop('batch-0001.xml', envelopeOf(manyClaims(24, 'LK26022310')));
   expectedRecords = 2 + SAMPLES.length + 24;
   await waitFor(

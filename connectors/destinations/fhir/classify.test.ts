@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify } from './classify.js';
+import { classify, classifyEachEntry } from './classify.js';
 import type { Classification, HttpOutcome } from './classify.js';
 import { operationOutcomeText } from './operationOutcome.js';
 import { parseRetryAfter } from './retryAfter.js';
@@ -258,5 +258,32 @@ describe('parseRetryAfter', () => {
     [undefined, undefined],
   ])('%s → %s', (value, expected) => {
     expect(parseRetryAfter(value, NOW)).toBe(expected);
+  });
+});
+
+describe('classifyEachEntry', () => {
+  it('classifies every entry of a batch-response on its own', () => {
+    const body = {
+      resourceType: 'Bundle',
+      type: 'batch-response',
+      entry: [
+        { response: { status: '201 Created' } },
+        { response: { status: '400', outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', details: { text: 'Resource Patient/p not found' } }] } } },
+        { response: { status: '503' } },
+        { response: { status: '403' } },
+        {},
+      ],
+    };
+    const each = classifyEachEntry(body, { retryAfterMs: 2000 });
+    expect(each.map((c) => [c.kind, c.code, c.entryIndex])).toEqual([
+      ['delivered', 'DELIVERED', 0],
+      ['rejected', 'ENTRY_HTTP_400', 1],
+      ['transient', 'ENTRY_HTTP_503', 2],
+      ['auth', 'ENTRY_HTTP_403', 3],
+      ['transient', 'ENTRY_HTTP_UNKNOWN', 4],
+    ]);
+    expect(each[1]!.operationOutcomeText).toBe('Resource Patient/p not found');
+    expect(each[2]!.retryAfterMs).toBe(2000);
+    expect(classifyEachEntry({ resourceType: 'OperationOutcome' })).toEqual([]);
   });
 });

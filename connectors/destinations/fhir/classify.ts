@@ -143,23 +143,43 @@ function classifySuccess(o: HttpOutcome, expect: Expectation, retryAfterMs: numb
  */
 function classifyEntries(bundle: Record<string, unknown>, httpStatus: number, retryAfterMs: number | undefined): Classification {
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
-  let worst: { rank: number; index: number; status: number; entry: Record<string, unknown> } | undefined;
+  let worst: { rank: number; index: number } | undefined;
   entries.forEach((entry, index) => {
-    if (!isObject(entry)) return;
-    const response = isObject(entry.response) ? entry.response : undefined;
-    const status = entryStatus(response?.status);
-    if (status !== undefined && status >= 200 && status < 300) return;
-    const rank = status === undefined ? 1 : status === 401 || status === 403 ? 2 : status === 408 || status === 429 || status >= 500 ? 1 : 3;
-    if (!worst || rank > worst.rank) worst = { rank, index, status: status ?? 0, entry: response ?? {} };
+    const rank = entryRank(entry).rank;
+    if (rank > 0 && (!worst || rank > worst.rank)) worst = { rank, index };
   });
   if (!worst) return make('delivered', 'DELIVERED', { httpStatus });
+  return classifyEntry(entries[worst.index], worst.index, httpStatus, retryAfterMs);
+}
 
-  const { index, status, entry } = worst;
-  const serverText = operationOutcomeText(entry.outcome);
+/**
+ * Every entry of a `transaction-response` or `batch-response` on its own, in order: what
+ * happened to entry i (a batch stores some entries and refuses others). Empty when the
+ * body is not such a Bundle.
+ */
+export function classifyEachEntry(body: unknown, opts: { httpStatus?: number; retryAfterMs?: number } = {}): Classification[] {
+  if (!isObject(body) || body.resourceType !== 'Bundle' || !Array.isArray(body.entry)) return [];
+  const httpStatus = opts.httpStatus ?? 200;
+  return body.entry.map((entry, index) => classifyEntry(entry, index, httpStatus, opts.retryAfterMs));
+}
+
+/** 0: stored; 1: not now (5xx, 408, 429, or no status); 2: access; 3: content. */
+function entryRank(entry: unknown): { rank: number; status: number | undefined; response: Record<string, unknown> } {
+  const response = isObject(entry) && isObject(entry.response) ? entry.response : {};
+  const status = entryStatus(response.status);
+  if (status !== undefined && status >= 200 && status < 300) return { rank: 0, status, response };
+  const rank = status === undefined ? 1 : status === 401 || status === 403 ? 2 : status === 408 || status === 429 || status >= 500 ? 1 : 3;
+  return { rank, status, response };
+}
+
+function classifyEntry(entry: unknown, index: number, httpStatus: number, retryAfterMs: number | undefined): Classification {
+  const { rank, status, response } = entryRank(entry);
+  if (rank === 0) return make('delivered', 'DELIVERED', { httpStatus: status ?? httpStatus, entryIndex: index });
+  const serverText = operationOutcomeText(response.outcome);
   const ctx: TextContext = { httpStatus: status || httpStatus, entryIndex: index, ...(serverText ? { serverText } : {}) };
   const code: DeliveryCode = status ? `ENTRY_HTTP_${status}` : 'ENTRY_HTTP_UNKNOWN';
-  if (worst.rank === 3) return make('rejected', code, ctx);
-  if (worst.rank === 2) return make('auth', code, ctx);
+  if (rank === 3) return make('rejected', code, ctx);
+  if (rank === 2) return make('auth', code, ctx);
   // Entries carry no Retry-After of their own; the response's header, if any, applies.
   return make('transient', code, { ...ctx, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
 }

@@ -7,9 +7,10 @@ import { ensureR4DefinitionsLoaded, hasErrors, validateR4 } from '../../fhir/val
 import { defaultProfilePack } from '../../profile-pack/index.js';
 import type { ConvertContext, ConvertOutcome } from '../types.js';
 import { convertHl7v2Message } from './convert.js';
+import { sharedSamplesDir } from '../../../test/support/sharedSamples.js';
 
 const root = join(import.meta.dirname, '../../..');
-const fixtures = join(root, 'test/fixtures/hl7v2');
+const fixtures = sharedSamplesDir('hl7v2');
 const goldens = join(root, 'test/golden/hl7v2');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
@@ -30,7 +31,7 @@ describe('HL7v2 samples → golden outcomes', () => {
   const samples = readdirSync(fixtures).filter((f) => f.endsWith('.hl7'));
 
   it('covers every sample', () => {
-    expect(samples).toHaveLength(16);
+    expect(samples).toHaveLength(19);
   });
 
   it.each(samples)('%s matches its golden file, and a bundle passes base R4 validation', (name) => {

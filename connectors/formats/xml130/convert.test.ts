@@ -7,11 +7,12 @@ import { hasErrors, validateR4 } from '../../fhir/validator.js';
 import { defaultProfilePack } from '../../profile-pack/index.js';
 import type { ConvertContext, ConvertOutcome } from '../types.js';
 import { convertClaimRecord } from './convert.js';
-import { hosoToXml, splitEnvelope } from './envelope.js';
-import { storedHosoXml, xmlElements } from './storedForm.js';
+import { hosoToXml, splitEnvelope } from './envelope/envelope.js';
+import { storedHosoXml, xmlElements } from './envelope/storedForm.js';
+import { sharedSamplesDir } from '../../../test/support/sharedSamples.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixtures = join(root, 'test/fixtures/xml130');
+const fixtures = sharedSamplesDir('xml130');
 const goldens = join(root, 'test/golden/xml130');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
@@ -53,18 +54,27 @@ function ok(outcome: ConvertOutcome) {
 const samples = readdirSync(fixtures).filter((f) => f.endsWith('.xml'));
 
 describe('claim XML samples → golden bundles', () => {
-  it('has the three samples', () => {
-    expect(samples.sort()).toEqual(['inpatient-bom-cdata-xml5.xml', 'inpatient-delivery.xml', 'outpatient-visit.xml']);
+  it('has the six samples', () => {
+    expect(samples.sort()).toEqual([
+      'emergency-referral-xml13.xml',
+      'emergency.xml',
+      'inpatient-30-drugs.xml',
+      'inpatient-bom-cdata-xml5.xml',
+      'inpatient-delivery.xml',
+      'outpatient-visit.xml',
+    ]);
   });
   it.each(samples)('%s matches its golden file and validates', async (name) => {
     const outcomes = await convertFile(join(fixtures, name));
     expect(outcomes).toHaveLength(1);
     const actual = withoutVolatile(outcomes[0]!);
     const golden = join(goldens, name.replace(/\.xml$/, '.json'));
-    if (UPDATE || !existsSync(golden)) {
+    // A golden is written only on request, and then read back like any other: a missing one fails.
+    if (UPDATE) {
       mkdirSync(goldens, { recursive: true });
       writeFileSync(golden, `${JSON.stringify(actual, null, 2)}\n`);
     }
+    if (!existsSync(golden)) throw new Error(`golden file ${golden} is missing: write it with UPDATE_GOLDEN=1, then read its diff`);
     expect(actual).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
     const issues = validateR4(ok(outcomes[0]!).bundle);
     expect(issues.filter((i) => i.severity === 'error')).toEqual([]);

@@ -3,23 +3,23 @@
 // docs/mapping-xml130.md lists every element, its FHIR path and the rule.
 import type { Appointment, Resource } from '@medplum/fhirtypes';
 import type { ConvertContext, ConvertOutcome } from '../types.js';
-import { revisitAppointment } from './appointment.js';
-import { transactionBundle } from './bundle.js';
-import { buildClaim } from './claim.js';
-import { buildDiagnoses } from './conditions.js';
-import { MapContext, PackEntryMissing, PackView, Xml130WarningCode } from './context.js';
-import { splitList } from './datatypes.js';
-import { buildCoverages } from './coverage.js';
-import { buildEncounter } from './encounter.js';
-import { EnvelopeError, parseHosoXml, type FileHoso } from './envelope.js';
-import type { InnerTable, Normalisation } from './innerXml.js';
-import { ERA_4210_MARKERS } from './mappingTables.js';
-import { buildFacility } from './organization.js';
-import { buildPatient, patientIdFor } from './patient.js';
-import { TableRow } from './row.js';
-import { readTable, tableName } from './tables.js';
-import { TABLE_MAPPERS, type RecordSoFar } from './tableMappers.js';
-import { buildTreatmentPlan, buildXml1Observations } from './xml1Extras.js';
+import { revisitAppointment } from './mappers/appointment.js';
+import { transactionBundle } from './mappers/bundle.js';
+import { buildClaim } from './mappers/claim.js';
+import { buildDiagnoses } from './mappers/conditions.js';
+import { MapContext, PackEntryMissing, PackView, Xml130WarningCode } from './mappers/context.js';
+import { splitList } from './mappers/datatypes.js';
+import { buildCoverages } from './mappers/coverage.js';
+import { buildEncounter } from './mappers/encounter.js';
+import { EnvelopeError, parseHosoXml, type FileHoso } from './envelope/envelope.js';
+import type { InnerTable, Normalisation } from './envelope/innerXml.js';
+import { ERA_4210_MARKERS } from './mappers/mappingTables.js';
+import { buildFacility } from './mappers/organization.js';
+import { buildPatient, patientIdFor } from './mappers/patient.js';
+import { TableRow } from './mappers/row.js';
+import { readTable, tableName } from './envelope/tables.js';
+import { TABLE_MAPPERS, type RecordSoFar } from './mappers/tableMappers.js';
+import { buildTreatmentPlan, buildXml1Observations } from './mappers/xml1Extras.js';
 
 export const ClaimConvertErrorCode = {
   malformedRecord: 'RECORD_MALFORMED',
@@ -33,7 +33,7 @@ export const ClaimConvertErrorCode = {
   profilePack: 'PROFILE_PACK_INCOMPLETE',
 } as const;
 
-/** The outcome plus what the data-quality check needs (quality.ts). */
+/** The outcome plus what the data-quality check needs (quality/quality.ts). */
 export type DetailedOutcome = ConvertOutcome & {
   /** Values changed while reading (present only when ok). */
   normalisations?: Normalisation[];

@@ -3,8 +3,7 @@
 // codes are checked exactly.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type {
   Appointment,
   Bundle,
@@ -25,10 +24,11 @@ import { hasErrors, validateR4 } from '../../fhir/validator.js';
 import { defaultProfilePack } from '../../profile-pack/index.js';
 import type { ConvertContext } from '../types.js';
 import { convertClaimRecord } from './convert.js';
-import { hosoToXml, splitEnvelope, type FileHoso } from './envelope.js';
-import { storedHosoXml, xmlElements } from './storedForm.js';
+import { hosoToXml, splitEnvelope, type FileHoso } from './envelope/envelope.js';
+import { storedHosoXml, xmlElements } from './envelope/storedForm.js';
+import { sharedSamplesDir } from '../../../test/support/sharedSamples.js';
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/xml130');
+const fixtures = sharedSamplesDir('xml130');
 const ctx: ConvertContext = { facilityCode: '00000', now: new Date('2026-03-20T08:00:00Z'), profilePack: defaultProfilePack() };
 
 interface Sample {
@@ -146,7 +146,7 @@ describe('values of the line tables', () => {
     expect(negative?.valueMoney).toEqual({ value: -24510, currency: 'VND' });
   });
 
-  it('writes lab values as Quantity when numeric with a unit, else as the string written', async () => {
+  it('writes lab values as Quantity when numeric (with the unit when written), else as the string written', async () => {
     const s = await load('inpatient-bom-cdata-xml5.xml');
     const obs = all<Observation>(s.bundle, 'Observation');
     const na = obs.find((o) => o.code.coding?.[0]?.code === '119Na');
@@ -156,7 +156,9 @@ describe('values of the line tables', () => {
     const glu = all<Observation>(d.bundle, 'Observation').find((o) => o.code.coding?.[0]?.code === 'S70');
     expect(glu?.valueString).toBe('Negative');
     const sg = all<Observation>(d.bundle, 'Observation').find((o) => o.code.coding?.[0]?.code === 'S64');
-    expect(sg?.valueString).toBe('1.02');
+    // specific gravity has no unit in the file: still a number
+    expect(sg?.valueQuantity).toEqual({ value: 1.02 });
+    expect(sg?.valueString).toBeUndefined();
   });
 
   it('carries the imaging conclusion on the DiagnosticReport and the findings on its Observation', async () => {
@@ -248,7 +250,7 @@ describe('clinical course, papers, birth certificate and appointment', () => {
   });
 });
 
-/** SHA-256 of the de-identified exports as received (see test/fixtures/xml130/PROVENANCE.md). */
+/** SHA-256 of the de-identified exports as received (see ../shared/samples/README.md). */
 const SAMPLE_SHA256: Record<string, string> = {
   'outpatient-visit.xml': 'e11598aaeb212d12bff799490af9bf02fc078f7315d9bb7ad0a928b5c4a47be0',
   'inpatient-delivery.xml': '357cadba09fc443ad6d7609bd463350a71bfd54dc784068a51c4ef12d65d2838',

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import type { IntakeSink } from '../../../main/store/ports.js';
 import type { NewRecord } from '../../../main/store/types.js';
 import { FileState } from '../../../main/store/states.js';
-import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../formats/xml130/envelope.js';
-import { claimRecordKey } from '../../formats/xml130/recordKey.js';
+import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../formats/xml130/envelope/envelope.js';
+import { claimRecordKey } from '../../formats/xml130/envelope/recordKey.js';
 
 export interface RecordProblem {
   /** 1-based HOSO number in the file. */

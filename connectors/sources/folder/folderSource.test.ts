@@ -9,6 +9,7 @@ import { isIgnoredFileName } from './fileNames.js';
 import { envelopeOf, manyClaims } from '../../../test/support/claimXml.js';
 import { tempDir } from '../../../test/support/tempDir.js';
 import { waitFor } from '../../../test/support/waitFor.js';
+import { readSharedSample } from '../../../test/support/sharedSamples.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let store: Store;
@@ -121,7 +122,7 @@ describe('watched folder with HL7v2 files', () => {
     await source.stop();
     source = new FolderSource({ config: { ...config, id: 'lab-files', format: 'auto' }, store, logger: createLogger() });
     await source.start();
-    const hl7 = (name: string) => readFileSync(join(import.meta.dirname, '../../../test/fixtures/hl7v2', name));
+    const hl7 = (name: string) => readSharedSample('hl7v2', name);
     writeFileSync(join(config.path, 'adt-a01.hl7'), hl7('ADT-A01-01.hl7'));
     writeFileSync(join(config.path, 'two.hl7'), Buffer.concat([hl7('SIU-S12-01.hl7'), Buffer.from('\n'), hl7('ORU-R01-01.hl7')]));
     writeFileSync(join(config.path, 'broken.hl7'), hl7('lfh-sample_unix.hl7'));

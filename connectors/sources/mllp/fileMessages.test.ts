@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,12 +7,12 @@ import { readAck } from './ack.js';
 import { encodeFrame } from './framing.js';
 import { ingestHl7File, splitHl7File } from './fileMessages.js';
 import { Hl7Intake } from './intake.js';
+import { readSharedSample } from '../../../test/support/sharedSamples.js';
 
-const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/hl7v2');
 
 describe('splitHl7File', () => {
   it('keeps a single LF-separated sample byte for byte (minus BOM and trailing newline)', () => {
-    const raw = readFileSync(join(FIXTURES, 'ADT-A40-01.hl7'));
+    const raw = readSharedSample('hl7v2', 'ADT-A40-01.hl7');
     const [only, ...rest] = splitHl7File(raw);
     expect(rest).toEqual([]);
     expect(only!.toString('utf8')).toBe(raw.toString('utf8').replace(/\n+$/, ''));
@@ -40,7 +40,7 @@ describe('ingestHl7File', () => {
 
   it('stores each message through the MLLP intake, with the same dedupe on MSH-10', async () => {
     const intake = new Hl7Intake({ sourceId: 'his-folder', store });
-    const file = readFileSync(join(FIXTURES, 'ADT01-23.hl7'));
+    const file = readSharedSample('hl7v2', 'ADT01-23.hl7');
     const first = await ingestHl7File(intake, file);
     expect(first.map((r) => [r.outcome, readAck(r.ack!).code, r.controlId])).toEqual([['stored', 'AA', '599102']]);
     const again = await ingestHl7File(intake, file);

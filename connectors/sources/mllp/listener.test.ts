@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +10,9 @@ import { readDb } from '../../../test/support/dbOracle.js';
 import { readAck } from './ack.js';
 import { encodeFrame, MllpDecoder } from './framing.js';
 import { MllpListener, type MllpListenerOptions } from './listener.js';
+import { readSharedSample } from '../../../test/support/sharedSamples.js';
 
-const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/hl7v2');
-const sample = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8').replace(/^\uFEFF/, '').replace(/\r?\n/g, '\r').replace(/\r+$/, '');
+const sample = (name: string): string => readSharedSample('hl7v2', name).toString('utf8').replace(/^\uFEFF/, '').replace(/\r?\n/g, '\r').replace(/\r+$/, '');
 
 function adt(controlId: string, opts: { ts?: string; processingId?: string; sep?: string; charset?: string; name?: string } = {}): string {
   const sep = opts.sep ?? '\r';

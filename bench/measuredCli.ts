@@ -1,0 +1,12 @@
+// Runs the built CLI with the given arguments, then writes its peak RSS (KiB) and CPU time (µs),
+// threads included, as JSON to the file named by VHR_BENCH_RSS_OUT when the process exits.
+import { writeFileSync } from 'node:fs';
+
+const out = process.env.VHR_BENCH_RSS_OUT;
+if (out) {
+  process.on('exit', () => {
+    const u = process.resourceUsage();
+    writeFileSync(out, JSON.stringify({ maxRssKiB: u.maxRSS, cpuMicros: u.userCPUTime + u.systemCPUTime }));
+  });
+}
+await import('../main/cli.js');

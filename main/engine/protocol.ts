@@ -1,0 +1,43 @@
+// What crosses between the main thread and a conversion thread: raw bytes (or the record's
+// text) in, serialised results out — strings and one byte buffer, never object graphs, so
+// the structured clone is a copy of bytes and the bundle's buffer is moved, not copied.
+
+/** Set once per thread, at start. */
+export interface ThreadInit {
+  /** The active profile pack, as JSON. */
+  profilePackJson: string;
+  /** Load the R4 definitions before saying ready, so no record's time limit pays for it. */
+  loadValidator: boolean;
+  /** Module the thread converts with (file URL); default: recordTask.js beside worker.js. */
+  taskModule?: string;
+}
+
+export interface JobMessage {
+  seq: number;
+  format: string;
+  raw: Uint8Array | string;
+  facilityCode: string;
+  /** ConvertContext.now, as epoch milliseconds. */
+  now: number;
+  validate: boolean;
+}
+
+/** A result as a task module produces it (worker.ts adds the sequence number). */
+export type TaskResult =
+  | {
+      ok: true;
+      /** The Bundle as UTF-8 JSON; its ArrayBuffer is owned by the result alone (it is transferred). */
+      bundle: Uint8Array;
+      issuesJson: string;
+      entryCount: number;
+      orderKey: string | null;
+      qualityJson: string | null;
+    }
+  | { ok: false; code: string; message: string; issuesJson: string | null };
+
+export type ThreadMessage = { kind: 'ready' } | ({ kind: 'result'; seq: number } & TaskResult);
+
+/** What a task module exports. */
+export interface TaskModule {
+  runJob(job: JobMessage): TaskResult;
+}

@@ -1,0 +1,17 @@
+// Entry point of one conversion thread: loads its task module, says it is ready, then
+// converts one record per message. A record that throws past convertRecord, or kills the
+// thread, is the pool's to report (pool.ts); this loop never sees it.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { JobMessage, TaskModule, ThreadInit, ThreadMessage } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('worker.js runs only as a conversion thread');
+const init = workerData as ThreadInit;
+const task = (await import(init.taskModule ?? new URL('./recordTask.js', import.meta.url).href)) as TaskModule;
+
+port.on('message', (job: JobMessage) => {
+  const result = task.runJob(job);
+  const msg: ThreadMessage = { kind: 'result', seq: job.seq, ...result };
+  port.postMessage(msg, result.ok ? [result.bundle.buffer as ArrayBuffer] : []);
+});
+port.postMessage({ kind: 'ready' } satisfies ThreadMessage);
