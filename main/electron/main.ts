@@ -1,7 +1,7 @@
 // Electron main process (DESIGN §2): thin. Single instance; attached to the agent of the
 // configuration when one runs (the service, docs/service.md: main/viewer/attach.ts), else the
-// agent core in a utility process; one hardened window showing the UI the core serves, a tray icon showing health,
-// start at login, updates. No business logic lives here.
+// agent core in a utility process; one hardened window showing the UI the agent serves, a tray
+// icon showing its health, start at login, updates. No business logic lives here.
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, Tray, utilityProcess, type UtilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -204,13 +204,13 @@ async function main(): Promise<void> {
       app.quit();
       return;
     }
-    // An update that cannot start the agent is rolled back (updater.ts) before giving up.
     // Another agent holds the data folder: its message (both languages) says which and what to do.
     if (err instanceof CoreStartError && err.code === 'DATA_DIR_LOCKED') {
       dialog.showErrorBox('VHR Agent', err.message);
       app.quit();
       return;
     }
+    // An update that cannot start the agent is rolled back (updater.ts) before giving up.
     if (app.isPackaged) startUpdater({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) }, healthy: false });
     dialog.showErrorBox('VHR Agent', `Không khởi động được phần mềm đồng bộ:\n${(err as Error).message}\n\nKiểm tra tệp cấu hình và nhật ký trong thư mục dữ liệu (logs/).\nThe agent could not start; check the configuration and the logs.`);
     app.quit();
