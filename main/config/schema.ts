@@ -128,6 +128,8 @@ export interface AgentConfig {
   /** Path of a profile pack JSON; absent = the built-in VN Core pack. */
   profilePack?: string;
   managed?: { url?: string; publicKey?: string };
+  /** HL7v2 settings of this facility (see hl7v2Settings below). */
+  hl7v2?: Hl7v2Settings;
 }
 
 /** PEM text stays as given; a file path is resolved against the config file's folder. */
@@ -344,9 +346,10 @@ export function validateConfig(input: unknown, resolvePath: (p: string) => strin
     },
     profilePack: doc.profilePack === undefined ? undefined : resolvePath(str(doc, 'profilePack', 'profilePack') ?? ''),
     managed: managed ? { url: str(managed, 'url', 'managed.url'), publicKey: managedPublicKey(str(managed, 'publicKey', 'managed.publicKey'), resolvePath) } : undefined,
+    hl7v2: hl7v2Settings(doc.hl7v2, problems),
   };
   if (config.retry.maxDelayMs < config.retry.baseDelayMs) problems.push('retry.maxDelayMs: must not be smaller than retry.baseDelayMs');
-  const known = new Set(['facility', 'dataDir', 'sources', 'destinations', 'statusApi', 'retry', 'logging', 'alerts', 'security', 'retention', 'profilePack', 'managed']);
+  const known = new Set(['facility', 'dataDir', 'sources', 'destinations', 'statusApi', 'retry', 'logging', 'alerts', 'security', 'retention', 'profilePack', 'managed', 'hl7v2']);
   for (const k of Object.keys(doc)) if (!known.has(k)) problems.push(`${k}: unknown key (known keys: ${[...known].join(', ')})`);
   if (problems.length) throw new ConfigError(problems);
   return config;
@@ -502,4 +505,36 @@ function refuseUnknown(o: Obj, p: string, known: readonly string[], problems: st
     if (known.includes(key) || VERIFY_OFF_KEYS.has(key.toLowerCase().replace(/[^a-z0-9]/g, ''))) continue;
     problems.push(`${p}.${key}: unknown key${context ? ` ${context}` : ''} (known keys: ${known.join(', ')})`);
   }
+}
+
+// ── HL7v2 settings (key `hl7v2`, docs/mapping-hl7v2.md "Identity") ───────────────────────
+
+export interface Hl7v2Settings {
+  /**
+   * This facility's assigning authorities (CX-4 namespace or universal id) → the VN Core
+   * identifier they belong to: a pack meaning (`mrn`, `cccd`, `bhyt` …), a meaning scoped to
+   * another facility (`mrn@79024` → sid/ma-bn/79024) or an absolute URI.
+   */
+  assigningAuthorities: Record<string, string>;
+}
+
+function hl7v2Settings(value: unknown, problems: string[]): Hl7v2Settings | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push('hl7v2: must be an object such as {"assigningAuthorities": {"BV01": "mrn"}}');
+    return undefined;
+  }
+  const { assigningAuthorities = {}, ...rest } = value as Record<string, unknown>;
+  for (const k of Object.keys(rest)) problems.push(`hl7v2.${k}: unknown key (known keys: assigningAuthorities)`);
+  if (typeof assigningAuthorities !== 'object' || assigningAuthorities === null || Array.isArray(assigningAuthorities)) {
+    problems.push('hl7v2.assigningAuthorities: must map authority names to identifier meanings or URIs');
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const [authority, target] of Object.entries(assigningAuthorities)) {
+    if (typeof target !== 'string' || !/^((https?:\/\/|urn:)\S+|[A-Za-z][A-Za-z0-9]*(@\d{5})?)$/.test(target)) {
+      problems.push(`hl7v2.assigningAuthorities.${authority}: give a meaning (mrn, cccd, bhyt …), mrn@MA_CSKCB or a URI, got ${JSON.stringify(target)}`);
+    } else out[authority] = target;
+  }
+  return { assigningAuthorities: out };
 }

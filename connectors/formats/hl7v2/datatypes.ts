@@ -119,17 +119,25 @@ export function toHumanName(r: Rep): HumanName | undefined {
 
 const NAME_USE: Record<string, HumanName['use']> = { L: 'official', D: 'usual', M: 'maiden', N: 'nickname', A: 'anonymous', B: 'old', C: 'old' };
 
-/** XAD → Address. */
+/**
+ * XAD → Address, every component kept: street (all SAD subcomponents: line & street name &
+ * dwelling number), other designation, city, state, postal code, country, county/parish
+ * (district); other geographic designation and census tract go into `text` with the rest.
+ */
 export function toAddress(r: Rep): Address | undefined {
-  const line = [r.c(1), r.c(2)].filter(Boolean);
+  const street = r.whole(1);
+  const line = [street, r.c(2)].filter(Boolean);
+  const extra = [r.c(8), r.c(10)].filter(Boolean);
   const a = compact<Address>({
     use: ADDRESS_USE[r.c(7)],
+    text: extra.length ? [...line, r.c(3), r.c(4), r.c(5), r.c(6), r.c(9), ...extra].filter(Boolean).join(', ') : undefined,
     line,
     city: r.c(3) || undefined,
     state: r.c(4) || undefined,
     postalCode: r.c(5) || undefined,
     country: r.c(6) || undefined,
     district: r.c(9) || undefined,
+    period: r.c(13) || r.c(14) ? compact({ start: toDateTime(r.c(13)), end: toDateTime(r.c(14)) }) : undefined,
   });
   return Object.keys(a).length ? a : undefined;
 }

@@ -1,5 +1,5 @@
 // PID (+PD1, NK1) → Patient; MRG → the merged-away Patient and Patient.link (ADT^A40).
-import type { Extension, Patient, PatientContact, PatientLink } from '@medplum/fhirtypes';
+import type { Extension, Identifier, Patient, PatientContact, PatientLink } from '@medplum/fhirtypes';
 import type { Conversion } from '../context.js';
 import { compact, toAddress, toContactPoint, toDate, toHumanName, toPersonReference, timeOf, type Ref } from '../datatypes.js';
 import { patientKey, type ResolvedIdentifier } from '../identifiers.js';
@@ -19,7 +19,13 @@ function identifiersOf(conv: Conversion, seg: Seg, field: number): ResolvedIdent
       conv.warn(
         'HL7V2_IDENTIFIER_WITHOUT_SYSTEM',
         `${seg.name}-${field}`,
-        `identifier of authority "${rep.c(4)}" type "${rep.c(5)}" maps to no identifier system; kept without one`,
+        `identifier of type "${rep.c(5)}" names no assigning authority and the message no sending facility; kept without a system`,
+      );
+    } else if (resolved.unmappedAuthority) {
+      conv.warnOnce(
+        'HL7V2_AUTHORITY_NOT_MAPPED',
+        `${seg.name}-${field}`,
+        `assigning authority "${resolved.unmappedAuthority}" is not mapped to a VN Core system (config hl7v2.assigningAuthorities); its identifiers use ${resolved.identifier.system}`,
       );
     }
     out.push(resolved);
@@ -33,10 +39,51 @@ function patientIdOf(conv: Conversion, ids: readonly ResolvedIdentifier[]): stri
   return key?.value ? conv.id('Patient', key.system ?? 'local', key.value) : undefined;
 }
 
+/** PID-19 (SSN) and PID-20 (driver's licence): plain values kept as typed identifiers. */
+function otherIdentifiers(conv: Conversion, pid: Seg): ResolvedIdentifier[] {
+  const out: ResolvedIdentifier[] = [];
+  const ssn = pid.get(19);
+  if (ssn) out.push({ identifier: { type: conv.tableConcept('SS', '0203'), value: ssn } });
+  const licence = pid.rep(20);
+  if (licence.c(1)) {
+    out.push({
+      identifier: compact({
+        type: conv.tableConcept('DL', '0203'),
+        value: licence.c(1),
+        assigner: licence.c(2) ? { display: licence.c(2) } : undefined,
+        period: licence.c(3) ? { end: toDate(licence.c(3)) } : undefined,
+      }),
+    });
+  }
+  return out;
+}
+
+/** Extensions for PID-23 birthplace, PID-26 citizenship, PID-28 nationality (VN Core nationality slot). */
+function personExtensions(conv: Conversion, pid: Seg): Extension[] {
+  const out: Extension[] = [];
+  const birthPlace = pid.get(23);
+  if (birthPlace) out.push({ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthPlace', valueAddress: { text: birthPlace } });
+  for (const rep of pid.reps(26)) {
+    const code = conv.concept(rep, 'PID-26');
+    if (code) out.push({ url: 'http://hl7.org/fhir/StructureDefinition/patient-citizenship', extension: [{ url: 'code', valueCodeableConcept: code }] });
+  }
+  const nationality = pid.rep(28);
+  const nationalityUrl = conv.ctx.profilePack.extensions.nationality;
+  if (!nationality.empty && nationalityUrl) {
+    const code = conv.concept(nationality, 'PID-28');
+    if (code) out.push({ url: nationalityUrl, extension: [{ url: 'code', valueCodeableConcept: code }] });
+  }
+  return out;
+}
+
 export function mapPatient(conv: Conversion, pid: Seg): Ref | undefined {
+  // PID-3 is the patient identifier list; PID-2 (external id) and PID-4 (alternate id) are
+  // older places for the same kind of CX, kept as further identifiers.
   const ids = identifiersOf(conv, pid, 3);
-  const id = patientIdOf(conv, ids);
+  const external = identifiersOf(conv, pid, 2);
+  const id = patientIdOf(conv, ids.length ? ids : external);
   if (!id) return undefined;
+  const allIds = [...ids, ...external, ...identifiersOf(conv, pid, 4), ...otherIdentifiers(conv, pid)];
   const birth = pid.get(7);
   const birthTime = timeOf(birth);
   const deathTime = pid.get(29);
@@ -48,7 +95,8 @@ export function mapPatient(conv: Conversion, pid: Seg): Ref | undefined {
   const patient: Patient = {
     resourceType: 'Patient',
     id,
-    identifier: ids.map((i) => i.identifier),
+    extension: personExtensions(conv, pid),
+    identifier: dedupe(allIds.map((i) => i.identifier)),
     active: true,
     name: pid.reps(5).map(toHumanName).filter((n) => n !== undefined),
     telecom: [
@@ -87,6 +135,16 @@ export function mapPatient(conv: Conversion, pid: Seg): Ref | undefined {
   if (birth && !patient.birthDate) conv.warn('HL7V2_BAD_TIMESTAMP', 'PID-7', `birth date "${birth}" is not an HL7 date; left out`);
   conv.patient = conv.add(compact(patient));
   return conv.patient;
+}
+
+function dedupe(ids: Identifier[]): Identifier[] {
+  const seen = new Set<string>();
+  return ids.filter((i) => {
+    const key = `${i.system ?? ''}|${i.value ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function contactOf(conv: Conversion, nk1: Seg): PatientContact | undefined {
