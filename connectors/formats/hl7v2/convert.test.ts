@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import type { Bundle, Encounter, Immunization, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Condition, Encounter, Immunization, Medication, MedicationRequest, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureR4DefinitionsLoaded, hasErrors, validateR4 } from '../../fhir/validator.js';
 import { defaultProfilePack, withAssigningAuthorities } from '../../profile-pack/index.js';
@@ -52,9 +52,16 @@ describe('HL7v2 samples → golden outcomes', () => {
     }
   });
 
-  it('refuses the two samples it cannot convert, with codes', () => {
-    expect(convert(fixture('RDE-O11-01.hl7'))).toMatchObject({ ok: false, code: 'HL7V2_UNSUPPORTED_MESSAGE', field: 'MSH-9' });
-    expect(convert(fixture('lfh-sample_unix.hl7'))).toMatchObject({ ok: false, code: 'HL7V2_BAD_ENCODING_CHARACTERS', field: 'MSH-2' });
+  it('converts every sample, the doubled-escape header with a warning that says what was read', () => {
+    for (const name of samples) expect(convert(fixture(name)), name).toMatchObject({ ok: true });
+    const lfh = ok(convert(fixture('lfh-sample_unix.hl7')));
+    expect(lfh.warnings).toContainEqual(expect.objectContaining({ code: 'HL7V2_ENCODING_CHARACTERS_REPAIRED', field: 'MSH-2' }));
+    expect(resources<Patient>(lfh.bundle, 'Patient')[0]!.name?.[0]?.family).toBe('DOE');
+  });
+
+  it('still refuses a message type that carries no clinical data, naming it', () => {
+    const out = convert('MSH|^~\\&|A|B|C|D|20260301||ACK^A01|X1|P|2.5\rMSA|AA|Y1');
+    expect(out).toMatchObject({ ok: false, code: 'HL7V2_UNSUPPORTED_MESSAGE', field: 'MSH-9' });
   });
 });
 
@@ -237,6 +244,41 @@ describe('HL7v2 mapping rules', () => {
     });
     expect(imm.route?.coding?.[0]?.code).toBe('C28161');
     expect(imm.site?.coding?.[0]?.code).toBe('RD');
+  });
+
+  it('keeps text-only OBX (no OBX-3) as Observations under the order code, every line', () => {
+    const out = ok(convert(fixture('lfh-ORU-multiline-short.hl7')));
+    const texts = resources<Observation>(out.bundle, 'Observation').map((o) => [o.code.coding?.[0]?.code, o.valueString]);
+    expect(texts).toContainEqual(['1487', '[PII] Emergency Department']);
+    expect(texts).toContainEqual(['1487', 'ED Encounter Arrival Date: [ADDRESS] [PERSONALNAME]:']);
+    expect(new Set(resources(out.bundle, 'Observation').map((o) => o.id)).size).toBe(texts.length);
+    expect(out.warnings).toContainEqual(expect.objectContaining({ code: 'HL7V2_OBSERVATION_WITHOUT_CODE' }));
+  });
+
+  it('PPR^PC1: a problem-list Condition with its ICD-9 code and status', () => {
+    const [condition] = resources<Condition>(ok(convert(fixture('PC1-Problem-Add-v2.3.1.hl7'))).bundle, 'Condition');
+    expect(condition).toMatchObject({
+      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-9-cm', code: '596.5', display: 'BLADDER DYSFUNCTION' }] },
+      category: [{ coding: [{ code: 'problem-list-item' }] }],
+      clinicalStatus: { coding: [{ code: 'active' }] },
+      identifier: [{ value: '26744' }],
+    });
+  });
+
+  it('RDE^O11: a MedicationRequest with its drug, dose, route and dispense amount', () => {
+    const out = ok(convert(fixture('RDE-O11-01.hl7')));
+    const requests = resources<MedicationRequest>(out.bundle, 'MedicationRequest');
+    expect(requests.length).toBeGreaterThan(0);
+    const [rx] = requests;
+    expect(rx!.status).toBe('active');
+    expect(rx!.intent).toBe('order');
+    expect(rx!.subject.reference).toBe(`Patient/${resources<Patient>(out.bundle, 'Patient')[0]!.id}`);
+    // RXE-2 with RXC components: a compound Medication, referenced.
+    const medication = out.bundle.entry!.find((e) => `Medication/${e.resource!.id}` === rx!.medicationReference?.reference)?.resource as Medication;
+    expect(medication.code?.coding?.[0]).toMatchObject({ system: 'http://hl7.org/fhir/sid/ndc', code: '0143963401' });
+    expect(medication.ingredient).toHaveLength(2);
+    expect(rx!.dosageInstruction?.[0]).toMatchObject({ route: { coding: [{ code: 'IV', display: 'Intravenous' }] }, doseAndRate: [{ doseQuantity: { value: 5, unit: 'mg/hr' } }] });
+    expect(rx!.authoredOn).toBe('2019-11-04T06:27:26+02:15');
   });
 
   it('refuses a message without a usable PID', () => {

@@ -140,3 +140,65 @@ export function mapCoverages(conv: Conversion, in1s: readonly Seg[]): void {
     else conv.add(compact(coverage), null);
   }
 }
+
+/** IAM-17 / AL1 verification (HL7 table 0438) → AllergyIntolerance.verificationStatus. */
+const ALLERGY_VERIFICATION: Record<string, string> = { C: 'confirmed', U: 'unconfirmed', P: 'unconfirmed', S: 'unconfirmed', D: 'refuted', E: 'entered-in-error' };
+
+/** IAM (ADT^A60 adverse reaction information) → AllergyIntolerance, keyed on IAM-7 when sent. */
+export function mapAdverseReactions(conv: Conversion, iams: readonly Seg[]): void {
+  if (!conv.patient) return;
+  for (const iam of iams) {
+    const code = conv.concept(iam.rep(3), 'IAM-3');
+    if (!code) continue;
+    const key = iam.get(7) || code.coding?.[0]?.code || code.text || '';
+    const reactions = iam.reps(5).map((r) => r.c(2) || r.c(1)).filter(Boolean);
+    const verification = ALLERGY_VERIFICATION[iam.get(17).toUpperCase()] ?? 'confirmed';
+    const deleted = iam.get(6).toUpperCase() === 'D';
+    const allergy: AllergyIntolerance = {
+      resourceType: 'AllergyIntolerance',
+      id: conv.id('AllergyIntolerance', conv.patient.reference!, key),
+      identifier: iam.get(7) ? [compact({ value: iam.get(7), assigner: iam.get(7, 2) ? { display: iam.get(7, 2) } : undefined })] : undefined,
+      clinicalStatus: verification === 'entered-in-error' ? undefined : { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: deleted ? 'inactive' : 'active' }] },
+      verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: verification }] },
+      category: ALLERGY_CATEGORY[iam.get(2).toUpperCase()],
+      criticality: CRITICALITY[iam.get(4).toUpperCase()],
+      code,
+      patient: conv.patient,
+      onsetDateTime: conv.dateTime(iam.get(11), 'IAM-11'),
+      recordedDate: conv.dateTime(iam.get(13), 'IAM-13'),
+      reaction: reactions.length ? [{ manifestation: reactions.map((text) => ({ text })) }] : undefined,
+    };
+    conv.add(compact(allergy));
+  }
+}
+
+/** PRB-14 problem life cycle status → Condition.clinicalStatus (condition-clinical codes). */
+const PROBLEM_STATUS: Record<string, string> = { ACTIVE: 'active', A: 'active', INACTIVE: 'inactive', I: 'inactive', RESOLVED: 'resolved', R: 'resolved', REMISSION: 'remission', RECURRENCE: 'recurrence' };
+
+/** PRB (PPR^PC1/PC2/PC3 problem list) → Condition with category problem-list-item. */
+export function mapProblems(conv: Conversion, prbs: readonly Seg[]): void {
+  if (!conv.patient) return;
+  for (const prb of prbs) {
+    const code = conv.concept(prb.rep(3), 'PRB-3');
+    if (!code) continue;
+    const key = prb.get(4) || `${code.coding?.[0]?.system ?? ''}|${code.coding?.[0]?.code ?? code.text}`;
+    // PRB-14 is the life cycle status; some senders put the word in PRB-13 instead.
+    const lifeCycle = PROBLEM_STATUS[prb.get(14).toUpperCase()] ?? PROBLEM_STATUS[prb.get(13).toUpperCase()];
+    const deleted = prb.get(1).toUpperCase() === 'DE';
+    const condition: Condition = {
+      resourceType: 'Condition',
+      id: conv.id('Condition', conv.patient.reference!, 'problem', key),
+      identifier: prb.get(4) ? [{ value: prb.get(4) }] : undefined,
+      clinicalStatus: lifeCycle && !deleted ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: lifeCycle }] } : undefined,
+      verificationStatus: deleted ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'entered-in-error' }] } : undefined,
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item' }] }],
+      code,
+      subject: conv.patient,
+      encounter: conv.encounter,
+      onsetDateTime: conv.dateTime(prb.get(16), 'PRB-16'),
+      abatementDateTime: conv.dateTime(prb.get(9), 'PRB-9'),
+      recordedDate: conv.dateTime(prb.get(7), 'PRB-7') ?? conv.dateTime(prb.get(2), 'PRB-2'),
+    };
+    conv.add(compact(condition));
+  }
+}

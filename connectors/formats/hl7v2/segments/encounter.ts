@@ -25,12 +25,21 @@ const STATUS_BY_EVENT: Record<string, Encounter['status']> = {
   A01: 'in-progress',
   A02: 'in-progress',
   A03: 'finished',
-  A04: 'arrived',
+  A04: 'in-progress', // registered and being seen (outpatient / emergency)
   A05: 'planned',
   A06: 'in-progress',
   A07: 'in-progress',
+  A09: 'in-progress', // patient departing: tracking within a visit
+  A10: 'in-progress', // patient arriving: tracking
   A11: 'cancelled',
   A13: 'in-progress',
+  A14: 'planned', // pending admit
+  A15: 'in-progress', // pending transfer: the visit goes on
+  A16: 'in-progress', // pending discharge: not discharged yet
+  A25: 'in-progress', // cancel pending discharge
+  A26: 'in-progress', // cancel pending transfer
+  A27: 'cancelled', // cancel pending admit
+  A38: 'cancelled', // cancel pre-admit
 };
 
 const PARTICIPANTS: Array<[number, string, string]> = [
@@ -40,8 +49,13 @@ const PARTICIPANTS: Array<[number, string, string]> = [
   [17, 'ADM', 'admitter'],
 ];
 
-export function mapEncounter(conv: Conversion, pv1: Seg): Ref | undefined {
+/**
+ * `visitOnly`: for person events (A28, A31, A60) whose PV1 is often a placeholder: an
+ * Encounter only when the PV1 names a visit (number or admit time).
+ */
+export function mapEncounter(conv: Conversion, pv1: Seg, opts: { visitOnly?: boolean } = {}): Ref | undefined {
   if (!conv.patient) return undefined;
+  if (opts.visitOnly && !pv1.get(19) && !pv1.get(44)) return undefined;
   const visit = conv.ids.fromCx(pv1.rep(19), 'maHsba')?.identifier;
   const admitted = pv1.get(44);
   const visitNumber = visit?.value;
