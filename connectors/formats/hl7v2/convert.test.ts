@@ -156,12 +156,12 @@ describe('HL7v2 mapping rules', () => {
     expect(a.id).not.toBe(b.id);
   });
 
-  it('keeps every address component: the whole street (SAD subcomponents), other designation, district', () => {
+  it('keeps every address component: the whole street (each SAD subcomponent), other designation, district', () => {
     const out = ok(convert(vn('BN0042^^^BV01^MR').replace('12 Lê Lợi^^Huế^^^VNM', '1000&Hospital Lane&12B^Tầng 3^Huế^TT^530000^VNM^H^Phường Phú Hội^PX01')));
     const address = resources<Patient>(out.bundle, 'Patient')[0]!.address?.[0];
     expect(address).toMatchObject({
       use: 'home',
-      line: ['1000 Hospital Lane 12B', 'Tầng 3'],
+      line: ['1000', 'Hospital Lane', '12B', 'Tầng 3'],
       city: 'Huế',
       state: 'TT',
       postalCode: '530000',
@@ -215,7 +215,7 @@ describe('HL7v2 mapping rules', () => {
 
   it('reports segments and fields that no mapping read', () => {
     const out = ok(convert(fixture('ADT-A01-01.hl7')));
-    expect(out.notMapped).toEqual(expect.arrayContaining(['SFT', 'GT1', 'PID-10', 'PV1-5']));
+    expect(out.notMapped).toEqual(expect.arrayContaining(['SFT', 'ACC', 'GT1-4', 'PID-10', 'PV1-5']));
     expect(out.notMapped).not.toContain('ROL');
     expect(out.notMapped).not.toContain('PID-3');
     expect(out.notMapped).not.toContain('PID-1');

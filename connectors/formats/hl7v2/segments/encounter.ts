@@ -70,7 +70,9 @@ export function mapEncounter(conv: Conversion, pv1: Seg, opts: { visitOnly?: boo
   }
   const event = conv.header.triggerEvent;
   const discharged = pv1.get(45);
-  const status = STATUS_BY_EVENT[event] ?? (discharged ? 'finished' : 'in-progress');
+  // Events without a status of their own (A08, A28, BAR, orders …): discharged is finished, a
+  // pre-admission (PV1-2 = P) is planned, else the visit is going on.
+  const status = STATUS_BY_EVENT[event] ?? (discharged ? 'finished' : pv1.get(2).toUpperCase() === 'P' ? 'planned' : 'in-progress');
   const patientClass = pv1.get(2).toUpperCase();
   const cls = CLASS[patientClass];
   if (!cls && patientClass) conv.warn('HL7V2_UNKNOWN_PATIENT_CLASS', 'PV1-2', `patient class "${patientClass}" is not in HL7 table 0004`);
