@@ -13,8 +13,9 @@ const USAGE = `vhr-agent ${AGENT_VERSION} — hồ sơ sức khỏe điện tử
 Usage:
   vhr-agent run --config FILE            run the agent headless (SIGTERM/Ctrl+C stops it cleanly)
   vhr-agent demo [--data DIR]            run on demo data with a local FHIR store (province + ministry)
-  vhr-agent convert [--format auto|xml130|hl7v2] FILE...
+  vhr-agent convert [--format auto|xml130|hl7v2] [--report] FILE...
                                          one FHIR Bundle per record as NDJSON on stdout
+                                         (--report: warnings and unmapped fields per record on stderr)
   vhr-agent validate [FILE|-]            validate NDJSON Bundles against FHIR R4
   vhr-agent status [--config FILE | --data DIR] [--json]
                                          status of a running agent
@@ -78,12 +79,12 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'convert': {
-      const { opts, positional } = parseArgs(rest, ['format', 'facility']);
+      const { opts, positional } = parseArgs(rest, ['format', 'facility'], ['report']);
       const format = (opts.format as string | undefined) ?? 'auto';
       if (!['auto', 'xml130', 'hl7v2'].includes(format)) throw new UsageError(`--format must be auto, xml130 or hl7v2, got ${format}`);
       if (positional.length === 0) throw new UsageError('convert needs at least one FILE');
       const { convertFiles } = await import('./commands/convert.js');
-      return convertFiles(positional, { format: format as 'auto' | 'xml130' | 'hl7v2', facilityCode: opts.facility as string | undefined });
+      return convertFiles(positional, { format: format as 'auto' | 'xml130' | 'hl7v2', facilityCode: opts.facility as string | undefined, report: opts.report === true });
     }
     case 'validate': {
       const { positional } = parseArgs(rest, []);

@@ -1,6 +1,10 @@
-// `vhr-agent convert [--format auto|xml130|hl7v2] FILE...` (DESIGN §10): one FHIR Bundle per
-// record as NDJSON on stdout; one JSON line per rejected record on stderr
+// `vhr-agent convert [--format auto|xml130|hl7v2] [--report] FILE...` (DESIGN §10): one FHIR
+// Bundle per record as NDJSON on stdout; one JSON line per rejected record on stderr
 // ({"file","record","code","message"}); exit 0 when every record converted, else 1.
+// --report (additive) also writes, for each converted record, one JSON line on stderr
+// ({"file","record","naturalKey","warnings","notMapped"}): what the conversion warned about
+// and which input segments/fields it left unmapped. Rejection lines keep their shape; report
+// lines are told apart by having no "code".
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { splitEnvelope, hosoToXml, EnvelopeError } from '../../connectors/formats/xml130/envelope.js';
@@ -20,7 +24,16 @@ interface Rejection {
   message: string;
 }
 
-export async function convertFiles(files: string[], opts: { format: InputFormat; facilityCode?: string }): Promise<number> {
+/** Per-record report line of `convert --report`. */
+export interface RecordReport {
+  file: string;
+  record: number;
+  naturalKey: string;
+  warnings: Array<{ code: string; field: string; message: string }>;
+  notMapped: string[];
+}
+
+export async function convertFiles(files: string[], opts: { format: InputFormat; facilityCode?: string; report?: boolean }): Promise<number> {
   const profilePack = defaultProfilePack();
   let rejected = 0;
   const out = (line: string) => process.stdout.write(line + '\n');
@@ -29,8 +42,13 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
     process.stderr.write(JSON.stringify(r) + '\n');
   };
   const emit = (file: string, record: number, outcome: ConvertOutcome) => {
-    if (outcome.ok) out(JSON.stringify(outcome.bundle));
-    else reject({ file, record, code: outcome.code, message: outcome.message });
+    if (outcome.ok) {
+      out(JSON.stringify(outcome.bundle));
+      if (opts.report) {
+        const line: RecordReport = { file, record, naturalKey: outcome.naturalKey, warnings: outcome.warnings, notMapped: outcome.notMapped };
+        process.stderr.write(JSON.stringify(line) + '\n');
+      }
+    } else reject({ file, record, code: outcome.code, message: outcome.message });
   };
 
   for (const file of files) {
