@@ -54,6 +54,7 @@ function visitEvent(opts: { visitOnly?: boolean; charges?: boolean } = {}): Step
       mapProcedures(conv, named(group, 'PR1'));
       mapCoverages(conv, named(group, 'IN1'));
       if (opts.charges) mapCharges(conv, named(group, 'FT1'));
+      for (const rf1 of named(group, 'RF1')) mapReferral(conv, rf1);
       const key = visit?.reference ?? conv.patient?.reference ?? conv.header.controlId;
       for (const obx of named(group, 'OBX')) mapObservation(conv, obx, { key });
     }

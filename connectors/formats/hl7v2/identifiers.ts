@@ -87,10 +87,11 @@ export class IdentifierResolver {
   }
 
   /**
-   * CX → Identifier; `undefined` for an empty CX. `fallbackMeaning` is what an identifier of
-   * this field means when its type says nothing (PV1-19 → maHsba).
+   * CX → Identifier; `undefined` for an empty CX. `fieldMeaning` is what every identifier of
+   * the field is, whatever its type says (PV1-19, PV1-50 → maHsba: a visit number is never a
+   * patient's record number).
    */
-  fromCx(r: Rep, fallbackMeaning?: string): ResolvedIdentifier | undefined {
+  fromCx(r: Rep, fieldMeaning?: string): ResolvedIdentifier | undefined {
     const value = r.c(1);
     if (!value) return undefined;
     const type = r.c(5);
@@ -100,7 +101,7 @@ export class IdentifierResolver {
     const universal = hd ? r.c(hd, 2) : '';
     const universalType = hd ? r.c(hd, 3) : '';
     const authority = namespace || universal || this.sendingFacility;
-    const typeMeaning = (type ? this.types[type.toUpperCase()] : undefined) ?? fallbackMeaning;
+    const typeMeaning = fieldMeaning ?? (type ? this.types[type.toUpperCase()] : undefined);
     const mapped = this.authorities[namespace.toUpperCase()] ?? this.authorities[universal.toUpperCase()] ?? (hd ? undefined : this.authorities[this.sendingFacility]);
     let system: string | undefined;
     let meaning: string | undefined;

@@ -122,19 +122,29 @@ export function mapCoverages(conv: Conversion, in1s: readonly Seg[]): void {
     const policy = in1.get(36);
     const isBhyt = [plan, company, companyName].some((v) => BHYT_PAYERS.has(v.toUpperCase()));
     const key = policy || `${plan}|${company}|${in1.get(1)}`;
+    // IN2 (right after its IN1) adds the insured's member numbers under this coverage.
+    const in2 = conv.reader.following(in1, ['IN2'], ['IN1'])[0];
+    const memberIds = in2
+      ? ([[6, 'MC'], [8, 'MA'], [10, 'MI']] as const)
+          .filter(([field]) => in2.get(field))
+          .map(([field, type]) => ({ type: conv.tableConcept(type, '0203'), value: in2.get(field) }))
+          .concat(in2.reps(61).map((r) => ({ type: conv.tableConcept('MB', '0203'), value: r.c(1) })).filter((i) => i.value))
+      : [];
     const coverage: Coverage = {
       resourceType: 'Coverage',
       id: conv.id('Coverage', conv.patient.reference!, key),
-      identifier: policy ? [compact({ system: isBhyt ? conv.ids.systemOf('bhyt') : undefined, value: policy })] : undefined,
+      identifier: [policy ? compact({ system: isBhyt ? conv.ids.systemOf('bhyt') : undefined, value: policy }) : undefined, ...memberIds].filter((i) => i !== undefined),
+      subscriberId: in1.get(49) || undefined,
       status: 'active',
       type: in1.get(15) ? conv.tableConcept(in1.get(15), '0086', in1.get(15, 2) || undefined) : undefined,
       beneficiary: conv.patient,
       relationship: in1.get(17) ? conv.tableConcept(in1.get(17), '0063', in1.get(17, 2) || undefined) : undefined,
       period: compact({ start: conv.dateTime(in1.get(12), 'IN1-12'), end: conv.dateTime(in1.get(13), 'IN1-13') }),
       payor: [{ display: companyName || company || plan || 'unknown payer' }],
-      class: plan
-        ? [{ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/coverage-class', code: 'plan' }] }, value: plan, name: in1.get(2, 2) || undefined }]
-        : undefined,
+      class: [
+        plan ? { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/coverage-class', code: 'plan' }] }, value: plan, name: in1.get(2, 2) || undefined } : undefined,
+        in1.get(8) ? compact({ type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/coverage-class', code: 'group' }] }, value: in1.get(8), name: in1.get(9) || undefined }) : undefined,
+      ].filter((c) => c !== undefined),
     };
     if (isBhyt) conv.add(compact(coverage));
     else conv.add(compact(coverage), null);

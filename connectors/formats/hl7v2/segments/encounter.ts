@@ -115,7 +115,8 @@ export function mapEncounter(conv: Conversion, pv1: Seg, opts: { visitOnly?: boo
   const encounter: Encounter = {
     resourceType: 'Encounter',
     id,
-    identifier: visit ? [visit] : undefined,
+    // PV1-19 visit number, then PV1-50 alternate visit id (another system's number for the same visit).
+    identifier: [visit, conv.ids.fromCx(pv1.rep(50), 'maHsba')?.identifier].filter((i) => i !== undefined),
     status,
     class: cls
       ? { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', ...cls }
@@ -130,6 +131,7 @@ export function mapEncounter(conv: Conversion, pv1: Seg, opts: { visitOnly?: boo
         : compact({ start: conv.dateTime(admitted, 'PV1-44'), end: event === 'A13' ? undefined : conv.dateTime(discharged, 'PV1-45') }),
     reasonCode: admitReason && !admitReason.empty ? [conv.concept(admitReason, 'PV2-3')!] : undefined,
     hospitalization: compact({
+      preAdmissionIdentifier: conv.ids.fromCx(pv1.rep(5))?.identifier,
       admitSource: admitSource ? conv.tableConcept(admitSource, '0023') : undefined,
       reAdmission: readmission ? conv.tableConcept(readmission, '0092') : undefined,
       dischargeDisposition: dischargeDisposition ? conv.tableConcept(dischargeDisposition, '0112') : undefined,
