@@ -117,6 +117,10 @@ const orders: Step = (conv) => {
     for (const obx of conv.reader.following(orc, ['OBX'], ['ORC'])) mapObservation(conv, obx, { key, fallbackCode: code, specimen: specimens[0] });
   });
 };
+/** MDM: the order a document answers (ORC/OBR before the TXA); its OBX are the document's content. */
+const documentOrders: Step = (conv) => {
+  conv.reader.all('ORC').forEach((orc, i) => mapServiceRequest(conv, orc, conv.reader.following(orc, ['OBR'], ['ORC', 'TXA'])[0], i));
+};
 const pharmacy: Step = (conv) => mapPharmacy(conv);
 const immunizations: Step = (conv) => mapImmunizations(conv);
 const appointment: Step = (conv) => {
@@ -151,7 +155,7 @@ export const ROUTES: Readonly<Record<string, readonly Step[]>> = {
   ...Object.fromEntries(['I12', 'I13', 'I14', 'I15'].map((e) => [`REF^${e}`, [patient, encounter, diagnoses, allergies, procedures, coverages, referral, reports]])),
   ...Object.fromEntries(['PC1', 'PC2', 'PC3'].map((e) => [`PPR^${e}`, [patient, encounter, problems, looseObservations]])),
   ...Object.fromEntries(['S12', 'S13', 'S14', 'S15', 'S16', 'S17', 'S26'].map((e) => [`SIU^${e}`, [patient, encounter, appointment, diagnoses, looseObservations]])),
-  ...Object.fromEntries(['T01', 'T02', 'T03', 'T04', 'T05', 'T06', 'T07', 'T08', 'T09', 'T10', 'T11'].map((e) => [`MDM^${e}`, [patient, encounter, document]])),
+  ...Object.fromEntries(['T01', 'T02', 'T03', 'T04', 'T05', 'T06', 'T07', 'T08', 'T09', 'T10', 'T11'].map((e) => [`MDM^${e}`, [patient, encounter, documentOrders, document]])),
 };
 
 export const Hl7v2ErrorCode = {
