@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import type { Bundle, Condition, Encounter, Immunization, Medication, MedicationRequest, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Condition, DiagnosticReport, Encounter, Immunization, Medication, MedicationRequest, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureR4DefinitionsLoaded, hasErrors, validateR4 } from '../../fhir/validator.js';
 import { defaultProfilePack, withAssigningAuthorities } from '../../profile-pack/index.js';
@@ -144,6 +144,23 @@ describe('HL7v2 mapping rules', () => {
     expect(own.identifier?.[0]?.system).toBe('http://fhir.hl7.org.vn/core/sid/ma-bn/79001');
     expect(bare.id).toBe(own.id);
     expect(new Set([a.id, b.id, own.id]).size).toBe(3);
+  });
+
+  it('order numbers keep their authority too: the same filler number from two labs is two reports', () => {
+    const oru = (lab: string) =>
+      [
+        'MSH|^~\\&|LIS|BV01|HIS|BV01|20260301090000||ORU^R01^ORU_R01|R-' + lab + '|P|2.5',
+        'PID|1||BN0042^^^BV01^MR||NGUYỄN^VĂN AN||19800215|M',
+        `OBR|1||1001^${lab}|718-7^Hemoglobin^LN|||20260301083000|||||||||||||||20260301090000|||F`,
+        'OBX|1|NM|718-7^Hemoglobin^LN||135|g/L|||||F',
+      ].join('\r');
+    const a = ok(convert(oru('LABA'))).bundle;
+    const b = ok(convert(oru('LABB'))).bundle;
+    const [ra] = resources<DiagnosticReport>(a, 'DiagnosticReport');
+    const [rb] = resources<DiagnosticReport>(b, 'DiagnosticReport');
+    expect(ra!.id).not.toBe(rb!.id);
+    expect(ra!.identifier?.[0]).toMatchObject({ system: 'urn:vhr:79001:hl7v2:aa:LABA', value: '1001' });
+    expect(resources(a, 'Patient')[0]!.id).toBe(resources(b, 'Patient')[0]!.id);
   });
 
   it('config maps a facility authority to a VN Core system: another facility\'s ma-bn, or a URI', () => {

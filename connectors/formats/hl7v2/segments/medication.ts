@@ -67,9 +67,9 @@ function mapMedicationRequest(conv: Conversion, orc: Seg, rxo: Seg | undefined, 
     conv.warn('HL7V2_MEDICATION_WITHOUT_CODE', 'RXE-2/RXO-1', 'pharmacy order without a give code: no MedicationRequest made');
     return undefined;
   }
-  const placer = orderIdentifier(orc.rep(2), 'PLAC');
-  const filler = orderIdentifier(orc.rep(3), 'FILL');
-  const key = orc.get(3) || orc.get(2) || `${conv.header.controlId}#rx-${index}`;
+  const placer = orderIdentifier(conv, orc.rep(2), 'PLAC');
+  const filler = orderIdentifier(conv, orc.rep(3), 'FILL');
+  const key = [orc.get(3) && `${orc.get(3)}@${orc.get(3, 3) || orc.get(3, 2)}`, orc.get(2) && `${orc.get(2)}@${orc.get(2, 3) || orc.get(2, 2)}`].find(Boolean) || `${conv.header.controlId}#rx-${index}`;
   const medication = compound(conv, key, code, group);
   // The route that follows the RXE (the pharmacy's encoding) wins over the one after RXO.
   const rxr = conv.reader.following(rxe ?? rxo!, ['RXR'], ['ORC', 'RXE', 'RXD'])[0] ?? group.find((s) => s.name === 'RXR');

@@ -100,9 +100,17 @@ function languageOf(cc: CodeableConcept): CodeableConcept {
   };
 }
 
-/** Extensions for PID-23 birthplace, PID-26 citizenship, PID-28 nationality (VN Core nationality slot). */
+/** Extensions for PID-6 mother's maiden name, PID-17 religion, PID-23 birthplace, PID-26 citizenship, PID-28 nationality (VN Core nationality slot). */
 function personExtensions(conv: Conversion, pid: Seg): Extension[] {
   const out: Extension[] = [];
+  // PID-6 mother's maiden name (family name of the XPN), PID-17 religion (VN Core uses the core extension).
+  const maiden = pid.get(6);
+  if (maiden) out.push({ url: 'http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName', valueString: maiden });
+  const religion = pid.rep(17);
+  if (!religion.empty) {
+    const code = conv.concept(religion, 'PID-17');
+    if (code) out.push({ url: 'http://hl7.org/fhir/StructureDefinition/patient-religion', valueCodeableConcept: code });
+  }
   const birthPlace = pid.get(23);
   if (birthPlace) out.push({ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthPlace', valueAddress: { text: birthPlace } });
   for (const rep of pid.reps(26)) {

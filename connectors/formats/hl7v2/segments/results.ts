@@ -65,21 +65,39 @@ export function notesAfter(conv: Conversion, seg: Seg): Annotation[] {
 }
 
 /** EI (entity identifier) → Identifier typed PLAC/FILL. */
-export function orderIdentifier(r: Rep, type: 'PLAC' | 'FILL'): Identifier | undefined {
+/**
+ * EI (placer/filler number) → Identifier typed PLAC/FILL. Like a CX, the assigning authority
+ * (EI-2 namespace, EI-3 universal id) is part of the system: an OID gives urn:oid, a namespace
+ * the facility's local authority namespace (docs/mapping-hl7v2.md §2).
+ */
+export function orderIdentifier(conv: Conversion, r: Rep, type: 'PLAC' | 'FILL'): Identifier | undefined {
   const value = r.c(1);
   if (!value) return undefined;
+  const namespace = r.c(2);
   const universal = r.c(3);
+  const system = /^\d+(\.\d+)+$/.test(universal)
+    ? `urn:oid:${universal}`
+    : namespace
+      ? `urn:vhr:${conv.facility}:hl7v2:aa:${encodeURIComponent(namespace)}`
+      : undefined;
   return compact<Identifier>({
     type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: type }] },
-    system: /^\d+(\.\d+)+$/.test(universal) ? `urn:oid:${universal}` : undefined,
+    system,
     value,
-    assigner: r.c(2) ? { display: r.c(2) } : undefined,
+    assigner: namespace ? { display: namespace } : undefined,
   });
+}
+
+/** An EI as a key: the number with its authority, so two senders' "1001" stay two orders. */
+export function eiKey(r: Rep | undefined): string {
+  if (!r?.c(1)) return '';
+  const authority = r.c(3) || r.c(2);
+  return authority ? `${r.c(1)}@${authority}` : r.c(1);
 }
 
 /** The stable key of an order: filler number, else placer number, else its place in the message. */
 function orderKey(conv: Conversion, orc: Seg | undefined, obr: Seg | undefined, fallback: string): string {
-  return obr?.get(3) || orc?.get(3) || obr?.get(2) || orc?.get(2) || `${conv.header.controlId}#${fallback}`;
+  return eiKey(obr?.rep(3)) || eiKey(orc?.rep(3)) || eiKey(obr?.rep(2)) || eiKey(orc?.rep(2)) || `${conv.header.controlId}#${fallback}`;
 }
 
 export interface ObservationOptions {
@@ -205,8 +223,8 @@ export function mapServiceRequest(conv: Conversion, orc: Seg | undefined, obr: S
   const code = obr ? conv.concept(obr.rep(4), 'OBR-4') : undefined;
   // ORC's field when valued, else OBR's; one of the two exists (checked above).
   const either = (orcField: number, obrField: number) => (orc?.get(orcField) || !obr ? orc!.rep(orcField) : obr.rep(obrField));
-  const placer = orderIdentifier(either(2, 2), 'PLAC');
-  const filler = orderIdentifier(either(3, 3), 'FILL');
+  const placer = orderIdentifier(conv, either(2, 2), 'PLAC');
+  const filler = orderIdentifier(conv, either(3, 3), 'FILL');
   const reasons = conv.reader.all('DG1').map((dg1) => conv.concept(dg1.rep(3), 'DG1-3')).filter((c) => c !== undefined);
   const request: ServiceRequest = {
     resourceType: 'ServiceRequest',
@@ -250,7 +268,7 @@ export function mapReport(conv: Conversion, obr: Seg, orc: Seg | undefined, inde
   const report: DiagnosticReport = {
     resourceType: 'DiagnosticReport',
     id: conv.id('DiagnosticReport', key),
-    identifier: [orderIdentifier(obr.rep(3), 'FILL'), orderIdentifier(obr.rep(2), 'PLAC')].filter((i) => i !== undefined),
+    identifier: [orderIdentifier(conv, obr.rep(3), 'FILL'), orderIdentifier(conv, obr.rep(2), 'PLAC')].filter((i) => i !== undefined),
     basedOn: basedOn ? [basedOn] : undefined,
     status: REPORT_STATUS[obr.get(25).toUpperCase()] ?? 'unknown',
     category: obr.get(24) ? [conv.tableConcept(obr.get(24), '0074')!] : undefined,
