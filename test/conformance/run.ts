@@ -27,7 +27,9 @@ for (const [type, rs] of [...byType].sort(([a], [b]) => a.localeCompare(b))) {
   const t = tally(rs);
   const conv = rs.filter((r) => r.converted).length;
   const valid = rs.filter((r) => r.converted && r.validationErrors.length === 0).length;
-  say(`${type.padEnd(14)} ${String(rs.length).padStart(5)}  ${String(conv).padStart(9)}  ${String(valid).padStart(5)}  ${String(t.agree).padStart(5)}  ${String(t.disagree).padStart(8)}  ${String(t.missing).padStart(7)}  ${String(t.extra).padStart(5)}  ${pct(agreement(t)).padStart(9)}`);
+  // A type whose expected bundles state none of the compared facts has no agreement to show.
+  const stated = t.agree + t.disagree + t.missing;
+  say(`${type.padEnd(14)} ${String(rs.length).padStart(5)}  ${String(conv).padStart(9)}  ${String(valid).padStart(5)}  ${String(t.agree).padStart(5)}  ${String(t.disagree).padStart(8)}  ${String(t.missing).padStart(7)}  ${String(t.extra).padStart(5)}  ${(stated ? pct(agreement(t)) : 'n/a').padStart(9)}`);
 }
 const all = tally(results);
 const converted = results.filter((r) => r.converted).length;
