@@ -55,8 +55,13 @@ function visitEvent(opts: { visitOnly?: boolean; charges?: boolean } = {}): Step
       mapCoverages(conv, named(group, 'IN1'));
       if (opts.charges) mapCharges(conv, named(group, 'FT1'));
       for (const rf1 of named(group, 'RF1')) mapReferral(conv, rf1);
+      // Orders inside a visit message (DFT^P11 common orders, BAR): ServiceRequests with their OBX.
+      mapOrders(conv, named(group, 'ORC'));
       const key = visit?.reference ?? conv.patient?.reference ?? conv.header.controlId;
-      for (const obx of named(group, 'OBX')) mapObservation(conv, obx, { key });
+      for (const obx of named(group, 'OBX')) {
+        const owner = conv.reader.segments.slice(0, obx.position).reverse().find((s) => ['ORC', 'OBR', 'FT1', 'PR1', 'PID', 'PV1', 'PV2', 'DG1', 'AL1', 'IN1', 'GT1', 'NK1'].includes(s.name));
+        if (owner?.name !== 'ORC' && owner?.name !== 'OBR') mapObservation(conv, obx, { key });
+      }
     }
   };
 }
@@ -106,17 +111,18 @@ const reports: Step = (conv) => {
     mapReport(conv, obr, orc?.name === 'ORC' ? orc : undefined, i);
   });
 };
-const orders: Step = (conv) => {
-  const orcs = conv.reader.all('ORC');
+/** Each ORC with its OBR (+ SPM) → ServiceRequest; the OBX of the group are its observations. */
+function mapOrders(conv: Conversion, orcs: readonly Seg[]): void {
   orcs.forEach((orc, i) => {
     const obr = conv.reader.following(orc, ['OBR'], ['ORC'])[0];
     const specimens = obr ? specimensOf(conv, obr) : [];
     const order = mapServiceRequest(conv, orc, obr, i, specimens);
     const key = order?.reference ?? `${conv.header.controlId}#${i}`;
     const code = obr ? conv.concept(obr.rep(4), 'OBR-4') : undefined;
-    for (const obx of conv.reader.following(orc, ['OBX'], ['ORC'])) mapObservation(conv, obx, { key, fallbackCode: code, specimen: specimens[0] });
+    for (const obx of conv.reader.following(orc, ['OBX'], ['ORC', 'FT1', 'PR1', 'PID'])) mapObservation(conv, obx, { key, fallbackCode: code, specimen: specimens[0] });
   });
-};
+}
+const orders: Step = (conv) => mapOrders(conv, conv.reader.all('ORC'));
 /** MDM: the order a document answers (ORC/OBR before the TXA); its OBX are the document's content. */
 const documentOrders: Step = (conv) => {
   conv.reader.all('ORC').forEach((orc, i) => mapServiceRequest(conv, orc, conv.reader.following(orc, ['OBR'], ['ORC', 'TXA'])[0], i));
