@@ -9,7 +9,7 @@ import { agreement, runSuite, tally, undocumentedContradictions } from './suite.
  * Agreement on stated facts may only rise: when a change raises it, raise this floor to the
  * new figure (rounded down to the percent); never lower it to make a change pass.
  */
-const AGREEMENT_FLOOR = 0.79;
+const AGREEMENT_FLOOR = 0.8;
 
 describe('conformance with the peer suite', () => {
   const results = runSuite();

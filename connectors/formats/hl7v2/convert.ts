@@ -79,6 +79,7 @@ const allergies: Step = (conv) => mapAllergies(conv, conv.reader.all('AL1'));
 const procedures: Step = (conv) => mapProcedures(conv, conv.reader.all('PR1'));
 const coverages: Step = (conv) => mapCoverages(conv, conv.reader.all('IN1'));
 const problems: Step = (conv) => mapProblems(conv, conv.reader.all('PRB'));
+const charges: Step = (conv) => mapCharges(conv, conv.reader.all('FT1'));
 /** OBX outside any order group (SIU, PPR): observations about the visit or the patient. */
 const looseObservations: Step = (conv) => {
   const key = conv.encounter?.reference ?? conv.patient?.reference ?? conv.header.controlId;
@@ -153,11 +154,11 @@ export const ROUTES: Readonly<Record<string, readonly Step[]>> = {
   ...Object.fromEntries(['P03', 'P11'].map((e) => [`DFT^${e}`, [visitEvent({ charges: true })]])),
   'ORU^R01': [patient, encounter, reports],
   'VXU^V04': [patient, encounter, immunizations],
-  'ORM^O01': [patient, encounter, allergies, diagnoses, coverages, orders],
-  'OML^O21': [patient, encounter, allergies, diagnoses, coverages, orders],
-  'OMG^O19': [patient, encounter, allergies, diagnoses, coverages, orders],
-  ...Object.fromEntries(['O11', 'O25'].map((e) => [`RDE^${e}`, [patient, encounter, allergies, diagnoses, coverages, pharmacy, looseObservations]])),
-  'RDS^O13': [patient, encounter, allergies, diagnoses, coverages, pharmacy, looseObservations],
+  'ORM^O01': [patient, encounter, allergies, diagnoses, procedures, coverages, orders, charges],
+  'OML^O21': [patient, encounter, allergies, diagnoses, procedures, coverages, orders, charges],
+  'OMG^O19': [patient, encounter, allergies, diagnoses, procedures, coverages, orders, charges],
+  ...Object.fromEntries(['O11', 'O25'].map((e) => [`RDE^${e}`, [patient, encounter, allergies, diagnoses, procedures, coverages, pharmacy, charges, looseObservations]])),
+  'RDS^O13': [patient, encounter, allergies, diagnoses, procedures, coverages, pharmacy, charges, looseObservations],
   ...Object.fromEntries(['I12', 'I13', 'I14', 'I15'].map((e) => [`REF^${e}`, [patient, encounter, diagnoses, allergies, procedures, coverages, referral, reports]])),
   ...Object.fromEntries(['PC1', 'PC2', 'PC3'].map((e) => [`PPR^${e}`, [patient, encounter, problems, looseObservations]])),
   ...Object.fromEntries(['S12', 'S13', 'S14', 'S15', 'S16', 'S17', 'S26'].map((e) => [`SIU^${e}`, [patient, encounter, appointment, diagnoses, looseObservations]])),
