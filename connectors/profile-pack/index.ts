@@ -87,3 +87,14 @@ export function loadProfilePack(path?: string): ProfilePack {
   }
   return parseProfilePack(doc, path);
 }
+
+/**
+ * The pack with a facility's own HL7v2 assigning authorities (config key
+ * `hl7v2.assigningAuthorities`) laid over codeMaps['hl7v2.assigningAuthority']: the
+ * facility knows its HIS's spellings better than the pack does (docs/mapping-hl7v2.md).
+ */
+export function withAssigningAuthorities(pack: ProfilePack, authorities: Readonly<Record<string, string>> | undefined): ProfilePack {
+  if (!authorities || Object.keys(authorities).length === 0) return pack;
+  const key = 'hl7v2.assigningAuthority';
+  return { ...pack, codeMaps: { ...pack.codeMaps, [key]: { ...pack.codeMaps[key], ...authorities } } };
+}

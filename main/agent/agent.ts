@@ -33,7 +33,7 @@ import type { Source, SourceStatus } from '../../connectors/sources/types.js';
 import type { FhirClient } from '../../connectors/destinations/fhir/client.js';
 import { createDestinationClient } from '../../connectors/destinations/fhir/destination.js';
 import { checkCapabilities } from '../../connectors/destinations/fhir/capabilities.js';
-import { loadProfilePack } from '../../connectors/profile-pack/index.js';
+import { loadProfilePack, withAssigningAuthorities } from '../../connectors/profile-pack/index.js';
 import type { ProfilePack } from '../../connectors/formats/types.js';
 
 export interface AgentOptions {
@@ -103,7 +103,7 @@ export class Agent {
     // The ministry document in force (and one imported while stopped) shapes what starts.
     const config = (this.current = this.managed.startupConfig());
     if (!opts.logger) this.logger.level = config.logging.level;
-    this.profilePack = loadProfilePack(config.profilePack);
+    this.profilePack = withAssigningAuthorities(loadProfilePack(config.profilePack), config.hl7v2?.assigningAuthorities);
     this.alerts = new Alerts({ store: this.store, logger: this.logger, webhookUrl: config.alerts.webhookUrl, now });
     this.housekeeping = this.createHousekeeping(config);
 
@@ -332,7 +332,7 @@ export class Agent {
 
   private async applyNow(next: AgentConfig, commit: (() => void) | undefined, restartAllDeliveries: boolean): Promise<void> {
     const prev = this.current;
-    const pack = loadProfilePack(next.profilePack);
+    const pack = withAssigningAuthorities(loadProfilePack(next.profilePack), next.hl7v2?.assigningAuthorities);
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     const retryChanged = !same(prev.retry, next.retry);
     const changedDest = new Set(retryChanged || restartAllDeliveries ? [...prev.destinations, ...next.destinations].map((d) => d.id) : changedDestinationIds(prev.destinations, next.destinations));

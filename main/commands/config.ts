@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AgentConfig } from '../config/schema.js';
 import type { ApiInfo, ManagedImportResponse } from '../api/contract.js';
+import { pathTo, ROUTES } from '../api/routeTable.js';
 import { AGENT_VERSION } from '../paths.js';
 import { Store } from '../store/store.js';
 import { parseManagedDocument, ManagedDocumentError } from '../config/managed/document.js';
@@ -145,7 +146,8 @@ async function importIntoRunningAgent(dataDir: string, text: string): Promise<Ag
   let res: Response;
   try {
     // Applying waits for deliveries in flight to finish, hence the generous timeout.
-    res = await fetch(`${info.url}/api/config/import`, {
+    res = await fetch(`${info.url}${pathTo(ROUTES.importConfig)}`, {
+      // The signed document goes as the bytes it was signed in, not re-serialised.
       method: 'POST',
       headers: { Authorization: `Bearer ${info.token}`, 'Content-Type': 'application/json' },
       body: text,

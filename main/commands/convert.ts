@@ -1,7 +1,11 @@
-// `vhr-agent convert [--format auto|xml130|hl7v2] FILE...` (DESIGN §10): one FHIR Bundle per
-// record as NDJSON on stdout; one JSON line per rejected record on stderr
+// `vhr-agent convert [--format auto|xml130|hl7v2] [--report] FILE...` (DESIGN §10): one FHIR
+// Bundle per record as NDJSON on stdout; one JSON line per rejected record on stderr
 // ({"file","record","code","message"}); exit 0 when every record converted, else 1.
 // Records convert in parallel on the conversion engine (main/engine); output keeps input order.
+// --report (additive) also writes, for each converted record, one JSON line on stderr
+// ({"file","record","naturalKey","warnings","notMapped"}): what the conversion warned about
+// and which input segments/fields it left unmapped. Rejection lines keep their shape; report
+// lines are told apart by having no "code".
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -29,10 +33,19 @@ interface FileRecord {
   facilityCode: string;
 }
 
+/** Per-record report line of `convert --report`. */
+export interface RecordReport {
+  file: string;
+  record: number;
+  naturalKey: string;
+  warnings: Array<{ code: string; field: string; message: string }>;
+  notMapped: string[];
+}
+
 /** Records converting at once per thread: enough that no thread waits for the reader. */
 const IN_FLIGHT_PER_THREAD = 4;
 
-export async function convertFiles(files: string[], opts: { format: InputFormat; facilityCode?: string; threads?: number }): Promise<number> {
+export async function convertFiles(files: string[], opts: { format: InputFormat; facilityCode?: string; threads?: number; report?: boolean }): Promise<number> {
   // The main thread here only splits files and writes lines, so every core converts.
   const engine = new ConversionEngine({ threads: opts.threads ?? availableParallelism(), profilePack: defaultProfilePack(), validates: false });
   let rejected = 0;
@@ -43,6 +56,11 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
   const emit = async (file: string, record: number, result: EngineResult) => {
     if (!result.ok) return reject({ file, record, code: result.code, message: result.message });
     process.stdout.write(result.bundle);
+    if (opts.report) {
+      const issues = JSON.parse(result.issuesJson) as { warnings: RecordReport['warnings']; notMapped: string[] };
+      const line: RecordReport = { file, record, naturalKey: result.naturalKey, warnings: issues.warnings, notMapped: issues.notMapped };
+      process.stderr.write(JSON.stringify(line) + '\n');
+    }
     // Wait for a slow reader of stdout instead of holding every bundle in memory.
     if (!process.stdout.write('\n')) await new Promise((r) => process.stdout.once('drain', r));
   };
@@ -104,16 +122,17 @@ const FORMATS: readonly InputFormat[] = ['auto', 'xml130', 'hl7v2'];
 export const command = defineCommand({
   name: 'convert',
   summary: 'one FHIR Bundle per record as NDJSON on stdout',
-  usage: '[--format auto|xml130|hl7v2] FILE...',
+  usage: '[--format auto|xml130|hl7v2] [--report] FILE...',
   options: {
+    report: { type: 'boolean', description: 'also one JSON line per converted record on stderr: its warnings and the input fields left unmapped' },
     format: { type: 'string', value: 'auto|xml130|hl7v2', description: 'what the files hold (default auto: told by content)' },
     facility: { type: 'string', value: 'MA_CSKCB', description: 'facility code for records that do not carry one' },
   },
-  details: 'One JSON line per rejected record on stderr ({"file","record","code","message"}).\nExit 0 when every record converted, 1 when some were rejected, 2 on bad usage.',
+  details: 'One JSON line per rejected record on stderr ({"file","record","code","message"}); with --report also {"file","record","naturalKey","warnings","notMapped"} per converted record.\nExit 0 when every record converted, 1 when some were rejected, 2 on bad usage.',
   run: ({ values, positionals }) => {
     const format = values.format ?? 'auto';
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be auto, xml130 or hl7v2, got ${format}`);
     if (positionals.length === 0) throw new UsageError('convert needs at least one FILE');
-    return convertFiles(positionals, { format: format as InputFormat, facilityCode: values.facility });
+    return convertFiles(positionals, { format: format as InputFormat, facilityCode: values.facility, report: values.report === true });
   },
 });

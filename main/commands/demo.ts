@@ -10,6 +10,7 @@ import { closeLogger } from '../log.js';
 import { waitForStopSignal } from './run.js';
 import { writeGeneratedEnvelopes } from './generate.js';
 import { defineCommand, wholeNumber } from './command.js';
+import { pathTo, ROUTES } from '../api/routeTable.js';
 
 export interface DemoOptions {
   dataDir: string;
@@ -81,7 +82,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       '',
       '  vhr-agent demo đang chạy / is running',
       `  Giao diện / UI:        ${info.uiUrl}`,
-      `  Status API:            ${info.url}/api/status   (Authorization: Bearer <token in ${join(opts.dataDir, 'api.json')}>)`,
+      `  Status API:            ${info.url}${pathTo(ROUTES.status)}   (Authorization: Bearer <token in ${join(opts.dataDir, 'api.json')}>)`,
       `  FHIR (tỉnh/province):  ${fhir.baseUrl('province')}`,
       `  FHIR (bộ/ministry):    ${fhir.baseUrl('ministry')}`,
       `  Thư mục nhận / inbox:  ${inbox}   (drop more claim XML files here)`,

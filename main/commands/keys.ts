@@ -8,6 +8,8 @@ import type { AgentConfig } from '../config/schema.js';
 import { Store } from '../store/store.js';
 import { dropUnusedKeys, openKeyring, rotateKey } from '../store/keyring.js';
 import type { ApiInfo } from '../api/contract.js';
+import { callAgent } from '../api/agentClient.js';
+import { ROUTES } from '../api/routeTable.js';
 import { CONFIG_OPTION, defineCommand, requireConfig, type CommandGroup } from './command.js';
 
 /** Who rotated, for the audit log: the OS account running the command. */
@@ -24,8 +26,7 @@ async function agentIsRunning(dataDir: string): Promise<boolean> {
   if (!existsSync(file)) return false;
   try {
     const info = JSON.parse(readFileSync(file, 'utf8')) as ApiInfo;
-    const res = await fetch(`${info.url}/api/status`, { headers: { Authorization: `Bearer ${info.token}` }, signal: AbortSignal.timeout(2000) });
-    return res.ok;
+    return (await callAgent(info, ROUTES.status, { timeoutMs: 2000 })).ok;
   } catch {
     return false;
   }

@@ -285,6 +285,25 @@ export const ConfigSchema = Type.Object(
         { ...closed, description: 'Configuration managed by the ministry (docs/managed-config.md).' },
       ),
     ),
+    hl7v2: Type.Optional(
+      Type.Object(
+        {
+          assigningAuthorities: Type.Record(
+            Type.String(),
+            Type.String({
+              pattern: '^((https?://|urn:)\\S+|[A-Za-z][A-Za-z0-9]*(@\\d{5})?)$',
+              'x-invalid': 'give a meaning (mrn, cccd, bhyt …), mrn@MA_CSKCB or a URI',
+            }),
+            {
+              default: {},
+              description:
+                "This facility's HL7v2 assigning authorities (CX-4) → the VN Core identifier they belong to: a pack meaning (mrn, cccd, bhyt …), a meaning of another facility (mrn@79024 → sid/ma-bn/79024) or a URI (docs/mapping-hl7v2.md, Identity).",
+            },
+          ),
+        },
+        { ...closed, description: 'HL7v2 settings of this facility.' },
+      ),
+    ),
   },
   { ...closed, description: 'The agent configuration file (YAML or JSON).' },
 );

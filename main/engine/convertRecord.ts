@@ -40,6 +40,8 @@ export type RecordResult =
       entryCount: number;
       /** Records of one patient reach each store in the order received (DESIGN §4.7). */
       orderKey: string | null;
+      /** The record's business key (e.g. MA_CSKCB + MA_LK, or MSH-10), for reports. */
+      naturalKey: string;
       /** RecordQuality as JSON text, when the format assesses quality and validation ran. */
       qualityJson: string | null;
     }
@@ -80,6 +82,7 @@ export function convertRecord(format: string, raw: Uint8Array | string, ctx: Con
     issuesJson: JSON.stringify(issues),
     entryCount: outcome.bundle.entry?.length ?? 0,
     orderKey,
+    naturalKey: outcome.naturalKey,
     qualityJson: quality ? JSON.stringify(quality) : null,
   };
 }

@@ -31,6 +31,7 @@ export type TaskResult =
       issuesJson: string;
       entryCount: number;
       orderKey: string | null;
+      naturalKey: string;
       qualityJson: string | null;
     }
   | { ok: false; code: string; message: string; issuesJson: string | null };

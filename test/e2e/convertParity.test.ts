@@ -3,7 +3,7 @@
 // same rejections, same exit code (DESIGN §10).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../main/paths.js';
 import { splitEnvelope, hosoToXml, EnvelopeError, type EnvelopeHeader } from '../../connectors/formats/xml130/envelope/envelope.js';
@@ -12,6 +12,7 @@ import { convertHl7v2Message } from '../../connectors/formats/hl7v2/convert.js';
 import { splitHl7File } from '../../connectors/sources/mllp/fileMessages.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
 import type { ConvertOutcome } from '../../connectors/formats/types.js';
+import { tempDir } from '../support/tempDir.js';
 
 const CLI = join(PACKAGE_ROOT, 'dist', 'main', 'cli.js');
 const SAMPLES = join(PACKAGE_ROOT, '..', 'shared', 'samples');
@@ -50,7 +51,7 @@ async function sequential(file: string, format: 'xml130' | 'hl7v2'): Promise<{ s
 
 describe('vhr-agent convert on the engine', () => {
   if (!existsSync(SAMPLES)) throw new Error(`the public samples are missing: expected them at ${SAMPLES}`);
-  const files = (['xml130', 'hl7v2'] as const).flatMap((format) =>
+  const files: { format: 'xml130' | 'hl7v2'; path: string }[] = (['xml130', 'hl7v2'] as const).flatMap((format) =>
     readdirSync(join(SAMPLES, format))
       .sort()
       .map((name) => ({ format, path: join(SAMPLES, format, name) })),
@@ -65,6 +66,15 @@ describe('vhr-agent convert on the engine', () => {
   });
 
   it('prints what sequential in-process conversion gives for all the public samples in one run: bundles, order, rejections, exit code', async () => {
+    // Every public sample converts; two broken inputs placed between them give rejections to
+    // compare as well: a claim export cut off mid-record and a query message (no clinical data).
+    const tmp = tempDir('vhr-parity-');
+    const cut = readFileSync(files.find((f) => f.path.endsWith('inpatient-delivery.xml'))!.path);
+    const truncated = join(tmp.path, 'truncated.xml');
+    writeFileSync(truncated, cut.subarray(0, Math.floor(cut.length * 0.6)));
+    const query = join(tmp.path, 'query.hl7');
+    writeFileSync(query, 'MSH|^~\\&|LAB|BV|VHR|SYT|20260101120000||QRY^A19|Q1|P|2.5\rQRD|20260101120000|R|I|Q1|||1^RD|PAT1|DEM\r');
+    files.splice(3, 0, { format: 'xml130', path: truncated }, { format: 'hl7v2', path: query });
     const all = files.map((f) => f.path);
     const expected = { stdout: [] as string[], stderr: [] as string[] };
     for (const f of files) {
@@ -79,5 +89,6 @@ describe('vhr-agent convert on the engine', () => {
     expect(lines(r.stdout).map(withoutTimestamp)).toEqual(expected.stdout);
     expect(lines(r.stderr)).toEqual(expected.stderr);
     expect(r.status).toBe(expected.stderr.length ? 1 : 0);
+    tmp.cleanup();
   });
 });

@@ -60,8 +60,8 @@ describe('HL7v2 over MLLP through the agent', () => {
     lab.send(message('ADT-A01-01.hl7'));
     await waitFor(() => lab.acks.length === 2, { what: 'accept and application ACKs' });
     expect(lab.acks.map((a) => msa(a)[0])).toEqual(['CA', 'AA']);
-    // A message the agent stores but cannot convert: unsupported type.
-    lab.send(message('RDE-O11-01.hl7').replace('MSG00001', 'RDE-1'));
+    // A message the agent stores but cannot convert: a query carries no clinical data.
+    lab.send(message('ADT-A01-01.hl7').replace('MSG00001', 'RDE-1').replace('ADT^A01^ADT_A01', 'QRY^A19^QRY_A19'));
     await waitFor(() => lab.acks.length === 4, { what: 'ACKs of the second message' });
     expect(msa(lab.acks[2]!)).toEqual(['CA', 'RDE-1']);
     expect(msa(lab.acks[3]!)).toEqual(['AE', 'RDE-1']);

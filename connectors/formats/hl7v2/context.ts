@@ -26,7 +26,7 @@ export class Conversion {
     readonly header: Hl7Header,
     readonly ctx: ConvertContext,
   ) {
-    this.ids = new IdentifierResolver(ctx.profilePack, ctx.facilityCode);
+    this.ids = new IdentifierResolver(ctx.profilePack, ctx.facilityCode, { sendingFacility: reader.first('MSH')?.get(4) });
     this.systemOf = codingSystemResolver(ctx.profilePack);
   }
 
@@ -41,6 +41,11 @@ export class Conversion {
 
   warn(code: string, field: string, message: string): void {
     this.warnings.push({ code, field, message });
+  }
+
+  /** A warning given once per message for the same text (e.g. one per unmapped authority). */
+  warnOnce(code: string, field: string, message: string): void {
+    if (!this.warnings.some((w) => w.code === code && w.message === message)) this.warn(code, field, message);
   }
 
   /** Adds (or, for the same id, replaces) a resource; meta.profile comes from the pack. */

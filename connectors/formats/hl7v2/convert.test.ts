@@ -1,22 +1,22 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import type { Bundle, Encounter, Immunization, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Condition, DiagnosticReport, Encounter, Immunization, Medication, MedicationRequest, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureR4DefinitionsLoaded, hasErrors, validateR4 } from '../../fhir/validator.js';
-import { defaultProfilePack } from '../../profile-pack/index.js';
+import { defaultProfilePack, withAssigningAuthorities } from '../../profile-pack/index.js';
 import type { ConvertContext, ConvertOutcome } from '../types.js';
 import { convertHl7v2Message } from './convert.js';
 import { sharedSamplesDir } from '../../../test/support/sharedSamples.js';
 
 const root = join(import.meta.dirname, '../../..');
-const fixtures = sharedSamplesDir('hl7v2');
+const samplesDir = sharedSamplesDir('hl7v2');
 const goldens = join(root, 'test/golden/hl7v2');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
 
 const ctx = (): ConvertContext => ({ facilityCode: '79001', now: new Date('2026-03-01T00:00:00Z'), profilePack: defaultProfilePack() });
 const convert = (text: string | Buffer, c: ConvertContext = ctx()): ConvertOutcome => convertHl7v2Message(typeof text === 'string' ? Buffer.from(text) : text, c);
-const fixture = (name: string): Buffer => readFileSync(join(fixtures, name));
+const fixture = (name: string): Buffer => readFileSync(join(samplesDir, name));
 
 function ok(out: ConvertOutcome): Extract<ConvertOutcome, { ok: true }> {
   if (!out.ok) throw new Error(`conversion failed: ${out.code} ${out.message}`);
@@ -28,19 +28,21 @@ const resources = <T extends Resource>(b: Bundle, type: T['resourceType']): T[] 
 beforeAll(() => ensureR4DefinitionsLoaded());
 
 describe('HL7v2 samples → golden outcomes', () => {
-  const samples = readdirSync(fixtures).filter((f) => f.endsWith('.hl7'));
+  const samples = readdirSync(samplesDir).filter((f) => f.endsWith('.hl7'));
 
   it('covers every sample', () => {
-    expect(samples).toHaveLength(19);
+    expect(samples.length).toBeGreaterThanOrEqual(19);
   });
 
-  it.each(samples)('%s matches its golden file, and a bundle passes base R4 validation', (name) => {
+  // Goldens are written only with UPDATE_GOLDEN=1; a missing one is a failure, not a new baseline.
+  it.each(samples)('%s matches its golden file, and converts to a bundle that passes base R4 validation', (name) => {
     const out = convert(fixture(name));
     const golden = join(goldens, name.replace(/\.hl7$/, '.json'));
-    if (UPDATE || !existsSync(golden)) {
+    if (UPDATE) {
       mkdirSync(goldens, { recursive: true });
       writeFileSync(golden, `${JSON.stringify(out, null, 2)}\n`);
     }
+    if (!existsSync(golden)) throw new Error(`no golden file ${golden}: run with UPDATE_GOLDEN=1 and read the diff`);
     expect(out).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
     if (out.ok) {
       expect(validateR4(out.bundle).filter((i) => i.severity === 'error')).toEqual([]);
@@ -49,9 +51,16 @@ describe('HL7v2 samples → golden outcomes', () => {
     }
   });
 
-  it('refuses the two samples it cannot convert, with codes', () => {
-    expect(convert(fixture('RDE-O11-01.hl7'))).toMatchObject({ ok: false, code: 'HL7V2_UNSUPPORTED_MESSAGE', field: 'MSH-9' });
-    expect(convert(fixture('lfh-sample_unix.hl7'))).toMatchObject({ ok: false, code: 'HL7V2_BAD_ENCODING_CHARACTERS', field: 'MSH-2' });
+  it('converts every sample, the doubled-escape header with a warning that says what was read', () => {
+    for (const name of samples) expect(convert(fixture(name)), name).toMatchObject({ ok: true });
+    const lfh = ok(convert(fixture('lfh-sample_unix.hl7')));
+    expect(lfh.warnings).toContainEqual(expect.objectContaining({ code: 'HL7V2_ENCODING_CHARACTERS_REPAIRED', field: 'MSH-2' }));
+    expect(resources<Patient>(lfh.bundle, 'Patient')[0]!.name?.[0]?.family).toBe('DOE');
+  });
+
+  it('still refuses a message type that carries no clinical data, naming it', () => {
+    const out = convert('MSH|^~\\&|A|B|C|D|20260301||ACK^A01|X1|P|2.5\rMSA|AA|Y1');
+    expect(out).toMatchObject({ ok: false, code: 'HL7V2_UNSUPPORTED_MESSAGE', field: 'MSH-9' });
   });
 });
 
@@ -113,13 +122,85 @@ describe('HL7v2 mapping rules', () => {
       ['http://fhir.hl7.org.vn/core/sid/cccd', '001080012345'],
       ['http://fhir.hl7.org.vn/core/sid/bhyt', 'HN4790123456789'],
       ['http://fhir.hl7.org.vn/core/sid/ma-bn/79001', 'BN0042'],
-      [undefined, '77'],
+      ['urn:vhr:79001:hl7v2:aa:LOCALX', '77'],
     ]);
-    expect(out.warnings).toContainEqual(expect.objectContaining({ code: 'HL7V2_IDENTIFIER_WITHOUT_SYSTEM', field: 'PID-3' }));
+    expect(out.warnings).toContainEqual(expect.objectContaining({ code: 'HL7V2_AUTHORITY_NOT_MAPPED', field: 'PID-3' }));
     const pack = defaultProfilePack();
     pack.codeMaps['hl7v2.assigningAuthority'] = { LOCALX: 'passport' };
     const custom = ok(convert(vn('77^^^LOCALX^XX'), { ...ctx(), profilePack: pack }));
     expect(resources<Patient>(custom.bundle, 'Patient')[0]!.identifier?.[0]?.system).toBe('http://fhir.hl7.org.vn/core/sid/passport');
+  });
+
+  it('two assigning authorities, same PID-3 value: two Patients with two systems', () => {
+    const a = resources<Patient>(ok(convert(vn('PATID1234^^^BVA^MR'))).bundle, 'Patient')[0]!;
+    const b = resources<Patient>(ok(convert(vn('PATID1234^^^BVB^MR'))).bundle, 'Patient')[0]!;
+    expect(a.id).not.toBe(b.id);
+    expect(a.identifier?.[0]).toMatchObject({ system: 'urn:vhr:79001:hl7v2:aa:BVA', value: 'PATID1234', assigner: { display: 'BVA' } });
+    expect(b.identifier?.[0]).toMatchObject({ system: 'urn:vhr:79001:hl7v2:aa:BVB', value: 'PATID1234' });
+    // The sending facility's own MRN (authority = MSH-4, or none) is the facility's ma-bn.
+    const own = resources<Patient>(ok(convert(vn('PATID1234^^^BV01^MR'))).bundle, 'Patient')[0]!;
+    const bare = resources<Patient>(ok(convert(vn('PATID1234^^^^MR'))).bundle, 'Patient')[0]!;
+    expect(own.identifier?.[0]?.system).toBe('http://fhir.hl7.org.vn/core/sid/ma-bn/79001');
+    expect(bare.id).toBe(own.id);
+    expect(new Set([a.id, b.id, own.id]).size).toBe(3);
+  });
+
+  it('order numbers keep their authority too: the same filler number from two labs is two reports', () => {
+    const oru = (lab: string) =>
+      [
+        'MSH|^~\\&|LIS|BV01|HIS|BV01|20260301090000||ORU^R01^ORU_R01|R-' + lab + '|P|2.5',
+        'PID|1||BN0042^^^BV01^MR||NGUYỄN^VĂN AN||19800215|M',
+        `OBR|1||1001^${lab}|718-7^Hemoglobin^LN|||20260301083000|||||||||||||||20260301090000|||F`,
+        'OBX|1|NM|718-7^Hemoglobin^LN||135|g/L|||||F',
+      ].join('\r');
+    const a = ok(convert(oru('LABA'))).bundle;
+    const b = ok(convert(oru('LABB'))).bundle;
+    const [ra] = resources<DiagnosticReport>(a, 'DiagnosticReport');
+    const [rb] = resources<DiagnosticReport>(b, 'DiagnosticReport');
+    expect(ra!.id).not.toBe(rb!.id);
+    expect(ra!.identifier?.[0]).toMatchObject({ system: 'urn:vhr:79001:hl7v2:aa:LABA', value: '1001' });
+    expect(resources(a, 'Patient')[0]!.id).toBe(resources(b, 'Patient')[0]!.id);
+  });
+
+  it('config maps a facility authority to a VN Core system: another facility\'s ma-bn, or a URI', () => {
+    const pack = withAssigningAuthorities(defaultProfilePack(), { BVA: 'mrn@79024', BVB: 'http://example.org/mpi' });
+    const c = { ...ctx(), profilePack: pack };
+    const a = resources<Patient>(ok(convert(vn('PATID1234^^^BVA^MR'), c)).bundle, 'Patient')[0]!;
+    const b = resources<Patient>(ok(convert(vn('PATID1234^^^BVB^MR'), c)).bundle, 'Patient')[0]!;
+    expect(a.identifier?.[0]?.system).toBe('http://fhir.hl7.org.vn/core/sid/ma-bn/79024');
+    expect(b.identifier?.[0]?.system).toBe('http://example.org/mpi');
+    expect(a.id).not.toBe(b.id);
+  });
+
+  it('keeps every address component: the whole street (each SAD subcomponent), other designation, district', () => {
+    const out = ok(convert(vn('BN0042^^^BV01^MR').replace('12 Lê Lợi^^Huế^^^VNM', '1000&Hospital Lane&12B^Tầng 3^Huế^TT^530000^VNM^H^Phường Phú Hội^PX01')));
+    const address = resources<Patient>(out.bundle, 'Patient')[0]!.address?.[0];
+    expect(address).toMatchObject({
+      use: 'home',
+      line: ['1000', 'Hospital Lane', '12B', 'Tầng 3'],
+      city: 'Huế',
+      state: 'TT',
+      postalCode: '530000',
+      country: 'VNM',
+      district: 'PX01',
+    });
+    expect(address?.text).toContain('Phường Phú Hội');
+  });
+
+  it('an A01 without a visit number (PV1-19) still makes an Encounter, keyed on patient and admit time', () => {
+    const noVisit = vn('BN0042^^^BV01^MR').replace('VV0001', '');
+    const out = ok(convert(noVisit));
+    const [enc] = resources<Encounter>(out.bundle, 'Encounter');
+    expect(enc).toBeDefined();
+    expect(enc!.subject?.reference).toBe(`Patient/${resources<Patient>(out.bundle, 'Patient')[0]!.id}`);
+    expect(enc!.period?.start).toBe('2026-03-01T08:00:00+07:00');
+    expect(out.warnings).toContainEqual(expect.objectContaining({ code: 'HL7V2_VISIT_WITHOUT_NUMBER', field: 'PV1-19' }));
+    // Same patient and admit time in a later message: the same Encounter.
+    const again = ok(convert(noVisit.replace('VN-1', 'VN-2')));
+    expect(resources<Encounter>(again.bundle, 'Encounter')[0]!.id).toBe(enc!.id);
+    // Neither visit number nor admit time: still an Encounter, this message's own.
+    const bare = ok(convert(noVisit.replace('20260301080000', '')));
+    expect(resources<Encounter>(bare.bundle, 'Encounter')).toHaveLength(1);
   });
 
   it('writes timestamps without an offset as Vietnam time (+07:00) and keeps given offsets', () => {
@@ -150,7 +231,9 @@ describe('HL7v2 mapping rules', () => {
 
   it('reports segments and fields that no mapping read', () => {
     const out = ok(convert(fixture('ADT-A01-01.hl7')));
-    expect(out.notMapped).toEqual(expect.arrayContaining(['SFT', 'ROL', 'GT1', 'PID-10', 'PV1-5']));
+    expect(out.notMapped).toEqual(expect.arrayContaining(['SFT', 'ACC', 'GT1-4', 'PID-10', 'PV1-16']));
+    expect(out.notMapped).not.toContain('PV1-5');
+    expect(out.notMapped).not.toContain('ROL');
     expect(out.notMapped).not.toContain('PID-3');
     expect(out.notMapped).not.toContain('PID-1');
   });
@@ -178,6 +261,41 @@ describe('HL7v2 mapping rules', () => {
     });
     expect(imm.route?.coding?.[0]?.code).toBe('C28161');
     expect(imm.site?.coding?.[0]?.code).toBe('RD');
+  });
+
+  it('keeps text-only OBX (no OBX-3) as Observations under the order code, every line', () => {
+    const out = ok(convert(fixture('lfh-ORU-multiline-short.hl7')));
+    const texts = resources<Observation>(out.bundle, 'Observation').map((o) => [o.code.coding?.[0]?.code, o.valueString]);
+    expect(texts).toContainEqual(['1487', '[PII] Emergency Department']);
+    expect(texts).toContainEqual(['1487', 'ED Encounter Arrival Date: [ADDRESS] [PERSONALNAME]:']);
+    expect(new Set(resources(out.bundle, 'Observation').map((o) => o.id)).size).toBe(texts.length);
+    expect(out.warnings).toContainEqual(expect.objectContaining({ code: 'HL7V2_OBSERVATION_WITHOUT_CODE' }));
+  });
+
+  it('PPR^PC1: a problem-list Condition with its ICD-9 code and status', () => {
+    const [condition] = resources<Condition>(ok(convert(fixture('PC1-Problem-Add-v2.3.1.hl7'))).bundle, 'Condition');
+    expect(condition).toMatchObject({
+      code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-9-cm', code: '596.5', display: 'BLADDER DYSFUNCTION' }] },
+      category: [{ coding: [{ code: 'problem-list-item' }] }],
+      clinicalStatus: { coding: [{ code: 'active' }] },
+      identifier: [{ value: '26744' }],
+    });
+  });
+
+  it('RDE^O11: a MedicationRequest with its drug, dose, route and dispense amount', () => {
+    const out = ok(convert(fixture('RDE-O11-01.hl7')));
+    const requests = resources<MedicationRequest>(out.bundle, 'MedicationRequest');
+    expect(requests.length).toBeGreaterThan(0);
+    const [rx] = requests;
+    expect(rx!.status).toBe('active');
+    expect(rx!.intent).toBe('order');
+    expect(rx!.subject.reference).toBe(`Patient/${resources<Patient>(out.bundle, 'Patient')[0]!.id}`);
+    // RXE-2 with RXC components: a compound Medication, referenced.
+    const medication = out.bundle.entry!.find((e) => `Medication/${e.resource!.id}` === rx!.medicationReference?.reference)?.resource as Medication;
+    expect(medication.code?.coding?.[0]).toMatchObject({ system: 'http://hl7.org/fhir/sid/ndc', code: '0143963401' });
+    expect(medication.ingredient).toHaveLength(2);
+    expect(rx!.dosageInstruction?.[0]).toMatchObject({ route: { coding: [{ code: 'IV', display: 'Intravenous' }] }, doseAndRate: [{ doseQuantity: { value: 5, unit: 'mg/hr' } }] });
+    expect(rx!.authoredOn).toBe('2019-11-04T06:27:26+02:15');
   });
 
   it('refuses a message without a usable PID', () => {

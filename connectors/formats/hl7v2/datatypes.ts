@@ -101,35 +101,56 @@ export function compact<T>(value: T): T {
   return value;
 }
 
-/** XPN → HumanName. Vietnamese order is family first, so `text` joins family then given. */
+/**
+ * XPN → HumanName. Vietnamese order is family first, so `text` joins family then given.
+ * Kept: family (surname of FN), given and second names, the called-by name (XPN-15) as a
+ * further given name, prefix, suffix with degree (XPN-6) and professional suffix (XPN-14),
+ * type, and the validity range (XPN-10, or XPN-12/13).
+ */
 export function toHumanName(r: Rep): HumanName | undefined {
   const family = r.c(1);
-  const given = [r.c(2), r.c(3)].filter(Boolean);
+  const given = [r.c(2), r.c(3), r.c(15)].filter(Boolean);
   if (!family && !given.length) return undefined;
   const use = NAME_USE[r.c(7)];
+  const start = r.c(10, 1) || r.c(12);
+  const end = r.c(10, 2) || r.c(13);
   return compact<HumanName>({
     use,
-    text: [family, ...given].filter(Boolean).join(' '),
+    text: [family, r.c(2), r.c(3)].filter(Boolean).join(' '),
     family: family || undefined,
     given,
     prefix: [r.c(5)].filter(Boolean),
-    suffix: [r.c(4)].filter(Boolean),
+    suffix: [r.c(4), r.c(6), r.c(14)].filter(Boolean),
+    period: start || end ? compact({ start: toDateTime(start), end: toDateTime(end) }) : undefined,
   });
 }
 
 const NAME_USE: Record<string, HumanName['use']> = { L: 'official', D: 'usual', M: 'maiden', N: 'nickname', A: 'anonymous', B: 'old', C: 'old' };
 
-/** XAD → Address. */
+/**
+ * XAD → Address, every component kept: street (each SAD subcomponent: line, street name,
+ * dwelling number), other designation and addressee as lines, city, state, postal code,
+ * country, county/parish (district), validity; other geographic designation and census
+ * tract go into `text` with the rest.
+ */
 export function toAddress(r: Rep): Address | undefined {
-  const line = [r.c(1), r.c(2)].filter(Boolean);
+  // SAD: street or mailing address & street name & dwelling number, one line each.
+  const street = [r.c(1, 1), r.c(1, 2), r.c(1, 3)].filter(Boolean);
+  const line = [...street, r.c(2), r.c(19)].filter(Boolean);
+  const extra = [r.c(8), r.c(10)].filter(Boolean);
+  const start = r.c(12, 1) || r.c(13);
+  const end = r.c(12, 2) || r.c(14);
   const a = compact<Address>({
     use: ADDRESS_USE[r.c(7)],
+    type: r.c(7) === 'M' ? 'postal' : undefined,
+    text: extra.length ? [...line, r.c(3), r.c(4), r.c(5), r.c(6), r.whole(9), ...extra].filter(Boolean).join(', ') : undefined,
     line,
     city: r.c(3) || undefined,
     state: r.c(4) || undefined,
     postalCode: r.c(5) || undefined,
     country: r.c(6) || undefined,
-    district: r.c(9) || undefined,
+    district: r.whole(9) || undefined,
+    period: start || end ? compact({ start: toDateTime(start), end: toDateTime(end) }) : undefined,
   });
   return Object.keys(a).length ? a : undefined;
 }
@@ -141,7 +162,8 @@ export function toContactPoint(r: Rep, defaultUse?: ContactPoint['use']): Contac
   const equipment = r.c(3);
   const email = r.c(4);
   const structured = [r.c(5) && `+${r.c(5)}`, r.c(6), r.c(7)].filter(Boolean).join(' ');
-  const value = equipment === 'Internet' || equipment === 'X.400' ? email || r.c(1) : r.c(1) || structured || email;
+  // XTN-12 (unformatted number) is the number as dialled; XTN-1 is the older free text.
+  const value = equipment === 'Internet' || equipment === 'X.400' ? email || r.c(1) : r.c(12) || r.c(1) || structured || email;
   if (!value) return undefined;
   const system: ContactPoint['system'] =
     equipment === 'Internet' || equipment === 'X.400' ? 'email' : equipment === 'FX' ? 'fax' : equipment === 'BP' ? 'pager' : 'phone';

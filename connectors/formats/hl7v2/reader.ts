@@ -18,6 +18,16 @@ export class Rep {
     return this.unescape(part).trim();
   }
 
+  /** Component `c` with all its subcomponents, joined by a space (SAD street & name & number). */
+  whole(c: number): string {
+    const comp = this.components[c - 1] ?? '';
+    return comp
+      .split(this.sub)
+      .map((part) => this.unescape(part).trim())
+      .filter(Boolean)
+      .join(' ');
+  }
+
   /** True when every component is empty. */
   get empty(): boolean {
     return this.components.every((x) => x.trim() === '');

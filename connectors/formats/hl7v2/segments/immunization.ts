@@ -4,7 +4,7 @@ import type { Immunization } from '@medplum/fhirtypes';
 import type { Conversion } from '../context.js';
 import { compact, toDate, toNumber, toPersonReference, type Ref } from '../datatypes.js';
 import type { Seg } from '../reader.js';
-import { mapObservation, notesAfter } from './results.js';
+import { eiKey, mapObservation, notesAfter, orderIdentifier } from './results.js';
 
 /** RXA-20 completion status (HL7 table 0322). */
 const STATUS: Record<string, Immunization['status']> = { CP: 'completed', PA: 'completed', RE: 'not-done', NA: 'not-done' };
@@ -19,7 +19,7 @@ export function mapImmunizations(conv: Conversion): void {
       conv.warn('HL7V2_IMMUNIZATION_INCOMPLETE', 'RXA-3/RXA-5', 'RXA without a vaccine code or an administration time: left out');
       return;
     }
-    const key = orc?.get(3) || orc?.get(2) || `${conv.patient!.reference}|${vaccine.coding?.[0]?.code ?? ''}|${rxa.get(3)}|${index}`;
+    const key = eiKey(orc?.rep(3)) || eiKey(orc?.rep(2)) || `${conv.patient!.reference}|${vaccine.coding?.[0]?.code ?? ''}|${rxa.get(3)}|${index}`;
     const rxr = conv.reader.following(rxa, ['RXR'], ['RXA', 'ORC'])[0];
     const amount = toNumber(rxa.get(6));
     const status = STATUS[rxa.get(20).toUpperCase()] ?? 'completed';
@@ -27,7 +27,7 @@ export function mapImmunizations(conv: Conversion): void {
     const immunization: Immunization = {
       resourceType: 'Immunization',
       id: conv.id('Immunization', key),
-      identifier: [orc?.get(3), orc?.get(2)].filter((v): v is string => !!v).map((value) => ({ value })),
+      identifier: orc ? [orderIdentifier(conv, orc.rep(3), 'FILL'), orderIdentifier(conv, orc.rep(2), 'PLAC')].filter((i) => i !== undefined) : undefined,
       status,
       statusReason: status === 'not-done' && !rxa.rep(18).empty ? conv.concept(rxa.rep(18), 'RXA-18') : undefined,
       vaccineCode: vaccine,

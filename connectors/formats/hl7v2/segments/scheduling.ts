@@ -3,7 +3,7 @@ import type { Appointment, AppointmentParticipant } from '@medplum/fhirtypes';
 import type { Conversion } from '../context.js';
 import { compact, toPersonReference } from '../datatypes.js';
 import type { Seg } from '../reader.js';
-import { notesAfter } from './results.js';
+import { eiKey, notesAfter, orderIdentifier } from './results.js';
 
 /** SCH-25 filler status (HL7 table 0278) → Appointment.status. */
 const STATUS: Record<string, Appointment['status']> = {
@@ -32,7 +32,7 @@ const STATUS_BY_EVENT: Record<string, Appointment['status']> = {
 
 export function mapAppointment(conv: Conversion, sch: Seg): void {
   if (!conv.patient) return;
-  const key = sch.get(2) || sch.get(1);
+  const key = eiKey(sch.rep(2)) || eiKey(sch.rep(1));
   if (!key) {
     conv.warn('HL7V2_APPOINTMENT_WITHOUT_ID', 'SCH-1/SCH-2', 'SCH has no placer or filler appointment id: no Appointment made');
     return;
@@ -59,10 +59,7 @@ export function mapAppointment(conv: Conversion, sch: Seg): void {
   const appointment: Appointment = {
     resourceType: 'Appointment',
     id: conv.id('Appointment', key),
-    identifier: [
-      sch.get(1) ? { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'PLAC' }] }, value: sch.get(1) } : undefined,
-      sch.get(2) ? { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'FILL' }] }, value: sch.get(2) } : undefined,
-    ].filter((i) => i !== undefined),
+    identifier: [orderIdentifier(conv, sch.rep(1), 'PLAC'), orderIdentifier(conv, sch.rep(2), 'FILL')].filter((i) => i !== undefined),
     status,
     serviceType: ais.map((s) => conv.concept(s.rep(3), 'AIS-3')).filter((c) => c !== undefined),
     appointmentType: type.empty ? undefined : conv.concept(type, 'SCH-8'),
