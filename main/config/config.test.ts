@@ -278,3 +278,50 @@ destinations:
     ]);
   });
 });
+// `destinations[].maxEntriesPerRequest` (DESIGN §10): optional, a whole number of entries.
+
+const withLimit = (value: string) => `
+facility: { code: "94170" }
+dataDir: ./data
+destinations:
+  - { id: province, type: fhir, baseUrl: "https://fhir.province.example/fhir"${value ? `, maxEntriesPerRequest: ${value}` : ''} }
+`;
+
+
+describe('destinations[].maxEntriesPerRequest', () => {
+  it('is absent unless given, and kept as given', () => {
+    expect(parseConfigText(withLimit(''), '/etc/vhr').destinations[0]!.maxEntriesPerRequest).toBeUndefined();
+    expect(parseConfigText(withLimit('50'), '/etc/vhr').destinations[0]!.maxEntriesPerRequest).toBe(50);
+  });
+
+  it('refuses anything but a whole number of entries from 1', () => {
+    expect(problemsOf(withLimit('0'))).toEqual(['destinations[0].maxEntriesPerRequest: must be a number from 1 to 100000, got 0']);
+    expect(problemsOf(withLimit('12.5'))).toEqual(['destinations[0].maxEntriesPerRequest: must be a number from 1 to 100000, got 12.5']);
+    expect(problemsOf(withLimit('"many"'))).toEqual(['destinations[0].maxEntriesPerRequest: must be a number from 1 to 100000, got "many"']);
+  });
+});
+
+const hl7Base = `
+facility: { code: "79001" }
+dataDir: ./data
+sources:
+  - { id: lab, type: mllp, host: 127.0.0.1, port: 2575 }
+destinations:
+  - { id: province, type: fhir, baseUrl: "https://fhir.province.example/fhir", auth: { type: bearer, token: "env:PROVINCE_TOKEN" } }
+`;
+
+
+describe('config key hl7v2.assigningAuthorities', () => {
+  it('reads a facility authority map: meanings, meanings of another facility, URIs', () => {
+    const c = parseConfigText(`${hl7Base}hl7v2:\n  assigningAuthorities: { BV01: mrn, BVCR: "mrn@79024", MPI: "http://example.org/mpi" }\n`, '/etc/vhr');
+    expect(c.hl7v2).toEqual({ assigningAuthorities: { BV01: 'mrn', BVCR: 'mrn@79024', MPI: 'http://example.org/mpi' } });
+    expect(parseConfigText(hl7Base, '/etc/vhr').hl7v2).toBeUndefined();
+  });
+
+  it('names a bad target and an unknown key', () => {
+    expect(problemsOf(`${hl7Base}hl7v2:\n  assigningAuthorities: { BV01: "ma benh nhan" }\n  colour: blue\n`)).toEqual([
+      'hl7v2.assigningAuthorities.BV01: give a meaning (mrn, cccd, bhyt …), mrn@MA_CSKCB or a URI, got "ma benh nhan"',
+      'hl7v2.colour: unknown key (known keys: assigningAuthorities)',
+    ]);
+  });
+});
