@@ -36,8 +36,9 @@ describe('migrations', () => {
     store.close();
     const db = new Database(path);
     expect(migrate(db, MIGRATIONS)).toEqual([]);
-    const next = [...MIGRATIONS, { version: MIGRATIONS.length + 1, name: 'test column', sql: 'ALTER TABLE messages ADD COLUMN extra TEXT' }];
-    expect(migrate(db, next)).toEqual([MIGRATIONS.length + 1]);
+    const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+    const next = [...MIGRATIONS, { version: latest + 1, name: 'test column', sql: 'ALTER TABLE messages ADD COLUMN extra TEXT' }];
+    expect(migrate(db, next)).toEqual([latest + 1]);
     expect(migrate(db, next)).toEqual([]);
     expect((db.prepare("SELECT count(*) AS n FROM pragma_table_info('messages') WHERE name = 'extra'").get() as { n: number }).n).toBe(1);
     db.close();
@@ -50,7 +51,7 @@ describe('migrations', () => {
     const broken = [...MIGRATIONS, { version: 99, name: 'broken', sql: 'CREATE TABLE t1 (a INTEGER) STRICT; CREATE TABLE t1 (a INTEGER) STRICT;' }];
     expect(() => migrate(db, broken)).toThrow();
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't1'").get()).toEqual({ n: 0 });
-    expect((db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(MIGRATIONS.length);
+    expect((db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
     db.close();
     store = Store.open(path);
   });
