@@ -242,6 +242,7 @@ export const en: Record<MessageKey, string> = {
   'time.lessThanMinute': 'under a minute',
   // Claim checks (pre-submission, docs/claim-checks.md): record page and reports.
   'findings.title': 'Pre-submission checks (insurance review)',
+  'findings.list': 'Findings in this record',
   'findings.none': 'No findings: the record passes every check.',
   'findings.notChecked': 'This record was not checked against the claim rules (not XML 130, or not converted yet).',
   'findings.summary': '{errors} error(s), {warnings} warning(s). Error: the insurance portal would reject the record; warning: worth a look. The record is delivered all the same.',

@@ -240,6 +240,7 @@ export const vi = {
   'time.lessThanMinute': 'dưới 1 phút',
   // Claim checks (pre-submission, docs/claim-checks.md): record page and reports.
   'findings.title': 'Kiểm tra trước khi gửi giám định BHYT',
+  'findings.list': 'Các lỗi phát hiện trong hồ sơ',
   'findings.none': 'Không phát hiện lỗi nào: hồ sơ đạt mọi quy tắc kiểm tra.',
   'findings.notChecked': 'Hồ sơ này không được kiểm tra theo quy tắc giám định (không phải XML 130 hoặc chưa chuyển đổi).',
   'findings.summary': '{errors} lỗi, {warnings} cảnh báo. Lỗi: cổng giám định sẽ từ chối hồ sơ; cảnh báo: cần xem lại. Hồ sơ vẫn được gửi đi.',

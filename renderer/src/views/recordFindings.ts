@@ -19,7 +19,7 @@ export function findingsSection(findings: ClaimFindingDto[] | null | undefined):
   return section(
     h('p', { 'data-testid': 'findings-summary' }, t('findings.summary', { errors: num(errors), warnings: num(findings.length - errors) })),
     table(
-      t('findings.title'),
+      t('findings.list'),
       [t('findings.severity'), t('findings.table'), t('findings.row'), t('findings.field'), t('findings.fix')],
       findings.map((f) =>
         h(
