@@ -29,6 +29,10 @@ export interface ClaimTables {
 function renamed(table: string, row: CheckRow): CheckRow {
   const aliases = ERA_4210_ALIASES[table];
   if (!aliases) return { position: row.position, values: row.values };
+  // 130-era rows (most) hold no 4210 name: nothing to copy.
+  let old = false;
+  for (const name of row.values.keys()) if (aliases[name]) { old = true; break; }
+  if (!old) return { position: row.position, values: row.values };
   const values = new Map<string, string>();
   for (const [name, value] of row.values) {
     const target = aliases[name];

@@ -20,10 +20,20 @@ export const MONEY_TOLERANCE = 1;
 /** Free-text elements: they may hold dots of their own, so the placeholder rule leaves them alone. */
 const FREE_TEXT = /^(TEN_|HO_?TEN|DIA_CHI|LY_DO|CHAN_DOAN|PP_DIEU|GHI_CHU|DIEN_BIEN|GIAI_DOAN|HOI_CHAN|PHAU_THUAT|MO_TA|KET_LUAN|LIEU_DUNG|CACH_DUNG|HAM_LUONG|DANG_BAO_CHE|DAU_HIEU|QT_BENHLY|TOMTAT|HUONG_DIEU_TRI|PHUONGTIEN|CHUCDANH|LOI_DAN|DU_PHONG)/;
 const PLACEHOLDER = /\.{4,}|…{2,}|_{4,}/;
+/** A placeholder holds one of these at least: a cheap test before the pattern. */
+const mayBePlaceholder = (v: string) => v.includes('..') || v.includes('……') || v.includes('__');
+const freeText = new Map<string, boolean>();
+const isFreeText = (field: string) => {
+  let free = freeText.get(field);
+  if (free === undefined) freeText.set(field, (free = FREE_TEXT.test(field)));
+  return free;
+};
 
 interface RecordView {
   tables: ClaimTables['tables'];
   xml1: CheckRow | undefined;
+  /** XML3 element → service code → earliest time (see earliestOrders). */
+  earliest: Map<string, Map<string, string>>;
 }
 
 /**
@@ -63,16 +73,29 @@ function resolve(ref: FieldRef, row: CheckRow, rec: RecordView): string | undefi
   if (ref.of === 'orderingXML3') {
     const code = row.values.get('MA_DICH_VU');
     if (!code) return undefined;
-    // A service is often ordered again each day under the same code: the result needs some order before it, so
-    // the earliest order of that code is the one to compare with.
-    let earliest: string | undefined;
-    for (const r of rec.tables.get('XML3')?.rows ?? []) {
-      const t = r.values.get('MA_DICH_VU') === code ? timestamp(r.values.get(ref.field)) : undefined;
-      if (t && (!earliest || t < earliest)) earliest = t;
-    }
-    return earliest;
+    return earliestOrders(rec, ref.field).get(code);
   }
   return row.values.get(ref.field);
+}
+
+/**
+ * A service is often ordered again each day under the same code: a result needs some order
+ * before it, so the earliest order of that code is the one to compare with. Worked out once
+ * per record and element (not once per result row).
+ */
+function earliestOrders(rec: RecordView, field: string): Map<string, string> {
+  let byCode = rec.earliest.get(field);
+  if (byCode) return byCode;
+  byCode = new Map();
+  for (const r of rec.tables.get('XML3')?.rows ?? []) {
+    const code = r.values.get('MA_DICH_VU');
+    const t = code === undefined ? undefined : timestamp(r.values.get(field));
+    if (code === undefined || !t) continue;
+    const known = byCode.get(code);
+    if (!known || t < known) byCode.set(code, t);
+  }
+  rec.earliest.set(field, byCode);
+  return byCode;
 }
 
 /** Days since 1970 of a yyyyMMdd. */
@@ -103,8 +126,12 @@ function evaluate(rule: Rule, rec: RecordView): Place[] {
       for (const row of rows) {
         const v = row.values.get(rule.field);
         if (v === undefined) continue;
-        const items = c.list ? v.split(';').map((x) => x.trim()) : [v];
-        if (items.some((x) => !c.valid(x)) || (c.list?.max !== undefined && items.length > c.list.max)) out.push(at(row));
+        if (!c.list) {
+          if (!c.valid(v)) out.push(at(row));
+          continue;
+        }
+        const items = v.split(';').map((x) => x.trim());
+        if (items.some((x) => !c.valid(x)) || (c.list.max !== undefined && items.length > c.list.max)) out.push(at(row));
       }
       return out;
     case 'required':
@@ -239,7 +266,7 @@ function finding(rule: Rule, p: Place): Finding {
 export function checkClaimTables(read: ClaimTables): RecordFindings {
   parsed = new Parsed();
   const xml1Rows = read.tables.get('XML1')?.rows ?? [];
-  const rec: RecordView = { tables: read.tables, xml1: xml1Rows.length === 1 ? xml1Rows[0] : undefined };
+  const rec: RecordView = { tables: read.tables, xml1: xml1Rows.length === 1 ? xml1Rows[0] : undefined, earliest: new Map() };
   const findings: Finding[] = [];
   for (const u of read.unreadable) findings.push(finding(READABLE, { table: u.table, row: null, field: null }));
   if (!rec.xml1 && read.unreadable.some((u) => u.table === 'XML1')) {
@@ -252,7 +279,7 @@ export function checkClaimTables(read: ClaimTables): RecordFindings {
   for (const [name, table] of read.tables) {
     for (const row of table.rows) {
       for (const [field, value] of row.values) {
-        if (!FREE_TEXT.test(field) && PLACEHOLDER.test(value)) findings.push(finding(placeholder, { table: name, row: row.position, field }));
+        if (mayBePlaceholder(value) && !isFreeText(field) && PLACEHOLDER.test(value)) findings.push(finding(placeholder, { table: name, row: row.position, field }));
       }
     }
     for (const s of table.sentinels) findings.push(finding(sentinel, { table: name, row: s.row, field: s.field }));

@@ -23,8 +23,10 @@ interface Node {
   text: string;
 }
 
-/** What the full reader handles and this one leaves to it: markup declarations, CDATA, entities, zero-width and control characters, `]]>`. */
-const NOT_PLAIN = /<!|&|\]\]>|[\x00-\x08\x0B\x0C\x0E-\x1F\uFEFF\u200B\u200C\u200D\u2060\uFFFE\uFFFF]/;
+/** Characters the full reader handles and this one leaves to it: zero-width and control characters. */
+const NOT_PLAIN_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFEFF\u200B\u200C\u200D\u2060\uFFFE\uFFFF]/;
+/** Also left to the full reader: markup declarations and CDATA, entities, `]]>` (one native scan each). */
+const isPlain = (text: string) => text.indexOf('&') < 0 && text.indexOf('<!') < 0 && text.indexOf(']]>') < 0 && !NOT_PLAIN_CHAR.test(text);
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const NON_ASCII = /[^\x00-\x7f]/;
 /** The literal "no value" words the full reader drops (innerXml.ts SENTINELS). */
@@ -94,7 +96,7 @@ export function readPlainTable(bytes: Uint8Array): LightTable | undefined {
   } catch {
     return undefined;
   }
-  if (NOT_PLAIN.test(text)) return undefined;
+  if (!isPlain(text)) return undefined;
   text = text.trimStart();
   if (!text.startsWith('<')) return undefined;
   const root = plainTree(text);
