@@ -3,7 +3,8 @@
 // (docs/claim-checks.md); the `check` command calls it for every HOSO of a file.
 import type { FileHoso } from '../envelope/envelope.js';
 import { parseHosoXml } from '../envelope/envelope.js';
-import { claimDate, claimDateTime, decimal, splitList, birthDate } from '../mappers/datatypes.js';
+import { splitList, birthDate } from '../mappers/datatypes.js';
+import { amountOf, isClaimDate, isClaimTimestamp } from './values.js';
 import { readClaimTables, type CheckRow, type ClaimTables } from './claimTables.js';
 import { compactFinding, compareFindings, type CompactFinding, type Finding } from './findings.js';
 import { RULES, type FieldRef, type Rule } from './rules.js';
@@ -47,7 +48,7 @@ class Parsed {
   timestamp(v: string | undefined): string | undefined {
     if (v === undefined) return undefined;
     if (this.times.has(v)) return this.times.get(v);
-    const t = /^\d{12}$/.test(v) && claimDateTime(v).ok ? v : undefined;
+    const t = isClaimTimestamp(v) ? v : undefined;
     this.times.set(v, t);
     return t;
   }
@@ -55,8 +56,7 @@ class Parsed {
   amount(v: string | undefined): number | undefined {
     if (v === undefined) return undefined;
     if (this.amounts.has(v)) return this.amounts.get(v);
-    const d = decimal(v);
-    const n = d.ok ? d.value.value : undefined;
+    const n = amountOf(v);
     this.amounts.set(v, n);
     return n;
   }
@@ -65,7 +65,7 @@ class Parsed {
 let parsed = new Parsed();
 const timestamp = (v: string | undefined) => parsed.timestamp(v);
 const amount = (v: string | undefined) => parsed.amount(v);
-const day = (v: string | undefined) => (v !== undefined && /^\d{8}$/.test(v) && claimDate(v).ok ? v : undefined);
+const day = (v: string | undefined) => (v !== undefined && isClaimDate(v) ? v : undefined);
 const cents = (x: number) => Math.round(x * 100) / 100;
 
 function resolve(ref: FieldRef, row: CheckRow, rec: RecordView): string | undefined {

@@ -35,7 +35,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const isWhitespace = (s: string) => s.trim() === '';
 
-/** The element tree of a plain document, or undefined when the document is not plain (or not well-formed). */
+const validNames = new Set<string>();
+const isName = (tag: string) => {
+  if (validNames.has(tag)) return true;
+  if (!NAME.test(tag)) return false;
+  if (validNames.size < 4096) validNames.add(tag);
+  return true;
+};
+
+/**
+ * The element tree of a plain document, or undefined when the document is not plain (or not
+ * well-formed). One pass of indexOf: a leaf's text is one slice taken at its end tag; the
+ * text around other elements is only checked (whitespace outside the root), never copied.
+ */
 function plainTree(text: string): Node | undefined {
   let i = 0;
   if (text.startsWith('<?xml')) {
@@ -44,34 +56,41 @@ function plainTree(text: string): Node | undefined {
     i = end + 2;
   }
   const stack: Node[] = [];
+  /** Where the text of each open element starts. */
+  const starts: number[] = [];
   let root: Node | undefined;
   for (;;) {
     const lt = text.indexOf('<', i);
-    const between = lt < 0 ? text.slice(i) : text.slice(i, lt);
-    const top = stack[stack.length - 1];
-    if (top) top.text += between;
-    else if (!isWhitespace(between)) return undefined;
+    if (stack.length === 0 && !isWhitespace(lt < 0 ? text.slice(i) : text.slice(i, lt))) return undefined;
     if (lt < 0) break;
     const gt = text.indexOf('>', lt);
     if (gt < 0) return undefined;
-    let tag = text.slice(lt + 1, gt);
     i = gt + 1;
-    if (tag.startsWith('/')) {
-      const name = tag.slice(1).trimEnd();
-      const open = stack.pop();
-      if (!open || open.name !== name) return undefined;
+    const top = stack[stack.length - 1];
+    if (text.charCodeAt(lt + 1) === 0x2f /* / */) {
+      if (!top) return undefined;
+      const name = top.name;
+      // `</NAME>` or `</NAME  >`
+      if (!text.startsWith(name, lt + 2) || text.slice(lt + 2 + name.length, gt).trim() !== '') return undefined;
+      const from = starts.pop()!;
+      stack.pop();
+      if (top.children === null) top.text = text.slice(from, lt);
       continue;
     }
+    let tag = text.slice(lt + 1, gt);
     if (tag.startsWith('?')) return undefined;
     const selfClosing = tag.endsWith('/');
     if (selfClosing) tag = tag.slice(0, -1).trimEnd();
-    if (!NAME.test(tag)) return undefined; // attributes, namespace prefixes, anything unusual
+    if (!isName(tag)) return undefined; // attributes, namespace prefixes, anything unusual
     if (!top && root) return undefined; // a second root
     if (stack.length >= DEFAULT_MAX_XML_DEPTH) return undefined;
     const node: Node = { name: tag, children: null, text: '' };
     if (top) (top.children ??= []).push(node);
     else root = node;
-    if (!selfClosing) stack.push(node);
+    if (!selfClosing) {
+      stack.push(node);
+      starts.push(i);
+    }
   }
   return stack.length === 0 ? root : undefined;
 }
