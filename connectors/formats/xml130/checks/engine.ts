@@ -21,8 +21,6 @@ export const MONEY_TOLERANCE = 1;
 /** Free-text elements: they may hold dots of their own, so the placeholder rule leaves them alone. */
 const FREE_TEXT = /^(TEN_|HO_?TEN|DIA_CHI|LY_DO|CHAN_DOAN|PP_DIEU|GHI_CHU|DIEN_BIEN|GIAI_DOAN|HOI_CHAN|PHAU_THUAT|MO_TA|KET_LUAN|LIEU_DUNG|CACH_DUNG|HAM_LUONG|DANG_BAO_CHE|DAU_HIEU|QT_BENHLY|TOMTAT|HUONG_DIEU_TRI|PHUONGTIEN|CHUCDANH|LOI_DAN|DU_PHONG)/;
 const PLACEHOLDER = /\.{4,}|…{2,}|_{4,}/;
-/** A placeholder holds one of these at least: a cheap test before the pattern. */
-const mayBePlaceholder = (v: string) => v.includes('..') || v.includes('……') || v.includes('__');
 const freeText = new Map<string, boolean>();
 const isFreeText = (field: string) => {
   let free = freeText.get(field);
@@ -37,34 +35,9 @@ interface RecordView {
   earliest: Map<string, Map<string, string>>;
 }
 
-/**
- * Parsed values, remembered for one record: the same times and amounts are read by many rules
- * (NGAY_VAO and NGAY_RA by every "inside the stay" rule of every row). Dropped with the record.
- */
-class Parsed {
-  private readonly times = new Map<string, string | undefined>();
-  private readonly amounts = new Map<string, number | undefined>();
-
-  timestamp(v: string | undefined): string | undefined {
-    if (v === undefined) return undefined;
-    if (this.times.has(v)) return this.times.get(v);
-    const t = isClaimTimestamp(v) ? v : undefined;
-    this.times.set(v, t);
-    return t;
-  }
-
-  amount(v: string | undefined): number | undefined {
-    if (v === undefined) return undefined;
-    if (this.amounts.has(v)) return this.amounts.get(v);
-    const n = amountOf(v);
-    this.amounts.set(v, n);
-    return n;
-  }
-}
-
-let parsed = new Parsed();
-const timestamp = (v: string | undefined) => parsed.timestamp(v);
-const amount = (v: string | undefined) => parsed.amount(v);
+// Times and amounts are tested where used: the quick tests (values.ts) cost less than remembering them.
+const timestamp = (v: string | undefined) => (v !== undefined && isClaimTimestamp(v) ? v : undefined);
+const amount = (v: string | undefined) => (v === undefined ? undefined : amountOf(v));
 const day = (v: string | undefined) => (v !== undefined && isClaimDate(v) ? v : undefined);
 const cents = (x: number) => Math.round(x * 100) / 100;
 
@@ -264,7 +237,6 @@ function finding(rule: Rule, p: Place): Finding {
 
 /** The findings of one record whose tables were read. */
 export function checkClaimTables(read: ClaimTables): RecordFindings {
-  parsed = new Parsed();
   const xml1Rows = read.tables.get('XML1')?.rows ?? [];
   const rec: RecordView = { tables: read.tables, xml1: xml1Rows.length === 1 ? xml1Rows[0] : undefined, earliest: new Map() };
   const findings: Finding[] = [];
@@ -279,7 +251,7 @@ export function checkClaimTables(read: ClaimTables): RecordFindings {
   for (const [name, table] of read.tables) {
     for (const row of table.rows) {
       for (const [field, value] of row.values) {
-        if (mayBePlaceholder(value) && !isFreeText(field) && PLACEHOLDER.test(value)) findings.push(finding(placeholder, { table: name, row: row.position, field }));
+        if (PLACEHOLDER.test(value) && !isFreeText(field)) findings.push(finding(placeholder, { table: name, row: row.position, field }));
       }
     }
     for (const s of table.sentinels) findings.push(finding(sentinel, { table: name, row: s.row, field: s.field }));
