@@ -147,6 +147,27 @@ export interface MessageDetailResponse extends MessageSummaryDto {
   issues: unknown;
   deliveries: DeliveryDto[];
   attempts: AttemptDto[];
+  /**
+   * Pre-submission check findings of a claim record (docs/claim-checks.md), in reading order;
+   * null when the record was not checked (not claim XML, or not converted yet). Never a value of the record.
+   */
+  findings?: ClaimFindingDto[] | null;
+}
+
+/** One claim-check finding: which rule, where, and what to fix (Vietnamese and English). */
+export interface ClaimFindingDto {
+  rule: string;
+  severity: 'error' | 'warning';
+  /** `XML1` … `XML15`. */
+  table: string;
+  /** 1-based row in its table; null for the table as a whole. */
+  row: number | null;
+  /** Element name; null for the table as a whole. */
+  field: string | null;
+  message: string;
+  messageEn: string;
+  /** For amounts: what the element should hold. */
+  expected?: string;
 }
 
 /** Every refusal of the status API (400, 401, 403, 404, 409, 429, 500). */
@@ -235,6 +256,43 @@ export interface ReportResponse {
   /** The same quality counts for each day of the period. */
   qualityByDay: ({ day: string } & QualityReportDto)[];
   latency: LatencyReportDto[];
+  /** Claim-check findings per rule for each day (by the day the record was received); days without findings have no rows. */
+  findingsByDay?: FindingCountDto[];
+  /** The "đúng – đủ – sạch – sống" score of each day (docs/claim-checks.md). */
+  scoreByDay?: DayScoreDto[];
+}
+
+export interface FindingCountDto {
+  day: string;
+  rule: string;
+  severity: 'error' | 'warning';
+  /** Which part of the motto the rule speaks of: correct (đúng), sufficient (đủ), clean (sạch). */
+  dimension: 'correct' | 'sufficient' | 'clean';
+  /** Records with at least one finding of the rule. */
+  records: number;
+  findings: number;
+  /** What the rule asks for, to read the row without the catalogue. */
+  message: string;
+  messageEn: string;
+}
+
+/**
+ * One day's "đúng – đủ – sạch – sống": each count is of the records received that day whose
+ * conversion finished (`checked`); `score` is the mean of the four shares, 0–100, null when
+ * nothing was checked.
+ */
+export interface DayScoreDto {
+  day: string;
+  checked: number;
+  /** đúng: converted (valid FHIR) and no finding of a đúng rule (dates, amounts, card, birth date). */
+  correct: number;
+  /** đủ: no required field missing at conversion and no finding of a đủ rule. */
+  sufficient: number;
+  /** sạch: no finding of a sạch rule (code formats, placeholders, literal null). */
+  clean: number;
+  /** sống: delivered to every destination within 24 h of the encounter's end. */
+  alive: number;
+  score: number | null;
 }
 
 export interface DailyReportRowDto {

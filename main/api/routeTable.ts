@@ -98,7 +98,8 @@ export const ROUTES = {
   audit: json<{ limit?: number }, AuditListResponse>()('GET', '/api/ui/audit'),
   auditCsv: csv<{ limit?: number; lang?: 'vi' | 'en' }>()('/api/ui/audit.csv'),
   reports: json<DayRangeQuery, ReportResponse>()('GET', '/api/ui/reports'),
-  reportsCsv: csv<DayRangeQuery & { lang?: 'vi' | 'en' }>()('/api/ui/reports.csv'),
+  /** `part`: the daily counts (default), the claim-check findings per rule per day, or the daily quality score. */
+  reportsCsv: csv<DayRangeQuery & { lang?: 'vi' | 'en'; part?: 'days' | 'findings' | 'score' }>()('/api/ui/reports.csv'),
   config: json<void, ConfigViewResponse>()('GET', '/api/ui/config'),
   testConnection: json<void, ConnectionTestResponse>()('POST', '/api/ui/destinations/:id/test'),
 

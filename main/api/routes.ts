@@ -3,6 +3,7 @@ import type { ReadModels } from '../store/ports.js';
 import type { MessageRow } from '../store/types.js';
 import { handle, notFound, type ApiRoute } from './server.js';
 import { ROUTES } from './routeTable.js';
+import { findingDtos } from './claimFindings.js';
 import type { MessageDetailResponse, MessageListResponse, MessageSummaryDto, StatusResponse } from './contract.js';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
@@ -77,6 +78,7 @@ export function apiRoutes(deps: RouteDeps): ApiRoute[] {
           httpStatus: a.httpStatus,
           response: a.response,
         })),
+        findings: findingDtos(store.findingsOf(m.id)),
       };
       return { json: body };
     }),

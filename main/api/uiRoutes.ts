@@ -22,6 +22,7 @@ import type {
   ThroughputResponse,
 } from './contract.js';
 import { createChangeFeed } from './events.js';
+import { findingCountDtos, findingCountLines, scoreLines } from './claimFindings.js';
 import { testConnection } from './connectionTest.js';
 import { isSearchableState } from '../store/search.js';
 import { localDayKey, localDays, localDayStart, parseLocalDay } from '../store/reports.js';
@@ -274,6 +275,8 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       quality: store.qualityReport(range.from, range.end),
       qualityByDay: store.qualityByDay(range.from, range.to),
       latency: store.latencyReport(range.from, range.end, dests),
+      findingsByDay: findingCountDtos(store.findingCountsByDay(range.from, range.to)),
+      scoreByDay: store.scoreByDay(range.from, range.to),
     };
   };
 
@@ -339,8 +342,16 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
     handle(ROUTES.reportsCsv, ({ query }) => {
       const r = report(query);
       if (isReply(r)) return r;
-      const header = CSV_HEADERS[query.get('lang') === 'en' ? 'en' : 'vi'];
-      const lines = [header.join(','), ...r.days.map((d) => [d.day, d.destinationId, d.received, d.delivered, d.rejected].map(csvCell).join(','))];
+      const lang = query.get('lang') === 'en' ? 'en' : 'vi';
+      const part = query.get('part') ?? 'days';
+      if (part !== 'days' && part !== 'findings' && part !== 'score') return badRequest('"part" must be one of days, findings, score');
+      const header = CSV_HEADERS[lang];
+      const lines =
+        part === 'findings'
+          ? findingCountLines(r.findingsByDay ?? [], lang, csvCell)
+          : part === 'score'
+            ? scoreLines(r.scoreByDay ?? [], lang, csvCell)
+            : [header.join(','), ...r.days.map((d) => [d.day, d.destinationId, d.received, d.delivered, d.rejected].map(csvCell).join(','))];
       // The byte-order mark makes spreadsheet programs read the Vietnamese header as UTF-8.
       return { text: `\uFEFF${lines.join('\r\n')}\r\n`, contentType: 'text/csv; charset=utf-8' };
     }),

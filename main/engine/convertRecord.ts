@@ -5,6 +5,7 @@
 import type { ConvertContext } from '../../connectors/formats/types.js';
 import { handlerFor, type RecordQuality } from '../../connectors/formats/registry.js';
 import { hasErrors, validateR4, type ValidationIssue } from '../../connectors/fhir/validator.js';
+import { checkStoredRecord, compactFindings } from '../../connectors/formats/xml130/checks/engine.js';
 
 export const ConvertErrorCode = {
   unknownFormat: 'FORMAT_UNKNOWN',
@@ -44,8 +45,10 @@ export type RecordResult =
       naturalKey: string;
       /** RecordQuality as JSON text, when the format assesses quality and validation ran. */
       qualityJson: string | null;
+      /** Claim-check findings (CompactFinding[] as JSON), for claim records checked (see claimFindings). */
+      findingsJson: string | null;
     }
-  | { ok: false; code: string; message: string; issuesJson: string | null };
+  | { ok: false; code: string; message: string; issuesJson: string | null; findingsJson: string | null };
 
 /**
  * Converts one stored record (raw bytes, or the text of a claim record already decoded).
@@ -53,15 +56,16 @@ export type RecordResult =
  */
 export function convertRecord(format: string, raw: Uint8Array | string, ctx: ConvertContext, opts: ConvertRecordOptions): RecordResult {
   const handler = handlerFor(format);
-  if (!handler) return { ok: false, code: ConvertErrorCode.unknownFormat, message: `no converter for format "${format}"`, issuesJson: null };
+  if (!handler) return { ok: false, code: ConvertErrorCode.unknownFormat, message: `no converter for format "${format}"`, issuesJson: null, findingsJson: null };
+  const findingsJson = opts.validate ? claimFindings(format, raw) : null;
   let outcome;
   try {
     outcome = handler.convert(typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), ctx);
   } catch (err) {
     // A converter bug must not stop the pipeline: the record is kept and shown.
-    return { ok: false, code: ConvertErrorCode.converterCrashed, message: `the converter failed on this record: ${(err as Error).message}`, issuesJson: null };
+    return { ok: false, code: ConvertErrorCode.converterCrashed, message: `the converter failed on this record: ${(err as Error).message}`, issuesJson: null, findingsJson };
   }
-  if (!outcome.ok) return { ok: false, code: outcome.code, message: outcome.message, issuesJson: null };
+  if (!outcome.ok) return { ok: false, code: outcome.code, message: outcome.message, issuesJson: null, findingsJson };
   const validation = opts.validate ? validateR4(outcome.bundle) : [];
   const issues: RecordIssues = { warnings: outcome.warnings, notMapped: outcome.notMapped, validation };
   if (hasErrors(validation)) {
@@ -72,6 +76,7 @@ export function convertRecord(format: string, raw: Uint8Array | string, ctx: Con
       code: ConvertErrorCode.fhirInvalid,
       message: `the FHIR bundle is not valid R4 (${errors.length} error${errors.length > 1 ? 's' : ''}); first: ${first.path}: ${first.message}`,
       issuesJson: JSON.stringify(issues),
+      findingsJson,
     };
   }
   const orderKey = outcome.bundle.entry?.find((e) => e.resource?.resourceType === 'Patient')?.resource?.id ?? null;
@@ -84,5 +89,21 @@ export function convertRecord(format: string, raw: Uint8Array | string, ctx: Con
     orderKey,
     naturalKey: outcome.naturalKey,
     qualityJson: quality ? JSON.stringify(quality) : null,
+    findingsJson,
   };
+}
+
+/**
+ * Pre-submission checks of a claim record (docs/claim-checks.md), with the conversion: the
+ * operator sees what the insurance portal would flag. A finding never stops delivery, and a
+ * fault of the checks never stops conversion (null: not checked). Other formats: null.
+ */
+function claimFindings(format: string, raw: Uint8Array | string): string | null {
+  if (format !== 'xml130') return null;
+  try {
+    const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+    return JSON.stringify(compactFindings(checkStoredRecord(text)));
+  } catch {
+    return null;
+  }
 }

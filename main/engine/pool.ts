@@ -23,8 +23,8 @@ export interface EngineJob {
 }
 
 export type EngineResult =
-  | { ok: true; bundle: Buffer; issuesJson: string; entryCount: number; orderKey: string | null; naturalKey: string; qualityJson: string | null }
-  | { ok: false; code: string; message: string; issuesJson: string | null };
+  | { ok: true; bundle: Buffer; issuesJson: string; entryCount: number; orderKey: string | null; naturalKey: string; qualityJson: string | null; findingsJson: string | null }
+  | { ok: false; code: string; message: string; issuesJson: string | null; findingsJson: string | null };
 
 export interface EngineOptions {
   /** Conversion threads (default: cores − 1, at least 1). */
@@ -142,8 +142,8 @@ export class ConversionEngine {
       thread.job = thread.timer = undefined;
       this.stats.converted++;
       if (m.ok) {
-        job.resolve({ ok: true, bundle: Buffer.from(m.bundle.buffer, m.bundle.byteOffset, m.bundle.byteLength), issuesJson: m.issuesJson, entryCount: m.entryCount, orderKey: m.orderKey, naturalKey: m.naturalKey, qualityJson: m.qualityJson });
-      } else job.resolve({ ok: false, code: m.code, message: m.message, issuesJson: m.issuesJson });
+        job.resolve({ ok: true, bundle: Buffer.from(m.bundle.buffer, m.bundle.byteOffset, m.bundle.byteLength), issuesJson: m.issuesJson, entryCount: m.entryCount, orderKey: m.orderKey, naturalKey: m.naturalKey, qualityJson: m.qualityJson, findingsJson: m.findingsJson });
+      } else job.resolve({ ok: false, code: m.code, message: m.message, issuesJson: m.issuesJson, findingsJson: m.findingsJson });
     }
     this.dispatch();
   }
@@ -194,7 +194,7 @@ export class ConversionEngine {
       this.pool[i] = this.spawn();
       this.stats.replaced++;
     }
-    job?.resolve({ ok: false, code, message, issuesJson: null });
+    job?.resolve({ ok: false, code, message, issuesJson: null, findingsJson: null });
     this.dispatch();
   }
 

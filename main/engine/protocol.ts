@@ -33,8 +33,10 @@ export type TaskResult =
       orderKey: string | null;
       naturalKey: string;
       qualityJson: string | null;
+      /** Claim-check findings as JSON (CompactFinding[]), claim records only. */
+      findingsJson: string | null;
     }
-  | { ok: false; code: string; message: string; issuesJson: string | null };
+  | { ok: false; code: string; message: string; issuesJson: string | null; findingsJson: string | null };
 
 export type ThreadMessage = { kind: 'ready' } | ({ kind: 'result'; seq: number } & TaskResult);
 

@@ -6,6 +6,7 @@ import type { ConversionQueue } from '../store/ports.js';
 import type { ConvertContext } from '../../connectors/formats/types.js';
 import type { RecordQuality } from '../../connectors/formats/registry.js';
 import { ConvertErrorCode, convertRecord } from '../engine/convertRecord.js';
+import { storedFindings } from './claimFindings.js';
 
 export { ConvertErrorCode, type RecordIssues } from '../engine/convertRecord.js';
 
@@ -87,13 +88,14 @@ export class ConvertWorker {
       const result = convertRecord(m.format, m.raw, ctx, { validate: true });
       if (!result.ok) {
         if (result.code === ConvertErrorCode.converterCrashed) logger.error('converter failed', { message: m.id, format: m.format, error: result.message });
-        store.markInvalid(m.id, result.code, result.message, result.issuesJson, now());
+        store.markInvalid(m.id, result.code, result.message, result.issuesJson, now(), storedFindings(result.findingsJson));
         this.invalid++;
         this.opts.onOutcome?.(m.id, m.sourceId, { ok: false, code: result.code, message: result.message });
         continue;
       }
       const quality = result.qualityJson ? (JSON.parse(result.qualityJson) as RecordQuality) : undefined;
-      store.markConverted(m.id, result.bundleJson, result.issuesJson, result.entryCount, destinations, now(), result.orderKey, quality);
+      // Claim-check findings ride along: stored with the outcome, never holding the record back.
+      store.markConverted(m.id, result.bundleJson, result.issuesJson, result.entryCount, destinations, now(), result.orderKey, quality, storedFindings(result.findingsJson));
       queued.push(m.id);
       this.converted++;
       this.opts.onOutcome?.(m.id, m.sourceId, { ok: true });

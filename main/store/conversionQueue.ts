@@ -5,7 +5,8 @@ import { preparedStatements } from './prepared.js';
 import type { PayloadCipher } from './payloadCipher.js';
 import { nameWords, searchFieldsOf } from './searchFields.js';
 import { DeliveryState, MessageState } from './states.js';
-import type { MessageToConvert } from './types.js';
+import type { MessageToConvert, StoredFindings } from './types.js';
+import { writeFindings } from './findings.js';
 
 const statements = preparedStatements((db: Db) => ({
   claimReceived: db.prepare(
@@ -59,6 +60,7 @@ export class ConversionStore {
     now: number,
     orderKey: string | null = null,
     quality?: { missing: readonly string[]; normalised: number },
+    findings?: StoredFindings | null,
   ): void {
     const fields = searchFieldsOf(JSON.parse(bundleJson) as Parameters<typeof searchFieldsOf>[0]);
     const c = this.cipher;
@@ -85,11 +87,16 @@ export class ConversionStore {
       );
       s.dropWords.run(messageId);
       if (fields.patientName) for (const w of nameWords(fields.patientName)) s.addWord.run(c.blindIndex(`name:${w}`), messageId);
+      writeFindings(this.db, messageId, findings ?? null);
     })();
   }
 
-  markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number): void {
-    statements(this.db).markInvalid.run(code, message, issuesJson === null ? null : this.cipher.sealText(issuesJson), issuesJson === null ? null : warningCountOf(issuesJson), now, messageId);
+  /** `findings`: the claim checks of a record that could be read but not converted (they tell what to fix). */
+  markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number, findings?: StoredFindings | null): void {
+    this.db.transaction(() => {
+      statements(this.db).markInvalid.run(code, message, issuesJson === null ? null : this.cipher.sealText(issuesJson), issuesJson === null ? null : warningCountOf(issuesJson), now, messageId);
+      writeFindings(this.db, messageId, findings ?? null);
+    })();
   }
 }
 

@@ -266,6 +266,31 @@ INSERT INTO state_counts (scope, key, state, n) SELECT 'delivery', destination_i
 `,
   },
   {
+    version: 9,
+    name: 'claim-check findings per record',
+    sql: `
+-- Pre-submission check findings of each claim record (docs/claim-checks.md), written with its
+-- conversion outcome. Only rule ids, table names, row numbers, element names and, for money,
+-- the amount the lines add up to: never a value of the record, so nothing here is sealed.
+CREATE TABLE record_findings (
+  message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+  findings   TEXT    NOT NULL,   -- JSON [[rule, table, row, field, expected?], ...]
+  errors     INTEGER NOT NULL,   -- findings of severity error
+  warnings   INTEGER NOT NULL
+) STRICT;
+-- One row per record and rule: the reports count rules per day, and the score asks whether a
+-- record has a finding of a dimension (đúng / đủ / sạch).
+CREATE TABLE record_finding_rules (
+  message_id INTEGER NOT NULL REFERENCES messages(id),
+  rule       TEXT    NOT NULL,
+  severity   TEXT    NOT NULL,   -- error | warning
+  dimension  TEXT    NOT NULL,   -- correct | sufficient | clean
+  n          INTEGER NOT NULL,   -- findings of this rule on the record
+  PRIMARY KEY (message_id, rule)
+) STRICT, WITHOUT ROWID;
+`,
+  },
+  {
     version: 12,
     name: 'user accounts and sessions of the LAN status screen',
     sql: `

@@ -8,7 +8,8 @@ import type { DailyRow, LatencyStats, QualityCounts, ThroughputBucket } from './
 import type { RecordHit, RecordSearch } from './search.js';
 import type { FileState } from './states.js';
 import type { SessionRow, UserRow } from './userAccounts.js';
-import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts } from './types.js';
+import type { DayScore, RuleCountRow } from './findings.js';
+import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts, StoredFindings } from './types.js';
 
 /** HL7v2 intake bookkeeping: the MSH-10 each source sent, its row, and the ACKs given for it. */
 export interface Hl7AckLedger {
@@ -53,8 +54,9 @@ export interface ConversionQueue {
     now: number,
     orderKey?: string | null,
     quality?: { missing: readonly string[]; normalised: number },
+    findings?: StoredFindings | null,
   ): void;
-  markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number): void;
+  markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number, findings?: StoredFindings | null): void;
 }
 
 /** Deliveries of one destination: claimed when due, settled with an attempt row. */
@@ -104,6 +106,10 @@ export interface ReadModels {
   throughput(now: number, bucketMs: number, count: number, destinationIds: readonly string[], firstStart?: number): ThroughputBucket[];
   todayCounts(dayStart: number, now: number, destinationIds: readonly string[]): { received: Record<string, number>; delivered: Record<string, number> };
   openInvalidCount(): number;
+  /** A claim record's check findings, compact JSON (migration 9); null when it was not checked. */
+  findingsOf(messageId: number): string | null;
+  findingCountsByDay(fromDayStart: number, toDayStart: number): RuleCountRow[];
+  scoreByDay(fromDayStart: number, toDayStart: number): DayScore[];
   recentAlerts(limit: number): AlertRow[];
   openAlerts(): AlertRow[];
 }

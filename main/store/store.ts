@@ -7,6 +7,7 @@ import { DeliveryStore } from './deliveryQueue.js';
 import { GroupCommit, type GroupCommitOptions } from './groupCommit.js';
 import { Hl7AckStore } from './hl7Acks.js';
 import { Intake } from './intake.js';
+import * as findings from './findings.js';
 import * as managed from './managedConfig.js';
 import * as operator from './operatorActions.js';
 import { PayloadCipher, plaintextCipher } from './payloadCipher.js';
@@ -98,8 +99,8 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   markConverted(...args: Parameters<ConversionQueue['markConverted']>): void {
     this.conversion.markConverted(...args);
   }
-  markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number): void {
-    this.conversion.markInvalid(messageId, code, message, issuesJson, now);
+  markInvalid(...args: Parameters<ConversionQueue['markInvalid']>): void {
+    this.conversion.markInvalid(...args);
   }
 
   // ---- delivery queue ---------------------------------------------------------------------
@@ -211,6 +212,15 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   }
   openInvalidCount() {
     return reports.openInvalidCount(this.db);
+  }
+  findingsOf(messageId: number) {
+    return findings.findingsOf(this.db, messageId);
+  }
+  findingCountsByDay(fromDayStart: number, toDayStart: number) {
+    return findings.findingCountsByDay(this.db, fromDayStart, toDayStart);
+  }
+  scoreByDay(fromDayStart: number, toDayStart: number) {
+    return findings.scoreByDay(this.db, fromDayStart, toDayStart);
   }
 
   // ---- alerts -------------------------------------------------------------------------------

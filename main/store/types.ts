@@ -100,3 +100,11 @@ export interface AlertRow {
   openedAt: number;
   closedAt: number | null;
 }
+
+/** A claim record's check findings as stored (migration 9): rule ids and places, never values. */
+export interface StoredFindings {
+  /** The compact findings, JSON `[[rule, table, row, field, expected?], ...]`. */
+  compactJson: string;
+  /** The same, rule by rule. */
+  rules: readonly { rule: string; severity: 'error' | 'warning'; dimension: 'correct' | 'sufficient' | 'clean'; count: number }[];
+}

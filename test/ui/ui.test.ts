@@ -10,6 +10,7 @@ import { envelopeOf, manyClaims } from '../support/claimXml.js';
 import { waitFor } from '../support/waitFor.js';
 import { buildUi, launchChromium, startUiHarness, type UiHarness } from './harness.js';
 import { readSharedSample } from '../support/sharedSamples.js';
+import { columnOf, innerTables } from '../support/claimChecks.js';
 
 // The README's screenshots are refreshed on request (UPDATE_SCREENSHOTS=1); otherwise they go
 // to a temp folder, so a test run leaves the work tree as it found it.
@@ -35,6 +36,21 @@ const dest = (id: string) => status().destinations.find((d) => d.id === id)!;
 /** Digits of a number as the UI prints it (vi-VN groups thousands with "."). */
 const digits = async (testId: string) => Number((await page.getByTestId(testId).innerText()).replace(/\D/g, ''));
 const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+/** Rows (1-based) of a sample's XML2 whose drug was given before it was ordered, by plain text search of the decoded table. */
+const givenBeforeOrdered = (name: string) => {
+  const xml2 = innerTables(readSharedSample('xml130', name).toString('utf8')).get('XML2') ?? '';
+  const ordered = columnOf(xml2, 'CHI_TIET_THUOC', 'NGAY_YL');
+  const given = columnOf(xml2, 'CHI_TIET_THUOC', 'NGAY_TH_YL');
+  return ordered.flatMap((o, i) => (/^\d{12}$/.test(o) && /^\d{12}$/.test(given[i] ?? '') && given[i]! < o ? [i + 1] : []));
+};
+const todayKey = () => {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+};
+const downloadCsv = async (testId: string) => {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  return readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').trim().split(/\r\n/).map((l) => l.split(','));
+};
 const idOf = async (maLk: string) => Number((await page.locator('tr', { has: page.getByText(maLk, { exact: true }) }).getAttribute('data-record')) ?? NaN);
 
 beforeAll(async () => {
@@ -146,6 +162,44 @@ describe('status UI', () => {
     await shot('record.png');
   });
 
+  it("shows a claim record's pre-submission findings on its page, in Vietnamese and in English", async () => {
+    // outpatient-visit.xml, read by plain text search: drug lines whose insured amount is not
+    // quantity × price × rate, and the drug total that is not the sum of the drug lines.
+    const xml2 = innerTables(readSharedSample('xml130', 'outpatient-visit.xml').toString('utf8')).get('XML2')!;
+    const col = (f: string) => columnOf(xml2, 'CHI_TIET_THUOC', f).map(Number);
+    const [qty, price, rate, insured, lineTotal] = ['SO_LUONG', 'DON_GIA', 'TYLE_TT_BH', 'THANH_TIEN_BH', 'THANH_TIEN_BV'].map(col);
+    const wrongInsured = insured!.flatMap((v, i) => (Math.abs(v - Math.round(qty![i]! * price![i]! * rate![i]!) / 100) > 1 ? [String(i + 1)] : []));
+    expect(wrongInsured.length).toBeGreaterThan(0);
+    const drugTotal = lineTotal!.reduce((a, b) => a + b, 0).toFixed(2);
+
+    await page.getByRole('link', { name: 'Hồ sơ', exact: true }).click();
+    await page.getByRole('searchbox').fill('OP62317537');
+    await page.getByLabel('Trạng thái').selectOption('');
+    await page.getByTestId('search-submit').click();
+    await expect.poll(() => page.getByTestId('record-key').allInnerTexts()).toEqual(['OP62317537']);
+    await page.getByTestId('record-key').click();
+    const findings = page.getByTestId('findings-table');
+    await findings.waitFor();
+    const insuredRows = findings.locator('tr[data-rule="XML2.THANH_TIEN_BH.NOT_QTY_X_PRICE_X_RATE"]');
+    expect(await insuredRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-row')))).toEqual(wrongInsured);
+    const first = await insuredRows.first().innerText();
+    for (const part of ['Lỗi', 'XML2', 'THANH_TIEN_BH', 'SO_LUONG × DON_GIA × TYLE_TT_BH / 100: sửa số tiền cho khớp']) expect(first).toContain(part);
+    const total = findings.locator('tr[data-rule="XML1.T_THUOC.NOT_SUM_OF_DRUGS"]');
+    expect(await total.getAttribute('data-field')).toBe('T_THUOC');
+    expect(await total.innerText()).toContain(`Số đúng: ${drugTotal}`);
+    expect(await page.getByTestId('findings-summary').innerText()).toContain(`${wrongInsured.length + 1} lỗi`);
+    // The record went out all the same: a finding never stops delivery.
+    expect(await page.getByTestId('delivery-state-province').locator('[data-state]').getAttribute('data-state')).toBe('delivered');
+    await shot('record-findings.png');
+
+    await page.getByTestId('lang-switch').click();
+    await expect.poll(() => insuredRows.first().innerText()).toContain('SO_LUONG × DON_GIA × TYLE_TT_BH / 100: correct the amount');
+    expect(await insuredRows.first().innerText()).toContain('Error');
+    expect(await page.getByRole('heading', { name: 'Pre-submission checks (insurance review)' }).count()).toBe(1);
+    await page.getByTestId('lang-switch').click();
+    await expect.poll(() => insuredRows.first().innerText()).toContain('sửa số tiền cho khớp');
+  });
+
   it('exports a report whose CSV matches the counts', async () => {
     await page.getByRole('link', { name: 'Báo cáo', exact: true }).click();
     await page.getByTestId('report-days').waitFor();
@@ -163,6 +217,30 @@ describe('status UI', () => {
       expect(d.delivered).toBe(await h.fhir.countResources(d.id, 'Encounter'));
     }
     expect(rows).toHaveLength(7 * 2);
+
+    // Claim checks: findings per rule today, against the samples read by plain text search.
+    const early = SAMPLES.map((f) => givenBeforeOrdered(f).length);
+    const rule = page.getByTestId('report-findings').locator(`tr[data-day="${todayKey()}"][data-rule="XML2.NGAY_TH_YL.BEFORE_ORDER"]`);
+    expect(await rule.getByTestId('finding-count').innerText()).toBe(String(early.reduce((a, b) => a + b, 0)));
+    expect(await rule.getByTestId('finding-records').innerText()).toBe(String(early.filter((n) => n > 0).length));
+    const findingsCsv = await downloadCsv('report-csv-findings');
+    expect(findingsCsv[0]!.slice(0, 6)).toEqual(['Ngày', 'Quy tắc', 'Mức độ', 'Tiêu chí', 'Số hồ sơ', 'Số lỗi']);
+    expect(findingsCsv.find((r) => r[0] === todayKey() && r[1] === 'XML2.NGAY_TH_YL.BEFORE_ORDER')!.slice(2, 6)).toEqual([
+      'lỗi',
+      'đúng',
+      String(early.filter((n) => n > 0).length),
+      String(early.reduce((a, b) => a + b, 0)),
+    ]);
+    // The day's score: every record received today was checked; the CSV says what the screen says.
+    const today = page.getByTestId('report-score').locator(`tr[data-day="${todayKey()}"]`);
+    expect(await today.locator('td').nth(1).innerText()).toBe(String(expectedRecords));
+    const scoreCsv = await downloadCsv('report-csv-score');
+    expect(scoreCsv[0]).toEqual(['Ngày', 'Hồ sơ đã kiểm tra', 'Đúng', 'Đủ', 'Sạch', 'Sống', 'Điểm (0–100)']);
+    const csvToday = scoreCsv.find((r) => r[0] === todayKey())!;
+    expect(csvToday[1]).toBe(String(expectedRecords));
+    expect(Number(csvToday[6])).toBe(Number(await today.getByTestId('score-value').innerText()));
+    // The records with a mistake the samples hold are not "đúng": at most the others are.
+    expect(Number(csvToday[2])).toBeLessThanOrEqual(expectedRecords - early.filter((n) => n > 0).length);
     await shot('reports.png');
   });
 

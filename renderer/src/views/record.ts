@@ -7,6 +7,7 @@ import { dateTime, num } from '../format.js';
 import { outcomeLabel, t } from '../i18n/index.js';
 import { prettyRaw } from '../pretty.js';
 import { badge, confirmAction, errorText, table, type AppContext } from '../ui.js';
+import { findingsSection } from './recordFindings.js';
 
 interface Issues {
   warnings?: { code: string; field: string; message: string }[];
@@ -150,6 +151,8 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
               { 'data-testid': 'attempts' },
             ),
       ),
+      // Pre-submission claim checks (recordFindings.ts).
+      findingsSection(m.findings),
       issuesSection(m.issues as Issues | null),
       h('section', { class: 'card' }, raw, bundle),
     );

@@ -5,6 +5,7 @@ import { h, replaceChildren } from '../dom.js';
 import { dayKey, num, percent } from '../format.js';
 import { lang, t } from '../i18n/index.js';
 import { errorText, table, type AppContext } from '../ui.js';
+import { claimCheckSections, type ReportCsvPart } from './reportFindings.js';
 
 function qualityCard(label: string, count: number, total: number, testId: string): HTMLElement {
   return h('div', { class: 'counter', 'data-testid': testId }, h('span', {}, label), h('strong', {}, percent(count, total)), h('small', {}, t('reports.ofRecords', { count: num(count), total: num(total) })));
@@ -80,16 +81,18 @@ export function renderReports(ctx: AppContext, root: HTMLElement): () => void {
   const load = async () => {
     if (from.value > to.value) return replaceChildren(out, h('p', { class: 'error', role: 'alert' }, t('reports.badRange')));
     try {
-      replaceChildren(out, ...drawReport(await ctx.api.report(range())));
+      const report = await ctx.api.report(range());
+      replaceChildren(out, ...drawReport(report), ...claimCheckSections(report, (part) => void exportCsv(part)));
     } catch (err) {
       replaceChildren(out, h('p', { class: 'error', role: 'alert' }, errorText(err)));
     }
   };
-  const exportCsv = async () => {
+  const exportCsv = async (part?: ReportCsvPart) => {
     try {
-      const blob = await ctx.api.reportCsv({ ...range(), lang: lang() });
+      const blob = await ctx.api.reportCsv({ ...range(), lang: lang(), ...(part ? { part } : {}) });
       const url = URL.createObjectURL(blob);
-      const a = h('a', { href: url, download: `vhr-bao-cao-${from.value}_${to.value}.csv` });
+      const name = part === 'findings' ? 'vhr-loi-kiem-tra' : part === 'score' ? 'vhr-diem-chat-luong' : 'vhr-bao-cao';
+      const a = h('a', { href: url, download: `${name}-${from.value}_${to.value}.csv` });
       document.body.appendChild(a);
       a.click();
       a.remove();

@@ -1,10 +1,12 @@
 // The tables of one claim record as the checks read them: rows of element → text by 130-era
 // name (4210 names renamed, as the mappers do), plus the literal `null`/`undefined` values
 // that the reader dropped (the checks report those too). No FHIR, no conversion.
+import { decodeBase64Strict } from '../envelope/base64.js';
 import type { FileHoso } from '../envelope/envelope.js';
-import type { InnerRow } from '../envelope/innerXml.js';
-import { readTable, tableName } from '../envelope/tables.js';
+import { parseInnerTable } from '../envelope/innerXml.js';
+import { tableName } from '../envelope/tables.js';
 import { ERA_4210_ALIASES } from '../mappers/mappingTables.js';
+import { readPlainTable } from './lightTable.js';
 
 export interface CheckRow {
   /** 1-based position within its table. */
@@ -24,9 +26,13 @@ export interface ClaimTables {
   unreadable: Array<{ table: string; code: string }>;
 }
 
-function renamed(table: string, row: InnerRow): CheckRow {
+function renamed(table: string, row: CheckRow): CheckRow {
   const aliases = ERA_4210_ALIASES[table];
   if (!aliases) return { position: row.position, values: row.values };
+  // 130-era rows (most) hold no 4210 name: nothing to copy.
+  let old = false;
+  for (const name of row.values.keys()) if (aliases[name]) { old = true; break; }
+  if (!old) return { position: row.position, values: row.values };
   const values = new Map<string, string>();
   for (const [name, value] of row.values) {
     const target = aliases[name];
@@ -48,7 +54,19 @@ export function readClaimTables(files: readonly FileHoso[]): ClaimTables {
   for (const file of files) {
     const name = tableName(file.loaiHoso);
     if (tables.has(name)) continue; // a repeated table: the first one is the record's, as in conversion
-    const read = readTable({ ...file, loaiHoso: name });
+    const decoded = decodeBase64Strict(file.noiDungFile);
+    if (!decoded.ok) {
+      unreadable.push({ table: name, code: 'BAD_BASE64' });
+      continue;
+    }
+    // Most tables are plain elements and text: the light reader reads those several times
+    // faster; the full reader takes the rest, and says why a table cannot be read.
+    const plain = readPlainTable(decoded.bytes);
+    if (plain) {
+      tables.set(name, { rows: plain.rows.map((r) => renamed(name, r)), sentinels: plain.sentinels });
+      continue;
+    }
+    const read = parseInnerTable(decoded.bytes, name);
     if (!read.ok) {
       unreadable.push({ table: name, code: read.code });
       continue;

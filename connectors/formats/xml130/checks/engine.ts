@@ -3,7 +3,8 @@
 // (docs/claim-checks.md); the `check` command calls it for every HOSO of a file.
 import type { FileHoso } from '../envelope/envelope.js';
 import { parseHosoXml } from '../envelope/envelope.js';
-import { claimDate, claimDateTime, decimal, splitList, birthDate } from '../mappers/datatypes.js';
+import { splitList, birthDate } from '../mappers/datatypes.js';
+import { amountOf, isClaimDate, isClaimTimestamp } from './values.js';
 import { readClaimTables, type CheckRow, type ClaimTables } from './claimTables.js';
 import { compactFinding, compareFindings, type CompactFinding, type Finding } from './findings.js';
 import { RULES, type FieldRef, type Rule } from './rules.js';
@@ -20,42 +21,24 @@ export const MONEY_TOLERANCE = 1;
 /** Free-text elements: they may hold dots of their own, so the placeholder rule leaves them alone. */
 const FREE_TEXT = /^(TEN_|HO_?TEN|DIA_CHI|LY_DO|CHAN_DOAN|PP_DIEU|GHI_CHU|DIEN_BIEN|GIAI_DOAN|HOI_CHAN|PHAU_THUAT|MO_TA|KET_LUAN|LIEU_DUNG|CACH_DUNG|HAM_LUONG|DANG_BAO_CHE|DAU_HIEU|QT_BENHLY|TOMTAT|HUONG_DIEU_TRI|PHUONGTIEN|CHUCDANH|LOI_DAN|DU_PHONG)/;
 const PLACEHOLDER = /\.{4,}|…{2,}|_{4,}/;
+const freeText = new Map<string, boolean>();
+const isFreeText = (field: string) => {
+  let free = freeText.get(field);
+  if (free === undefined) freeText.set(field, (free = FREE_TEXT.test(field)));
+  return free;
+};
 
 interface RecordView {
   tables: ClaimTables['tables'];
   xml1: CheckRow | undefined;
+  /** XML3 element → service code → earliest time (see earliestOrders). */
+  earliest: Map<string, Map<string, string>>;
 }
 
-/**
- * Parsed values, remembered for one record: the same times and amounts are read by many rules
- * (NGAY_VAO and NGAY_RA by every "inside the stay" rule of every row). Dropped with the record.
- */
-class Parsed {
-  private readonly times = new Map<string, string | undefined>();
-  private readonly amounts = new Map<string, number | undefined>();
-
-  timestamp(v: string | undefined): string | undefined {
-    if (v === undefined) return undefined;
-    if (this.times.has(v)) return this.times.get(v);
-    const t = /^\d{12}$/.test(v) && claimDateTime(v).ok ? v : undefined;
-    this.times.set(v, t);
-    return t;
-  }
-
-  amount(v: string | undefined): number | undefined {
-    if (v === undefined) return undefined;
-    if (this.amounts.has(v)) return this.amounts.get(v);
-    const d = decimal(v);
-    const n = d.ok ? d.value.value : undefined;
-    this.amounts.set(v, n);
-    return n;
-  }
-}
-
-let parsed = new Parsed();
-const timestamp = (v: string | undefined) => parsed.timestamp(v);
-const amount = (v: string | undefined) => parsed.amount(v);
-const day = (v: string | undefined) => (v !== undefined && /^\d{8}$/.test(v) && claimDate(v).ok ? v : undefined);
+// Times and amounts are tested where used: the quick tests (values.ts) cost less than remembering them.
+const timestamp = (v: string | undefined) => (v !== undefined && isClaimTimestamp(v) ? v : undefined);
+const amount = (v: string | undefined) => (v === undefined ? undefined : amountOf(v));
+const day = (v: string | undefined) => (v !== undefined && isClaimDate(v) ? v : undefined);
 const cents = (x: number) => Math.round(x * 100) / 100;
 
 function resolve(ref: FieldRef, row: CheckRow, rec: RecordView): string | undefined {
@@ -63,16 +46,29 @@ function resolve(ref: FieldRef, row: CheckRow, rec: RecordView): string | undefi
   if (ref.of === 'orderingXML3') {
     const code = row.values.get('MA_DICH_VU');
     if (!code) return undefined;
-    // A service is often ordered again each day under the same code: the result needs some order before it, so
-    // the earliest order of that code is the one to compare with.
-    let earliest: string | undefined;
-    for (const r of rec.tables.get('XML3')?.rows ?? []) {
-      const t = r.values.get('MA_DICH_VU') === code ? timestamp(r.values.get(ref.field)) : undefined;
-      if (t && (!earliest || t < earliest)) earliest = t;
-    }
-    return earliest;
+    return earliestOrders(rec, ref.field).get(code);
   }
   return row.values.get(ref.field);
+}
+
+/**
+ * A service is often ordered again each day under the same code: a result needs some order
+ * before it, so the earliest order of that code is the one to compare with. Worked out once
+ * per record and element (not once per result row).
+ */
+function earliestOrders(rec: RecordView, field: string): Map<string, string> {
+  let byCode = rec.earliest.get(field);
+  if (byCode) return byCode;
+  byCode = new Map();
+  for (const r of rec.tables.get('XML3')?.rows ?? []) {
+    const code = r.values.get('MA_DICH_VU');
+    const t = code === undefined ? undefined : timestamp(r.values.get(field));
+    if (code === undefined || !t) continue;
+    const known = byCode.get(code);
+    if (!known || t < known) byCode.set(code, t);
+  }
+  rec.earliest.set(field, byCode);
+  return byCode;
 }
 
 /** Days since 1970 of a yyyyMMdd. */
@@ -103,8 +99,12 @@ function evaluate(rule: Rule, rec: RecordView): Place[] {
       for (const row of rows) {
         const v = row.values.get(rule.field);
         if (v === undefined) continue;
-        const items = c.list ? v.split(';').map((x) => x.trim()) : [v];
-        if (items.some((x) => !c.valid(x)) || (c.list?.max !== undefined && items.length > c.list.max)) out.push(at(row));
+        if (!c.list) {
+          if (!c.valid(v)) out.push(at(row));
+          continue;
+        }
+        const items = v.split(';').map((x) => x.trim());
+        if (items.some((x) => !c.valid(x)) || (c.list.max !== undefined && items.length > c.list.max)) out.push(at(row));
       }
       return out;
     case 'required':
@@ -237,9 +237,8 @@ function finding(rule: Rule, p: Place): Finding {
 
 /** The findings of one record whose tables were read. */
 export function checkClaimTables(read: ClaimTables): RecordFindings {
-  parsed = new Parsed();
   const xml1Rows = read.tables.get('XML1')?.rows ?? [];
-  const rec: RecordView = { tables: read.tables, xml1: xml1Rows.length === 1 ? xml1Rows[0] : undefined };
+  const rec: RecordView = { tables: read.tables, xml1: xml1Rows.length === 1 ? xml1Rows[0] : undefined, earliest: new Map() };
   const findings: Finding[] = [];
   for (const u of read.unreadable) findings.push(finding(READABLE, { table: u.table, row: null, field: null }));
   if (!rec.xml1 && read.unreadable.some((u) => u.table === 'XML1')) {
@@ -252,7 +251,7 @@ export function checkClaimTables(read: ClaimTables): RecordFindings {
   for (const [name, table] of read.tables) {
     for (const row of table.rows) {
       for (const [field, value] of row.values) {
-        if (!FREE_TEXT.test(field) && PLACEHOLDER.test(value)) findings.push(finding(placeholder, { table: name, row: row.position, field }));
+        if (PLACEHOLDER.test(value) && !isFreeText(field)) findings.push(finding(placeholder, { table: name, row: row.position, field }));
       }
     }
     for (const s of table.sentinels) findings.push(finding(sentinel, { table: name, row: s.row, field: s.field }));

@@ -5,7 +5,8 @@
 // docs/claim-checks.md lists every rule with its source (standards/XML130.md sections).
 import type { Severity } from './findings.js';
 import type { CheckRow } from './claimTables.js';
-import { birthDate, claimDate, claimDateTime, decimal } from '../mappers/datatypes.js';
+import { birthDate } from '../mappers/datatypes.js';
+import { amountOf, isClaimDate, isClaimTimestamp } from './values.js';
 import { ENCOUNTER_TYPE_DISPLAY } from '../mappers/mappingTables.js';
 
 const ENCOUNTER_TYPE_CODES = Object.keys(ENCOUNTER_TYPE_DISPLAY);
@@ -64,8 +65,8 @@ export interface Rule {
 // ---------------------------------------------------------------------------------------
 // Value tests (standards/XML130.md §4, §6–§11).
 
-const isTimestamp = (v: string) => /^\d{12}$/.test(v) && claimDateTime(v).ok;
-const isDate = (v: string) => /^\d{8}$/.test(v) && claimDate(v).ok;
+const isTimestamp = isClaimTimestamp;
+const isDate = isClaimDate;
 /** ICD-10 as the portal wants it: one letter, two digits, an optional dotted subdivision (`K30`, `J03.9`). */
 const isIcd10 = (v: string) => /^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$/.test(v);
 /** National catalogue codes are dotted tokens without spaces: `40.1032`, `05C.135.5`, `22.0121.1369`, `K03.1912`, `13.0007.0671_GT`. */
@@ -83,7 +84,7 @@ const isCard = (v: string) => /^[A-Z]{2}\d{13}$/.test(v);
 const PATIENT_CATEGORY = /^(1\.([1-9]|1[0-8])|2|3\.[1-7]|7(\.\d{1,2})?|8|9|10)$/;
 const isPatientCategory = (v: string) => PATIENT_CATEGORY.test(v.replace(/^0+(?=\d)/, ''));
 const oneOf = (codes: readonly string[]) => (v: string) => codes.includes(v);
-const isAmount = (v: string) => decimal(v).ok;
+const isAmount = (v: string) => amountOf(v) !== undefined;
 
 /** A result is numeric when GIA_TRI reads as a decimal number (with a dot or a decimal comma). */
 export const isNumericResult = (v: string | undefined): boolean => v !== undefined && /^[+-]?(\d+([.,]\d+)?|[.,]\d+)$/.test(v.trim());
