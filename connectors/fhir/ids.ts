@@ -39,5 +39,7 @@ export function uuidV5(name: string, namespace: string = VHR_ID_NAMESPACE): stri
 
 /** Id of a resource from its type and business key parts: `resourceId('Encounter', maCskcb, maLk)`. */
 export function resourceId(resourceType: string, ...keyParts: readonly string[]): string {
-  return uuidV5([resourceType, ...keyParts].join('|'));
+  let name = resourceType;
+  for (const part of keyParts) name += `|${part}`;
+  return uuidV5(name);
 }

@@ -3,9 +3,11 @@
 // accepted: 130-era lists wrapped in `CHITIEU_*` and 4210-era bare `DSACH_*` lists
 // (standards/XML130.md §3): a row is any element whose children are all leaves, so the
 // wrapper depth does not matter.
+import { isUtf8 } from 'node:buffer';
 import { SaxesParser } from 'saxes';
 import { decodeHtmlEntities, escapeUnknownEntityRefs } from './htmlEntities.js';
 import { DEFAULT_MAX_XML_DEPTH, DOCTYPE_REFUSED } from './envelope.js';
+import { readPlainTree, type XmlNode } from './plainTree.js';
 
 /** A value change made while reading, reported by the data-quality check ("sạch"). */
 export interface Normalisation {
@@ -41,11 +43,7 @@ export interface InnerTable {
 /** NOT_XML: damaged or not XML; XML_REFUSED: well-formed but hostile (a DOCTYPE, absurd nesting). */
 export type InnerTableResult = { ok: true; table: InnerTable } | { ok: false; code: 'NOT_XML' | 'XML_REFUSED'; message: string };
 
-interface Node {
-  name: string;
-  children: Node[];
-  text: string;
-}
+type Node = XmlNode;
 
 /** Literal strings some exporters write for "no value" (standards/XML130.md §14). */
 const SENTINELS = new Set(['null', 'undefined', 'NULL', 'Null', 'Undefined', 'UNDEFINED']);
@@ -121,6 +119,13 @@ function collectRecords(n: Node, out: Node[]): void {
   for (const c of n.children) collectRecords(c, out);
 }
 
+/** Printable ASCII without `&` and without spaces at either end: cleanValue would return it unchanged (or as a sentinel). */
+const PLAIN_VALUE = /^[\x21-\x25\x27-\x7e](?:[\x20-\x25\x27-\x7e]*[\x21-\x25\x27-\x7e])?$/;
+
+function fieldName(loaiHoso: string, single: boolean, position: number, name: string): string {
+  return single ? `${loaiHoso}/${name}` : `${loaiHoso}[${position}]/${name}`;
+}
+
 /** Cleans one text value; records what changed. Returns undefined for empty and sentinel values. */
 export function cleanValue(raw: string, field: string, out: Normalisation[]): string | undefined {
   let v = raw;
@@ -154,22 +159,26 @@ export function cleanValue(raw: string, field: string, out: Normalisation[]): st
  * and namespace prefixes on element names.
  */
 export function parseInnerTable(bytes: Uint8Array, loaiHoso: string): InnerTableResult {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return { ok: false, code: 'NOT_XML', message: `${loaiHoso} is not valid UTF-8 text` };
-  }
+  if (!isUtf8(bytes)) return { ok: false, code: 'NOT_XML', message: `${loaiHoso} is not valid UTF-8 text` };
+  // One BOM is the encoding's (a UTF-8 decoder drops it), a second one is text's: both go.
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset + bom, bytes.byteLength - bom).toString('utf8');
   text = text.replace(/^\uFEFF/, '').trimStart();
   if (!text.startsWith('<')) return { ok: false, code: 'NOT_XML', message: `${loaiHoso} is not XML (it does not start with "<")` };
-  const { xml, escaped } = escapeUnknownEntityRefs(text);
-  const tree = parseTree(xml);
-  if ('error' in tree) {
-    return tree.refused
-      ? { ok: false, code: 'XML_REFUSED', message: `${loaiHoso} ${tree.error}` }
-      : { ok: false, code: 'NOT_XML', message: `${loaiHoso} is not well-formed XML: ${tree.error}` };
+  // Plain documents (nearly all) are read in one quick pass; the full parser takes the rest.
+  let root = readPlainTree(text, DEFAULT_MAX_XML_DEPTH);
+  let escaped: string[] = [];
+  if (!root) {
+    const fixed = escapeUnknownEntityRefs(text);
+    escaped = fixed.escaped;
+    const tree = parseTree(fixed.xml);
+    if ('error' in tree) {
+      return tree.refused
+        ? { ok: false, code: 'XML_REFUSED', message: `${loaiHoso} ${tree.error}` }
+        : { ok: false, code: 'NOT_XML', message: `${loaiHoso} is not well-formed XML: ${tree.error}` };
+    }
+    root = tree.root;
   }
-  const { root } = tree;
   const single = isSingleRecord(root);
   const records: Node[] = [];
   if (single) records.push(root);
@@ -182,9 +191,13 @@ export function parseInnerTable(bytes: Uint8Array, loaiHoso: string): InnerTable
     const empty = new Set<string>();
     for (const leaf of rec.children) {
       if (!isLeaf(leaf)) continue;
-      const field = single ? `${loaiHoso}/${leaf.name}` : `${loaiHoso}[${position}]/${leaf.name}`;
       if (values.has(leaf.name)) continue; // a repeated element: the first value wins
-      const v = cleanValue(leaf.text, field, normalisations);
+      // Codes, dates and amounts are plain ASCII with nothing to clean: only the sentinel check applies.
+      const v = PLAIN_VALUE.test(leaf.text)
+        ? SENTINELS.has(leaf.text)
+          ? cleanValue(leaf.text, fieldName(loaiHoso, single, position, leaf.name), normalisations)
+          : leaf.text
+        : cleanValue(leaf.text, fieldName(loaiHoso, single, position, leaf.name), normalisations);
       if (v === undefined) empty.add(leaf.name);
       else {
         values.set(leaf.name, v);

@@ -27,6 +27,9 @@ export class PackEntryMissing extends Error {
 
 /** Read access to a profile pack; every URI the converter writes comes through here. */
 export class PackView {
+  /** Identifier systems by key and issuer, as system() built them for this record. */
+  private readonly systems = new Map<string, string>();
+
   constructor(
     readonly pack: ProfilePack,
     private readonly maCskcb: string,
@@ -43,7 +46,14 @@ export class PackView {
    * code: this record's, or `issuer` for a number another facility issued.
    */
   system(key: string, issuer: string = this.maCskcb): string {
-    return this.take('identifierSystems', key).replaceAll('{maCskcb}', encodeURIComponent(issuer));
+    // Asked for once per identifier and reference: a record asks the same few many times.
+    const memoKey = `${key}\u0000${issuer}`;
+    let system = this.systems.get(memoKey);
+    if (system === undefined) {
+      system = this.take('identifierSystems', key).replaceAll('{maCskcb}', encodeURIComponent(issuer));
+      this.systems.set(memoKey, system);
+    }
+    return system;
   }
   meta(key: string): Meta {
     return { profile: [this.take('profiles', key)] };

@@ -9,10 +9,31 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const DIGITS = /^\d+$/;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function validYmd(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
-  const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return d <= days;
+  // Years 0–99 count as 1900–1999, as Date.UTC reads them (the rule these dates were always checked by).
+  const year = y >= 0 && y <= 99 ? 1900 + y : y;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return d <= (m === 2 && leap ? 29 : MONTH_DAYS[m - 1]!);
+}
+
+/** True when `s` is all ASCII digits (and not empty). */
+function allDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** The number written by the digits at `s[from, from + width)` (already known to be digits). */
+function digitsAt(s: string, from: number, width: number): number {
+  let n = 0;
+  for (let i = from; i < from + width; i++) n = n * 10 + (s.charCodeAt(i) - 0x30);
+  return n;
 }
 
 /**
@@ -21,12 +42,11 @@ function validYmd(y: number, m: number, d: number): boolean {
  */
 export function claimDateTime(text: string): Parsed<string> {
   const s = text.trim();
-  if (!DIGITS.test(s) || ![8, 12, 14].includes(s.length)) return { ok: false, reason: `expected yyyyMMddHHmm (12 digits), got ${JSON.stringify(s)}` };
-  const y = +s.slice(0, 4), m = +s.slice(4, 6), d = +s.slice(6, 8);
-  if (!validYmd(y, m, d)) return { ok: false, reason: `${JSON.stringify(s)} is not a calendar date` };
+  if ((s.length !== 8 && s.length !== 12 && s.length !== 14) || !allDigits(s)) return { ok: false, reason: `expected yyyyMMddHHmm (12 digits), got ${JSON.stringify(s)}` };
+  if (!validYmd(digitsAt(s, 0, 4), digitsAt(s, 4, 2), digitsAt(s, 6, 2))) return { ok: false, reason: `${JSON.stringify(s)} is not a calendar date` };
   const date = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
   if (s.length === 8) return { ok: true, value: date };
-  const hh = +s.slice(8, 10), mm = +s.slice(10, 12), ss = s.length === 14 ? +s.slice(12, 14) : 0;
+  const hh = digitsAt(s, 8, 2), mm = digitsAt(s, 10, 2), ss = s.length === 14 ? digitsAt(s, 12, 2) : 0;
   if (hh > 23 || mm > 59 || ss > 59) return { ok: false, reason: `${JSON.stringify(s)} has an impossible time of day` };
   const sec = s.length === 14 ? s.slice(12, 14) : '00';
   return { ok: true, value: `${date}T${s.slice(8, 10)}:${s.slice(10, 12)}:${sec}${VN_OFFSET}` };
@@ -35,9 +55,8 @@ export function claimDateTime(text: string): Parsed<string> {
 /** `yyyyMMdd` → FHIR date. A 12-digit value is accepted and its time dropped (dates such as NGAY_MIEN_CCT come both ways). */
 export function claimDate(text: string): Parsed<string> {
   const s = text.trim();
-  if (!DIGITS.test(s) || (s.length !== 8 && s.length !== 12)) return { ok: false, reason: `expected yyyyMMdd (8 digits), got ${JSON.stringify(s)}` };
-  const y = +s.slice(0, 4), m = +s.slice(4, 6), d = +s.slice(6, 8);
-  if (!validYmd(y, m, d)) return { ok: false, reason: `${JSON.stringify(s)} is not a calendar date` };
+  if ((s.length !== 8 && s.length !== 12) || !allDigits(s)) return { ok: false, reason: `expected yyyyMMdd (8 digits), got ${JSON.stringify(s)}` };
+  if (!validYmd(digitsAt(s, 0, 4), digitsAt(s, 4, 2), digitsAt(s, 6, 2))) return { ok: false, reason: `${JSON.stringify(s)} is not a calendar date` };
   return { ok: true, value: `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}` };
 }
 
@@ -86,6 +105,8 @@ export interface DecimalValue {
  * than 15 significant digits cannot be held exactly and are refused.
  */
 export function decimal(text: string): Parsed<DecimalValue> {
+  const plain = plainDecimal(text);
+  if (plain !== undefined) return { ok: true, value: { value: Number(text), text, normalised: false } };
   let s = text.trim();
   let normalised = false;
   if (/^[+-]?\d+,\d+$/.test(s)) {
@@ -100,6 +121,30 @@ export function decimal(text: string): Parsed<DecimalValue> {
   const significant = s.replace(/^-/, '').replace('.', '').replace(/^0+/, '');
   if (significant.length > 15) return { ok: false, reason: `${JSON.stringify(text.trim())} has more digits than can be kept exactly` };
   return { ok: true, value: { value: Number(s), text: s, normalised } };
+}
+
+/**
+ * True for the usual form, already canonical — `-?digits(.digits)?` with at most 15
+ * significant digits — which decimal() returns as written; undefined for anything else.
+ */
+function plainDecimal(s: string): true | undefined {
+  let i = s.charCodeAt(0) === 0x2d /* - */ ? 1 : 0;
+  const n = s.length;
+  let digits = 0;
+  let leadingZeros = 0;
+  let dot = -1;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e /* . */) {
+      if (dot >= 0 || digits === 0) return undefined;
+      dot = i;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (c === 0x30 && digits === leadingZeros) leadingZeros++;
+      digits++;
+    } else return undefined;
+  }
+  if (digits === 0 || dot === n - 1) return undefined;
+  return digits - leadingZeros <= 15 ? true : undefined;
 }
 
 /** A whole number (counts, years, months, percentages written without decimals). */

@@ -5,7 +5,7 @@ import type { InnerRow } from '../envelope/innerXml.js';
 import { ERA_4210_ALIASES } from './mappingTables.js';
 
 export class TableRow {
-  private readonly values = new Map<string, string>();
+  private readonly values: ReadonlyMap<string, string>;
   /** 130 name → the element name actually written, when a 4210 name was renamed. */
   private readonly written = new Map<string, string>();
   private readonly consumed = new Set<string>();
@@ -18,13 +18,20 @@ export class TableRow {
     readonly single: boolean,
   ) {
     this.position = row.position;
-    const aliases = ERA_4210_ALIASES[table] ?? {};
+    const aliases = ERA_4210_ALIASES[table];
+    if (!aliases || !usesAlias(aliases, row)) {
+      // A 130-era row (nearly all): nothing to rename, so its values are read as they are.
+      this.values = row.values;
+      return;
+    }
+    const values = new Map<string, string>();
+    this.values = values;
     for (const [name, value] of row.values) {
       const target = aliases[name];
       if (target && !row.values.has(target)) {
-        this.values.set(target, value);
+        values.set(target, value);
         this.written.set(target, name);
-      } else if (!this.values.has(name)) this.values.set(name, value);
+      } else if (!values.has(name)) values.set(name, value);
     }
     for (const name of row.empty) {
       const target = aliases[name];
@@ -65,4 +72,10 @@ export class TableRow {
   names(): string[] {
     return [...this.values.keys()];
   }
+}
+
+/** True when the row holds (with a value or empty) an element name that has a 130-era target. */
+function usesAlias(aliases: Readonly<Record<string, string>>, row: InnerRow): boolean {
+  for (const name in aliases) if (row.values.has(name) || row.empty.has(name)) return true;
+  return false;
 }
