@@ -5,6 +5,7 @@
 import type { ConvertContext } from '../../connectors/formats/types.js';
 import { handlerFor, type RecordQuality } from '../../connectors/formats/registry.js';
 import { hasErrors, validateR4, type ValidationIssue } from '../../connectors/fhir/validator.js';
+import { computeOutputs } from './recordOutputs.js';
 
 export const ConvertErrorCode = {
   unknownFormat: 'FORMAT_UNKNOWN',
@@ -42,6 +43,8 @@ export type RecordResult =
       orderKey: string | null;
       /** RecordQuality as JSON text, when the format assesses quality and validation ran. */
       qualityJson: string | null;
+      /** Extra per-record outputs by name (recordOutputs.ts), e.g. the search fields. */
+      outputs: Record<string, string>;
     }
   | { ok: false; code: string; message: string; issuesJson: string | null };
 
@@ -81,5 +84,6 @@ export function convertRecord(format: string, raw: Uint8Array | string, ctx: Con
     entryCount: outcome.bundle.entry?.length ?? 0,
     orderKey,
     qualityJson: quality ? JSON.stringify(quality) : null,
+    outputs: computeOutputs({ format, outcome, validation, ctx }),
   };
 }

@@ -23,7 +23,16 @@ export interface EngineJob {
 }
 
 export type EngineResult =
-  | { ok: true; bundle: Buffer; issuesJson: string; entryCount: number; orderKey: string | null; qualityJson: string | null }
+  | {
+      ok: true;
+      bundle: Buffer;
+      issuesJson: string;
+      entryCount: number;
+      orderKey: string | null;
+      qualityJson: string | null;
+      /** Extra per-record outputs by name (recordOutputs.ts), e.g. `searchFieldsJson`. */
+      outputs: Record<string, string>;
+    }
   | { ok: false; code: string; message: string; issuesJson: string | null };
 
 export interface EngineOptions {
@@ -142,7 +151,7 @@ export class ConversionEngine {
       thread.job = thread.timer = undefined;
       this.stats.converted++;
       if (m.ok) {
-        job.resolve({ ok: true, bundle: Buffer.from(m.bundle.buffer, m.bundle.byteOffset, m.bundle.byteLength), issuesJson: m.issuesJson, entryCount: m.entryCount, orderKey: m.orderKey, qualityJson: m.qualityJson });
+        job.resolve({ ok: true, bundle: Buffer.from(m.bundle.buffer, m.bundle.byteOffset, m.bundle.byteLength), issuesJson: m.issuesJson, entryCount: m.entryCount, orderKey: m.orderKey, qualityJson: m.qualityJson, outputs: m.outputs });
       } else job.resolve({ ok: false, code: m.code, message: m.message, issuesJson: m.issuesJson });
     }
     this.dispatch();

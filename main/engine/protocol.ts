@@ -32,6 +32,8 @@ export type TaskResult =
       entryCount: number;
       orderKey: string | null;
       qualityJson: string | null;
+      /** Extra per-record outputs by name (recordOutputs.ts). */
+      outputs: Record<string, string>;
     }
   | { ok: false; code: string; message: string; issuesJson: string | null };
 

@@ -7,7 +7,7 @@ import type { ActionResult, AuditRow, KeyRotation, ResendFilter } from './operat
 import type { DailyRow, LatencyStats, QualityCounts, ThroughputBucket } from './reports.js';
 import type { RecordHit, RecordSearch } from './search.js';
 import type { FileState } from './states.js';
-import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts } from './types.js';
+import type { AlertRow, AttemptRecord, ConversionResult, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts } from './types.js';
 
 /** HL7v2 intake bookkeeping: the MSH-10 each source sent, its row, and the ACKs given for it. */
 export interface Hl7AckLedger {
@@ -54,6 +54,8 @@ export interface ConversionQueue {
     quality?: { missing: readonly string[]; normalised: number },
   ): void;
   markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number): void;
+  /** A batch of outcomes in one transaction (one fsync). */
+  commitConversions(results: readonly ConversionResult[], destinationIds: readonly string[], now: number): void;
 }
 
 /** Deliveries of one destination: claimed when due, settled with an attempt row. */

@@ -94,6 +94,9 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   markConverted(...args: Parameters<ConversionQueue['markConverted']>): void {
     this.conversion.markConverted(...args);
   }
+  commitConversions(...args: Parameters<ConversionQueue['commitConversions']>): void {
+    this.conversion.commitConversions(...args);
+  }
   markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number): void {
     this.conversion.markInvalid(messageId, code, message, issuesJson, now);
   }
