@@ -16,6 +16,9 @@ import { tempDir } from '../test/support/tempDir.js';
 import { readDb } from '../test/support/dbOracle.js';
 import { startStoreProcess } from './backlog.js';
 import { fmt, measure, startPlain, type Figures } from './mllp.js';
+import { startSchedulerProbe } from './schedulerProbe.js';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 
 /** Claim records stored as received (what the folder source leaves behind), waiting for conversion. */
 async function fillClaimBacklog(dbPath: string, dir: string, records: number, lines: number): Promise<void> {
@@ -30,6 +33,27 @@ async function fillClaimBacklog(dbPath: string, dir: string, records: number, li
   }
   store.transaction(() => rows.forEach((raw) => store.insertMessage({ sourceId: 'his', format: 'xml130', raw, naturalKey: null }, Date.now())));
   store.close();
+}
+
+/** One 4 KiB write + fsync, 100 times, in the data folder: the floor of a durable ACK on this disk. */
+function fsyncFloor(dir: string): string {
+  const file = join(dir, 'fsync-probe');
+  const fd = openSync(file, 'w');
+  const t: number[] = [];
+  const page = Buffer.alloc(4096, 1);
+  try {
+    for (let i = 0; i < 100; i++) {
+      writeSync(fd, page);
+      const t0 = performance.now();
+      fsyncSync(fd);
+      t.push(performance.now() - t0);
+    }
+  } finally {
+    closeSync(fd);
+    unlinkSync(file);
+  }
+  t.sort((a, b) => a - b);
+  return `p50 ${t[50]!.toFixed(1)} ms, p99 ${t[98]!.toFixed(1)} ms, max ${t[99]!.toFixed(1)} ms`;
 }
 
 export async function run(records = 600, lines = 60, messages = Number(process.env.VHR_BENCH_MLLP_MESSAGES ?? 3000)): Promise<void> {
@@ -59,7 +83,12 @@ destinations: [{ id: province, type: fhir, baseUrl: "${fhir.url}/province/fhir",
     await measure(port, 1, 100, 'warm');
     await measure(plain.port, 1, 100, 'warm');
     const before = { ...claims(), delivered: delivered() };
+    const probe = startSchedulerProbe();
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const durable: Figures = await measure(port, 1, messages, 'lab');
+    loop.disable();
+    const idle = await probe.stop();
     const mid = { ...claims(), delivered: delivered() };
     const noStorage: Figures = await measure(plain.port, 1, messages, 'plain');
     const labRows = readDb(a.store.path, (db) => (db.prepare("SELECT count(*) AS n FROM messages WHERE source_id = 'lab'").get() as { n: number }).n);
@@ -71,6 +100,8 @@ destinations: [{ id: province, type: fhir, baseUrl: "${fhir.url}/province/fhir",
         `  commit-before-ACK (agent):        ${fmt(durable)}`,
         `  parse-and-ACK, no storage:        ${fmt(noStorage)}`,
         `  ratio durable / no storage: ${(durable.perSecond / noStorage.perSecond).toFixed(2)}   (targets: p99 < 15 ms, max < 250 ms, ratio ≥ 0.5)`,
+        `  event loop of the agent during it: delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`,
+        `  the machine meanwhile: an idle thread wakes late by p50 ${idle.p50.toFixed(2)} ms, p99 ${idle.p99.toFixed(1)} ms, max ${idle.max.toFixed(0)} ms; fsync of the data folder ${fsyncFloor(tmp.path)}`,
         `  claims during the durable run: converted ${before.converted ?? 0} → ${mid.converted ?? 0}, invalid ${mid.invalid ?? 0}, delivered ${before.delivered} → ${mid.delivered} of ${records + 100}+ records`,
         `  lab rows stored: ${labRows} (sent ${100 + messages}); conversion threads: ${a.convertWorker.engineStats() ? `${stats!.converted} converted, ${stats!.crashed} crashed, ${stats!.timedOut} timed out` : 'none'}`,
         '',

@@ -226,6 +226,7 @@ export class Agent {
     const file = join(config.dataDir, 'api.json');
     writeFileSync(`${file}.tmp`, JSON.stringify(this.apiInfo, null, 2) + '\n', { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
+    this.store.startBackgroundCheckpoints();
     this.convertWorker.start();
     for (const w of this.deliveryWorkers) w.start();
     await applyOperatorPauses(uiDepsOf(this));
@@ -247,6 +248,7 @@ export class Agent {
     await Promise.all(this.deliveryWorkers.map((w) => w.stop()));
     for (const w of this.deliveryWorkers) this.clientOf.get(w)?.close();
     await this.api.stop();
+    await this.store.stopBackgroundCheckpoints();
     this.store.close();
     this.dataDirLock?.release();
     this.logger.info('agent stopped');

@@ -1,6 +1,6 @@
 // The conversion queue: received records wait here; converting one stores its bundle, indexes
 // it for search and queues its deliveries in one transaction (DESIGN §4.4).
-import type { Db, Row } from './database.js';
+import { withDerivedCommits, type Db, type Row } from './database.js';
 import { preparedStatements } from './prepared.js';
 import type { PayloadCipher } from './payloadCipher.js';
 import { nameWords, searchFieldsOf, type SearchFields } from './searchFields.js';
@@ -65,17 +65,20 @@ export class ConversionStore {
   }
 
   /**
-   * The outcomes of a batch of conversions in one transaction (one fsync): each converted
+   * The outcomes of a batch of conversions in one transaction: each converted
    * record as in markConverted, its search fields already read in the conversion thread; each
    * failed one as in markInvalid.
    */
   commitConversions(results: readonly ConversionResult[], destinationIds: readonly string[], now: number): void {
-    this.db.transaction(() => {
-      for (const r of results) {
-        if (r.ok) this.storeConverted(r.messageId, r.bundle, r.issuesJson, r.resourceCount, destinationIds, now, r.orderKey, r.quality, r.searchFields ?? searchFieldsOf(JSON.parse(r.bundle.toString('utf8')) as Parameters<typeof searchFieldsOf>[0]));
-        else this.markInvalid(r.messageId, r.code, r.message, r.issuesJson, now);
-      }
-    })();
+    // Derived from durable raw records: no fsync of its own (see withDerivedCommits).
+    withDerivedCommits(this.db, () =>
+      this.db.transaction(() => {
+        for (const r of results) {
+          if (r.ok) this.storeConverted(r.messageId, r.bundle, r.issuesJson, r.resourceCount, destinationIds, now, r.orderKey, r.quality, r.searchFields ?? searchFieldsOf(JSON.parse(r.bundle.toString('utf8')) as Parameters<typeof searchFieldsOf>[0]));
+          else this.markInvalid(r.messageId, r.code, r.message, r.issuesJson, now);
+        }
+      })(),
+    );
   }
 
   private storeConverted(

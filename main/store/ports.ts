@@ -54,7 +54,7 @@ export interface ConversionQueue {
     quality?: { missing: readonly string[]; normalised: number },
   ): void;
   markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number): void;
-  /** A batch of outcomes in one transaction (one fsync). */
+  /** A batch of outcomes in one transaction, without an fsync of its own (derived state, see withDerivedCommits). */
   commitConversions(results: readonly ConversionResult[], destinationIds: readonly string[], now: number): void;
 }
 

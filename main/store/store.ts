@@ -1,6 +1,7 @@
 // The durable store: the ONLY place that runs SQL (STYLE habit 3). `Store` opens the file and
 // composes the modules that each do one job; consumers see it through the ports (ports.ts).
 import { AlertStore } from './alertLog.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 import { ConversionStore } from './conversionQueue.js';
 import { openDatabase, registerHandle, schemaVersion, type Db, type OpenOptions } from './database.js';
 import { DeliveryStore } from './deliveryQueue.js';
@@ -21,6 +22,7 @@ import type { AttemptRecord, NewRecord } from './types.js';
 
 export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, OperatorLedger, ReadModels, AlertLog, Retention, ConfigState {
   private readonly db: Db;
+  private checkpointer?: BackgroundCheckpointer;
   private readonly intake: Intake;
   private readonly conversion: ConversionStore;
   private readonly deliveries: DeliveryStore;
@@ -51,7 +53,21 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   }
 
   close(): void {
+    void this.checkpointer?.stop();
+    this.checkpointer = undefined;
     if (this.db.open) this.db.close();
+  }
+
+  /** WAL checkpoints on a thread of their own from now on (see checkpointer.ts); the agent does this. */
+  startBackgroundCheckpoints(intervalMs?: number): void {
+    this.checkpointer ??= new BackgroundCheckpointer(this.db, this.path, intervalMs);
+  }
+
+  /** Back to checkpoints inside commits; resolves once the thread has closed its connection. */
+  async stopBackgroundCheckpoints(): Promise<void> {
+    const c = this.checkpointer;
+    this.checkpointer = undefined;
+    await c?.stop();
   }
 
   schemaVersion(): number {
