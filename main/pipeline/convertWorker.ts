@@ -41,6 +41,9 @@ interface BatchInFlight {
   lastId: number;
 }
 
+/** Bundle bytes committed in one transaction at most (one record more when a single one is larger). */
+const COMMIT_SLICE_BYTES = 512 * 1024;
+
 /** Errors that mean the engine was closed under a batch (the agent is stopping): not a record's fault. */
 const closedEngine = (err: unknown) => err instanceof Error && /conversion engine (is|was) closed/.test(err.message);
 
@@ -180,18 +183,30 @@ export class ConvertWorker {
         searchFields: fields ? (JSON.parse(fields) as SearchFields) : undefined,
       };
     });
-    store.commitConversions(outcomes, this.opts.destinations(), now());
+    // Committed in slices of at most COMMIT_SLICE_BYTES of bundles, yielding between them, so
+    // an MLLP commit or ACK waits behind one slice at most, never behind a whole batch.
     const queued: number[] = [];
-    for (const [i, o] of outcomes.entries()) {
-      const m = batch.records[i]!;
-      if (o.ok) {
-        queued.push(o.messageId);
-        this.converted++;
-        this.opts.onOutcome?.(m.id, m.sourceId, { ok: true });
-      } else {
-        this.invalid++;
-        this.opts.onOutcome?.(m.id, m.sourceId, { ok: false, code: o.code, message: o.message });
+    for (let start = 0; start < outcomes.length; ) {
+      let end = start;
+      for (let bytes = 0; end < outcomes.length && (end === start || bytes < COMMIT_SLICE_BYTES); end++) {
+        const o = outcomes[end]!;
+        bytes += o.ok ? o.bundle.byteLength : 0;
       }
+      if (start > 0) await new Promise((r) => setImmediate(r));
+      store.commitConversions(outcomes.slice(start, end), this.opts.destinations(), now());
+      for (let i = start; i < end; i++) {
+        const o = outcomes[i]!;
+        const m = batch.records[i]!;
+        if (o.ok) {
+          queued.push(o.messageId);
+          this.converted++;
+          this.opts.onOutcome?.(m.id, m.sourceId, { ok: true });
+        } else {
+          this.invalid++;
+          this.opts.onOutcome?.(m.id, m.sourceId, { ok: false, code: o.code, message: o.message });
+        }
+      }
+      start = end;
     }
     if (queued.length) this.opts.onConverted?.(queued);
     return true;
