@@ -16,7 +16,7 @@ import { tempDir } from '../test/support/tempDir.js';
 import { readDb } from '../test/support/dbOracle.js';
 import { cpuMs, printFigures, seconds } from './support.js';
 
-async function startStoreProcess(): Promise<{ url: string; stop: () => void }> {
+export async function startStoreProcess(): Promise<{ url: string; stop: () => void }> {
   const entry = join(PACKAGE_ROOT, 'dist', 'main', 'localstore', 'fhirStore.js');
   const child = spawn(
     process.execPath,

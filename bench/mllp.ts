@@ -17,7 +17,7 @@ import { MllpListener } from '../connectors/sources/mllp/listener.js';
 const MESSAGES_ONE_CONNECTION = 3000;
 const MESSAGES_PER_CONNECTION_OF_8 = 750;
 
-function message(id: string): Buffer {
+export function message(id: string): Buffer {
   return Buffer.from(
     [
       `MSH|^~\\&|HIS|BV01|VHR|SYT|20260301080000||ADT^A01^ADT_A01|${id}|P|2.5`,
@@ -29,7 +29,7 @@ function message(id: string): Buffer {
 }
 
 /** A plain listener: same framing and parse, ACK built at once, nothing stored. */
-function startPlain(): Promise<{ server: Server; port: number }> {
+export function startPlain(): Promise<{ server: Server; port: number }> {
   const server = createServer((socket) => {
     socket.setNoDelay(true);
     const decoder = new MllpDecoder(1 << 24);
@@ -72,17 +72,18 @@ async function sendSequential(port: number, prefix: string, count: number): Prom
   return latencies;
 }
 
-interface Figures {
+export interface Figures {
   perSecond: number;
   p50: number;
   p99: number;
+  max: number;
 }
 
 /**
  * The senders run in a worker thread, on their own event loop and core, so that the
  * listener's figures are its own and not shared with the load it is measuring.
  */
-function measure(port: number, connections: number, perConnection: number, tag: string): Promise<Figures> {
+export function measure(port: number, connections: number, perConnection: number, tag: string): Promise<Figures> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: { port, connections, perConnection, tag } });
     worker.once('message', (f: Figures) => resolve(f));
@@ -96,7 +97,7 @@ async function senders(port: number, connections: number, perConnection: number,
   const seconds = (performance.now() - t0) / 1000;
   const lat = all.flat().sort((a, b) => a - b);
   const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
-  return { perSecond: lat.length / seconds, p50: q(0.5), p99: q(0.99) };
+  return { perSecond: lat.length / seconds, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1]! };
 }
 
 if (!isMainThread && parentPort) {
@@ -104,7 +105,7 @@ if (!isMainThread && parentPort) {
   parentPort.postMessage(await senders(d.port, d.connections, d.perConnection, d.tag));
 }
 
-const fmt = (f: Figures): string => `${f.perSecond.toFixed(0).padStart(6)} msg/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms`;
+export const fmt = (f: Figures): string => `${f.perSecond.toFixed(0).padStart(6)} msg/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms   max ${f.max.toFixed(1)} ms`;
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vhr-bench-mllp-'));

@@ -7,6 +7,7 @@ const benches: [string, () => Promise<{ run: () => Promise<void> }>][] = [
   ['check', () => import('./check.js')],
   ['endToEnd', () => import('./endToEnd.js')],
   ['mllp', () => import('./mllp.js')],
+  ['mllpUnderLoad', () => import('./mllpUnderLoad.js')],
   ['backlog', () => import('./backlog.js')],
   ['bigFile', () => import('./bigFile.js')],
 ];

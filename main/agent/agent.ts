@@ -14,6 +14,7 @@ import { Store } from '../store/store.js';
 import { openKeyring, type KeyringOptions } from '../store/keyring.js';
 import type { PayloadCipher } from '../store/payloadCipher.js';
 import { ConvertWorker } from '../pipeline/convertWorker.js';
+import type { EngineOptions } from '../engine/pool.js';
 import { DeliveryWorker } from '../pipeline/deliveryWorker.js';
 import { Alerts } from '../pipeline/alerts.js';
 import { Housekeeping } from '../pipeline/housekeeping.js';
@@ -49,6 +50,8 @@ export interface AgentOptions {
   eventIntervalMs?: number;
   /** The desktop app wraps the keyring with the OS key store (Electron safeStorage). */
   keyProtection?: Pick<KeyringOptions, 'protect' | 'unprotect'>;
+  /** Conversion engine settings beyond the configuration (tests: time limits, a misbehaving task module). */
+  engine?: Omit<EngineOptions, 'profilePack'>;
 }
 
 /** The cipher of this installation's payloads: keyring in the data folder, or a key by reference. */
@@ -114,6 +117,8 @@ export class Agent {
       now,
       context: () => ({ facilityCode: this.current.facility.code, now: new Date(now()), profilePack: this.profilePack }),
       destinations: () => this.current.destinations.map((d) => d.id),
+      // Conversion and validation on threads: this event loop keeps sockets, commits and the API.
+      engine: { threads: config.conversion.threads || undefined, ...opts.engine },
       onConverted: () => this.deliveryWorkers.forEach((w) => w.wake()),
       // Enhanced-mode HL7v2 senders get their application ACK once the record converted (or not).
       onOutcome: (id, sourceId, outcome) => {
@@ -249,6 +254,7 @@ export class Agent {
     const file = join(config.dataDir, 'api.json');
     writeFileSync(`${file}.tmp`, JSON.stringify(this.apiInfo, null, 2) + '\n', { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
+    this.store.startBackgroundCheckpoints();
     this.convertWorker.start();
     for (const w of this.deliveryWorkers) w.start();
     await applyOperatorPauses(uiDepsOf(this));
@@ -266,10 +272,11 @@ export class Agent {
     this.running = false;
     this.housekeeping.stop();
     for (const s of this.sources) await s.stop().catch((err) => this.logger.error('source stop failed', { source: s.id, error: (err as Error).message }));
-    await this.convertWorker.stop();
+    await this.convertWorker.close();
     await Promise.all(this.deliveryWorkers.map((w) => w.stop()));
     for (const w of this.deliveryWorkers) this.clientOf.get(w)?.close();
     await this.api.stop();
+    await this.store.stopBackgroundCheckpoints();
     this.store.close();
     this.dataDirLock?.release();
     this.logger.info('agent stopped');

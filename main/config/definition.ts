@@ -275,6 +275,17 @@ export const ConfigSchema = Type.Object(
       },
       { ...closed, default: {}, description: 'How long delivered payloads are kept.', 'x-managed': true },
     ),
+    conversion: Type.Object(
+      {
+        threads: Type.Integer({
+          minimum: 0,
+          maximum: 64,
+          default: 0,
+          description: 'Threads converting and validating records beside the one that owns sockets, the database and the API; 0 = cores − 1, at least 1.',
+        }),
+      },
+      { ...closed, default: {}, description: 'The conversion engine (DESIGN §4.9).' },
+    ),
     profilePack: Type.Optional(Type.String({ description: 'Path of a profile pack JSON; absent = the built-in VN Core pack.', 'x-path': true })),
     managed: Type.Optional(
       Type.Object(

@@ -6,6 +6,7 @@ import type { ConvertContext } from '../../connectors/formats/types.js';
 import { handlerFor, type RecordQuality } from '../../connectors/formats/registry.js';
 import { hasErrors, validateR4, type ValidationIssue } from '../../connectors/fhir/validator.js';
 import { checkStoredRecord, compactFindings } from '../../connectors/formats/xml130/checks/engine.js';
+import { computeOutputs } from './recordOutputs.js';
 
 export const ConvertErrorCode = {
   unknownFormat: 'FORMAT_UNKNOWN',
@@ -47,6 +48,8 @@ export type RecordResult =
       qualityJson: string | null;
       /** Claim-check findings (CompactFinding[] as JSON), for claim records checked (see claimFindings). */
       findingsJson: string | null;
+      /** Extra per-record outputs by name (recordOutputs.ts), e.g. the search fields. */
+      outputs: Record<string, string>;
     }
   | { ok: false; code: string; message: string; issuesJson: string | null; findingsJson: string | null };
 
@@ -90,6 +93,7 @@ export function convertRecord(format: string, raw: Uint8Array | string, ctx: Con
     naturalKey: outcome.naturalKey,
     qualityJson: quality ? JSON.stringify(quality) : null,
     findingsJson,
+    outputs: computeOutputs({ format, outcome, validation, ctx }),
   };
 }
 

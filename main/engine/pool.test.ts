@@ -38,6 +38,9 @@ describe('conversion engine', () => {
       if (!expected.ok || !g.result.ok) throw new Error(`record ${i} did not convert`);
       expect(g.result.bundle.toString('utf8')).toBe(expected.bundleJson);
       expect([g.result.issuesJson, g.result.entryCount, g.result.orderKey, g.result.qualityJson]).toEqual([expected.issuesJson, expected.entryCount, expected.orderKey, expected.qualityJson]);
+      // Per-record outputs come back with it, e.g. the search fields read from the bundle in the thread.
+      expect(g.result.outputs).toEqual(expected.outputs);
+      expect(JSON.parse(g.result.outputs.searchFieldsJson!)).toMatchObject({ maBn: expect.any(String) });
     }
     expect(e.stats).toEqual({ converted: 24, crashed: 0, timedOut: 0, replaced: 0 });
   });

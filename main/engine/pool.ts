@@ -23,7 +23,18 @@ export interface EngineJob {
 }
 
 export type EngineResult =
-  | { ok: true; bundle: Buffer; issuesJson: string; entryCount: number; orderKey: string | null; naturalKey: string; qualityJson: string | null; findingsJson: string | null }
+  | {
+      ok: true;
+      bundle: Buffer;
+      issuesJson: string;
+      entryCount: number;
+      orderKey: string | null;
+      naturalKey: string;
+      qualityJson: string | null;
+      findingsJson: string | null;
+      /** Extra per-record outputs by name (recordOutputs.ts), e.g. `searchFieldsJson`. */
+      outputs: Record<string, string>;
+    }
   | { ok: false; code: string; message: string; issuesJson: string | null; findingsJson: string | null };
 
 export interface EngineOptions {
@@ -142,7 +153,7 @@ export class ConversionEngine {
       thread.job = thread.timer = undefined;
       this.stats.converted++;
       if (m.ok) {
-        job.resolve({ ok: true, bundle: Buffer.from(m.bundle.buffer, m.bundle.byteOffset, m.bundle.byteLength), issuesJson: m.issuesJson, entryCount: m.entryCount, orderKey: m.orderKey, naturalKey: m.naturalKey, qualityJson: m.qualityJson, findingsJson: m.findingsJson });
+        job.resolve({ ok: true, bundle: Buffer.from(m.bundle.buffer, m.bundle.byteOffset, m.bundle.byteLength), issuesJson: m.issuesJson, entryCount: m.entryCount, orderKey: m.orderKey, naturalKey: m.naturalKey, qualityJson: m.qualityJson, findingsJson: m.findingsJson, outputs: m.outputs });
       } else job.resolve({ ok: false, code: m.code, message: m.message, issuesJson: m.issuesJson, findingsJson: m.findingsJson });
     }
     this.dispatch();

@@ -35,6 +35,8 @@ export type TaskResult =
       qualityJson: string | null;
       /** Claim-check findings as JSON (CompactFinding[]), claim records only. */
       findingsJson: string | null;
+      /** Extra per-record outputs by name (recordOutputs.ts). */
+      outputs: Record<string, string>;
     }
   | { ok: false; code: string; message: string; issuesJson: string | null; findingsJson: string | null };
 

@@ -41,7 +41,7 @@ describe('convert stage with claim checks', () => {
       context: () => ({ facilityCode: '94170', now: new Date('2026-03-01T00:00:00Z'), profilePack: defaultProfilePack() }),
       destinations: () => ['province'],
     });
-    expect(worker.convertBatch().count).toBe(1);
+    expect((await worker.convertBatch()).count).toBe(1);
     expect(store.message(id)!.state).toBe('converted');
     expect(store.deliveriesOf(id).map((d) => [d.destinationId, d.state])).toEqual([['province', 'pending']]);
 

@@ -1,11 +1,11 @@
 // The conversion queue: received records wait here; converting one stores its bundle, indexes
 // it for search and queues its deliveries in one transaction (DESIGN §4.4).
-import type { Db, Row } from './database.js';
+import { withDerivedCommits, type Db, type Row } from './database.js';
 import { preparedStatements } from './prepared.js';
 import type { PayloadCipher } from './payloadCipher.js';
-import { nameWords, searchFieldsOf } from './searchFields.js';
+import { nameWords, searchFieldsOf, type SearchFields } from './searchFields.js';
 import { DeliveryState, MessageState } from './states.js';
-import type { MessageToConvert, StoredFindings } from './types.js';
+import type { ConversionResult, MessageToConvert, StoredFindings } from './types.js';
 import { writeFindings } from './findings.js';
 
 const statements = preparedStatements((db: Db) => ({
@@ -63,32 +63,62 @@ export class ConversionStore {
     findings?: StoredFindings | null,
   ): void {
     const fields = searchFieldsOf(JSON.parse(bundleJson) as Parameters<typeof searchFieldsOf>[0]);
+    this.db.transaction(() => this.storeConverted(messageId, Buffer.from(bundleJson, 'utf8'), issuesJson, resourceCount, destinationIds, now, orderKey, quality, fields, findings))();
+  }
+
+  /**
+   * The outcomes of a batch of conversions in one transaction: each converted
+   * record as in markConverted, its search fields already read in the conversion thread; each
+   * failed one as in markInvalid.
+   */
+  commitConversions(results: readonly ConversionResult[], destinationIds: readonly string[], now: number): void {
+    // Derived from durable raw records: no fsync of its own (see withDerivedCommits).
+    withDerivedCommits(this.db, () =>
+      this.db.transaction(() => {
+        for (const r of results) {
+          if (r.ok) this.storeConverted(r.messageId, r.bundle, r.issuesJson, r.resourceCount, destinationIds, now, r.orderKey, r.quality, r.searchFields ?? searchFieldsOf(JSON.parse(r.bundle.toString('utf8')) as Parameters<typeof searchFieldsOf>[0]), r.findings);
+          else this.markInvalid(r.messageId, r.code, r.message, r.issuesJson, now, r.findings);
+        }
+      })(),
+    );
+  }
+
+  private storeConverted(
+    messageId: number,
+    bundle: Buffer,
+    issuesJson: string,
+    resourceCount: number,
+    destinationIds: readonly string[],
+    now: number,
+    orderKey: string | null,
+    quality: { missing: readonly string[]; normalised: number } | undefined,
+    fields: SearchFields,
+    findings?: StoredFindings | null,
+  ): void {
     const c = this.cipher;
     const s = statements(this.db);
-    this.db.transaction(() => {
-      s.markConverted.run(
-        c.sealText(bundleJson),
-        c.sealText(issuesJson),
-        resourceCount,
-        warningCountOf(issuesJson),
-        quality ? quality.missing.join(',') : null,
-        quality ? quality.normalised : null,
-        now,
-        messageId,
-      );
-      for (const d of destinationIds) s.insertDelivery.run(messageId, d, now, now, now, orderKey);
-      s.indexFields.run(
-        fields.maBn ? c.blindIndex(fields.maBn) : null,
-        fields.cccd ? c.blindIndex(fields.cccd) : null,
-        fields.patientName ? c.sealText(fields.patientName) : null,
-        fields.maBn ? c.sealText(fields.maBn) : null,
-        fields.encounterEnd,
-        messageId,
-      );
-      s.dropWords.run(messageId);
-      if (fields.patientName) for (const w of nameWords(fields.patientName)) s.addWord.run(c.blindIndex(`name:${w}`), messageId);
-      writeFindings(this.db, messageId, findings ?? null);
-    })();
+    s.markConverted.run(
+      c.seal(bundle),
+      c.sealText(issuesJson),
+      resourceCount,
+      warningCountOf(issuesJson),
+      quality ? quality.missing.join(',') : null,
+      quality ? quality.normalised : null,
+      now,
+      messageId,
+    );
+    for (const d of destinationIds) s.insertDelivery.run(messageId, d, now, now, now, orderKey);
+    s.indexFields.run(
+      fields.maBn ? c.blindIndex(fields.maBn) : null,
+      fields.cccd ? c.blindIndex(fields.cccd) : null,
+      fields.patientName ? c.sealText(fields.patientName) : null,
+      fields.maBn ? c.sealText(fields.maBn) : null,
+      fields.encounterEnd,
+      messageId,
+    );
+    s.dropWords.run(messageId);
+    if (fields.patientName) for (const w of nameWords(fields.patientName)) s.addWord.run(c.blindIndex(`name:${w}`), messageId);
+    writeFindings(this.db, messageId, findings ?? null);
   }
 
   /** `findings`: the claim checks of a record that could be read but not converted (they tell what to fix). */

@@ -39,6 +39,26 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   return db;
 }
 
+/**
+ * Runs `work` with commits that write the WAL without an fsync of their own (synchronous =
+ * NORMAL), for state that is derived from rows already durable (a converted bundle comes
+ * from the raw record committed with FULL before any ACK). In WAL mode such a commit is
+ * still atomic and survives the process being killed; only a power loss can undo it, and then
+ * the record is simply converted again. The next FULL commit (the next MLLP message, a
+ * delivery claim) syncs the WAL and with it every frame before it, so nothing leaves the agent
+ * on the strength of an unsynced commit. The event loop thus pays no fsync for conversions.
+ */
+export function withDerivedCommits<T>(db: Db, work: () => T): T {
+  const level = db.pragma('synchronous', { simple: true }) as number;
+  if (level < 2) return work();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return work();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}
+
 /** Applies, in order, each migration newer than the database; each in its own transaction. */
 export function migrate(db: Db, migrations: readonly Migration[]): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');

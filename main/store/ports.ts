@@ -9,7 +9,7 @@ import type { RecordHit, RecordSearch } from './search.js';
 import type { FileState } from './states.js';
 import type { SessionRow, UserRow } from './userAccounts.js';
 import type { DayScore, RuleCountRow } from './findings.js';
-import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts, StoredFindings } from './types.js';
+import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts, StoredFindings, ConversionResult } from './types.js';
 
 /** HL7v2 intake bookkeeping: the MSH-10 each source sent, its row, and the ACKs given for it. */
 export interface Hl7AckLedger {
@@ -57,6 +57,8 @@ export interface ConversionQueue {
     findings?: StoredFindings | null,
   ): void;
   markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number, findings?: StoredFindings | null): void;
+  /** A batch of outcomes in one transaction, without an fsync of its own (derived state, see withDerivedCommits). */
+  commitConversions(results: readonly ConversionResult[], destinationIds: readonly string[], now: number): void;
 }
 
 /** Deliveries of one destination: claimed when due, settled with an attempt row. */

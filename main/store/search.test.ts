@@ -147,3 +147,32 @@ describe('reports and operator actions', () => {
     ]);
   });
 });
+
+describe('conversion outcomes of the threads', () => {
+  it('commits a batch at once: converted records searchable by the fields read where the bundle was built, failed ones invalid with their reason', () => {
+    store = Store.open(':memory:');
+    const ids = ['LK101', 'LK102', 'LK103'].map((maLk) => store.insertMessage({ sourceId: 'his', format: 'xml130', raw: Buffer.from(maLk), naturalKey: `94170|${maLk}` }, T0).id);
+    const bundle = (name: string, maBn: string) => Buffer.from(bundleFor(name, maBn, null), 'utf8');
+    store.commitConversions(
+      [
+        // The search fields given stand: the bundle is not read again.
+        { ok: true, messageId: ids[0]!, bundle: bundle('Lê Văn Tám', 'BN101'), issuesJson: '{"warnings":[]}', resourceCount: 2, orderKey: 'p1', searchFields: { patientName: 'Lê Văn Tám', maBn: 'BN101', cccd: '079090005555', encounterEnd: null } },
+        { ok: false, messageId: ids[1]!, code: 'CONVERT_TIMEOUT', message: 'converting this record took longer than 60 s and was stopped; the record is kept and can be retried', issuesJson: null },
+        // Without them, they are read from the bundle.
+        { ok: true, messageId: ids[2]!, bundle: bundle('Phạm Thị Hoa', 'BN103'), issuesJson: '{"warnings":[{"code":"W"}]}', resourceCount: 2, orderKey: 'p3' },
+      ],
+      ['province'],
+      T0 + 500,
+    );
+    expect(ids.map((id) => store.message(id)?.state)).toEqual(['converted', 'invalid', 'converted']);
+    expect(store.message(ids[1]!)).toMatchObject({ errorCode: 'CONVERT_TIMEOUT', errorMessage: 'converting this record took longer than 60 s and was stopped; the record is kept and can be retried' });
+    const found = (q: string) => store.searchRecords({ q, limit: 10 }).map((r) => r.id);
+    expect(found('079090005555')).toEqual([ids[0]]);
+    expect(found('hoa')).toEqual([ids[2]]);
+    expect(found('BN103')).toEqual([ids[2]]);
+    expect(store.deliveriesOf(ids[0]!).map((d) => [d.destinationId, d.state])).toEqual([['province', 'pending']]);
+    expect(store.deliveriesOf(ids[1]!)).toEqual([]);
+    // Derived commits relax the fsync only for themselves.
+    expect(handleOf(store).pragma('synchronous', { simple: true })).toBe(2);
+  });
+});

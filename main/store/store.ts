@@ -1,6 +1,7 @@
 // The durable store: the ONLY place that runs SQL (STYLE habit 3). `Store` opens the file and
 // composes the modules that each do one job; consumers see it through the ports (ports.ts).
 import { AlertStore } from './alertLog.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 import { ConversionStore } from './conversionQueue.js';
 import { openDatabase, registerHandle, schemaVersion, type Db, type OpenOptions } from './database.js';
 import { DeliveryStore } from './deliveryQueue.js';
@@ -25,6 +26,7 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   /** Accounts and sessions of the LAN status screen (a port of its own: ports.ts UserAccounts). */
   readonly users: UserAccounts;
   private readonly db: Db;
+  private checkpointer?: BackgroundCheckpointer;
   private readonly intake: Intake;
   private readonly conversion: ConversionStore;
   private readonly deliveries: DeliveryStore;
@@ -56,7 +58,21 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   }
 
   close(): void {
+    void this.checkpointer?.stop();
+    this.checkpointer = undefined;
     if (this.db.open) this.db.close();
+  }
+
+  /** WAL checkpoints on a thread of their own from now on (see checkpointer.ts); the agent does this. */
+  startBackgroundCheckpoints(intervalMs?: number): void {
+    this.checkpointer ??= new BackgroundCheckpointer(this.db, this.path, intervalMs);
+  }
+
+  /** Back to checkpoints inside commits; resolves once the thread has closed its connection. */
+  async stopBackgroundCheckpoints(): Promise<void> {
+    const c = this.checkpointer;
+    this.checkpointer = undefined;
+    await c?.stop();
   }
 
   schemaVersion(): number {
@@ -98,6 +114,9 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   }
   markConverted(...args: Parameters<ConversionQueue['markConverted']>): void {
     this.conversion.markConverted(...args);
+  }
+  commitConversions(...args: Parameters<ConversionQueue['commitConversions']>): void {
+    this.conversion.commitConversions(...args);
   }
   markInvalid(...args: Parameters<ConversionQueue['markInvalid']>): void {
     this.conversion.markInvalid(...args);

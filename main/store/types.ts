@@ -1,4 +1,5 @@
 // The rows and records the store takes and gives (its ports speak only these and the states).
+import type { SearchFields } from './searchFields.js';
 
 export interface NewRecord {
   sourceId: string;
@@ -30,6 +31,25 @@ export interface MessageToConvert {
   naturalKey: string | null;
   version: number;
 }
+
+/** What converting one record came to, as the conversion threads hand it back (commitConversions). */
+export type ConversionResult =
+  | {
+      ok: true;
+      messageId: number;
+      /** The FHIR Bundle, UTF-8 JSON. */
+      bundle: Buffer;
+      issuesJson: string;
+      resourceCount: number;
+      /** Records of one patient reach each store in the order received (DESIGN §4.7). */
+      orderKey: string | null;
+      quality?: { missing: readonly string[]; normalised: number };
+      /** Read from the bundle where it was built; absent: read here from the bundle. */
+      searchFields?: SearchFields;
+      /** Claim-check findings of the record (stored beside the outcome, never holding it back). */
+      findings?: StoredFindings | null;
+    }
+  | { ok: false; messageId: number; code: string; message: string; issuesJson: string | null; findings?: StoredFindings | null };
 
 export interface DueDelivery {
   messageId: number;

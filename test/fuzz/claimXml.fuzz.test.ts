@@ -43,9 +43,9 @@ describe('claim-XML fuzz', () => {
     }
     const rng = new Rng(0x130);
     const worker = new ConvertWorker({ store: fuzz.store, logger: createLogger(), context: fuzzContext, destinations: () => ['province'], batchSize: 100 });
-    const convertAll = () => {
+    const convertAll = async () => {
       for (let after = 0; ; ) {
-        const r = worker.convertBatch(after);
+        const r = await worker.convertBatch(after);
         if (r.count === 0) break;
         after = r.lastId;
       }
@@ -56,7 +56,7 @@ describe('claim-XML fuzz', () => {
       writeFileSync(path, seed.bytes);
       await intakeClaimFile({ store: fuzz.store, sourceId: 'warm-up', path });
     }
-    convertAll();
+    await convertAll();
     const memory = new MemoryWatch();
     const crashes: string[] = [];
     const lost: string[] = [];
@@ -88,11 +88,11 @@ describe('claim-XML fuzz', () => {
       }
       unlinkSync(path);
       if (i % CONVERT_EVERY === CONVERT_EVERY - 1) {
-        convertAll();
+        await convertAll();
         memory.sample();
       }
     }
-    convertAll();
+    await convertAll();
     memory.sample();
 
     const outcome = storedOutcome(fuzz.store);

@@ -46,10 +46,10 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-const convertAll = () => {
+const convertAll = async () => {
   const worker = new ConvertWorker({ store, logger: createLogger(), context: fuzzContext, destinations: () => ['province'], batchSize: 100 });
   for (let after = 0; ; ) {
-    const r = worker.convertBatch(after);
+    const r = await worker.convertBatch(after);
     if (r.count === 0) break;
     after = r.lastId;
   }
@@ -102,7 +102,7 @@ describe('fuzz inputs end to end', () => {
     );
     const lost = [...mustSurvive].filter(([name, n]) => (rowsPerFile.get(name)?.length ?? 0) < n).map(([name, n]) => `${name}: ${rowsPerFile.get(name)?.length ?? 0} of ${n} stored`);
     const recordsExpected = [...mustSurvive.values()].reduce((a, b) => a + b, 0);
-    convertAll();
+    await convertAll();
     const outcome = storedOutcome(store);
     console.log(
       `end-to-end folder fuzz: inputs tried ${names.length} files, crashes ${outcome.converterCrashes}, records lost ${lost.length} of ${recordsExpected} that must survive, ` +
@@ -168,7 +168,7 @@ describe('fuzz inputs end to end', () => {
     });
     const extra = rows.length - sent.size;
     const withoutControlId = byControlId.get(null)?.length ?? 0;
-    convertAll();
+    await convertAll();
     const outcome = storedOutcome(store);
     console.log(
       `end-to-end MLLP fuzz: inputs tried ${MLLP_MESSAGES}, crashes ${outcome.converterCrashes}, records lost or wrong ${wrong.length}, rows ${rows.length} (${withoutControlId} with an unreadable header), ` +

@@ -34,15 +34,15 @@ describe('HL7v2 fuzz', () => {
     const rng = new Rng(0x2575);
     const intake = new Hl7Intake({ sourceId: 'fuzz', store: fuzz.store });
     const worker = new ConvertWorker({ store: fuzz.store, logger: createLogger(), context: fuzzContext, destinations: () => ['province'], batchSize: 100 });
-    const convertAll = () => {
+    const convertAll = async () => {
       for (let after = 0; ; ) {
-        const r = worker.convertBatch(after);
+        const r = await worker.convertBatch(after);
         if (r.count === 0) break;
         after = r.lastId;
       }
     };
     for (const [i, seed] of seeds.entries()) await intake.receive(withControlId(seed, `WARM${i}`));
-    convertAll();
+    await convertAll();
     const rowsBefore = readDb(fuzz.store.path, (db) => db.prepare('SELECT count(*) FROM messages').pluck().get() as number);
     const memory = new MemoryWatch();
     const crashes: string[] = [];
@@ -90,11 +90,11 @@ describe('HL7v2 fuzz', () => {
         crashes.push(`${label}: ${(err as Error).stack}`);
       }
       if (i % CONVERT_EVERY === CONVERT_EVERY - 1) {
-        convertAll();
+        await convertAll();
         memory.sample();
       }
     }
-    convertAll();
+    await convertAll();
     memory.sample();
 
     const outcome = storedOutcome(fuzz.store);

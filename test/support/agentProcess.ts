@@ -40,7 +40,7 @@ export interface AgentRun {
 export function prepareAgentRun(
   dir: string,
   fhir: { baseUrl(base: string): string },
-  opts: { records: number; prefix: string; quietMs: number; commitEvery: number; /** Records merged into one transaction at most (destination default when unset). */ maxBatch?: number },
+  opts: { records: number; prefix: string; quietMs: number; commitEvery: number; /** Records merged into one transaction at most (destination default when unset). */ maxBatch?: number; /** More sources (YAML flow mappings), e.g. an MLLP listener. */ extraSources?: string[] },
 ): AgentRun {
   const dataDir = join(dir, 'data');
   const inbox = join(dir, 'inbox');
@@ -51,7 +51,7 @@ export function prepareAgentRun(
     configPath,
     `facility: { code: "94170" }
 dataDir: ${JSON.stringify(dataDir)}
-sources: [{ id: his, type: folder, path: ${JSON.stringify(inbox)}, quietMs: ${opts.quietMs}, commitEvery: ${opts.commitEvery} }]
+sources: [{ id: his, type: folder, path: ${JSON.stringify(inbox)}, quietMs: ${opts.quietMs}, commitEvery: ${opts.commitEvery} }${(opts.extraSources ?? []).map((x) => `, ${x}`).join('')}]
 destinations:
   - { id: province, type: fhir, baseUrl: "${fhir.baseUrl('province')}"${batch} }
   - { id: ministry, type: fhir, baseUrl: "${fhir.baseUrl('ministry')}"${batch} }
