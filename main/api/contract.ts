@@ -129,6 +129,13 @@ export interface DeliveryDto {
   lastErrorCode: string | null;
   lastError: string | null;
   deliveredAt: string | null;
+  /** A record being delivered in several requests: the part going out now, of how many. */
+  part?: PartDto;
+}
+
+export interface PartDto {
+  part: number;
+  of: number;
 }
 
 export interface AttemptDto {
@@ -205,6 +212,8 @@ export interface ThroughputResponse {
 export interface RecordDeliveryStateDto {
   destinationId: string;
   state: string;
+  /** A record being delivered in several requests: the part going out now, of how many. */
+  part?: PartDto;
 }
 
 export interface RecordListItemDto extends MessageSummaryDto {

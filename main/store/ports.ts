@@ -7,7 +7,7 @@ import type { ActionResult, AuditRow, KeyRotation, ResendFilter } from './operat
 import type { DailyRow, LatencyStats, QualityCounts, ThroughputBucket } from './reports.js';
 import type { RecordHit, RecordSearch } from './search.js';
 import type { FileState } from './states.js';
-import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts } from './types.js';
+import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, LearnedLimit, PartProgress, MessageRow, MessageToConvert, NewRecord, SourceCounts } from './types.js';
 
 /** HL7v2 intake bookkeeping: the MSH-10 each source sent, its row, and the ACKs given for it. */
 export interface Hl7AckLedger {
@@ -64,6 +64,12 @@ export interface DeliveryQueue {
   markRetry(messageId: number, destinationId: string, nextAttemptAt: number, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void;
   markRejected(messageId: number, destinationId: string, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void;
   recordAttempt(a: AttemptRecord): void;
+  /** `attempt` null: the record is cut in parts and none is in yet (shown as "part 1 of n"). */
+  markPartDone(messageId: number, destinationId: string, progress: PartProgress, response: string | null, attempt: AttemptRecord | null, now: number): void;
+  restartParts(messageId: number, destinationId: string, now: number): void;
+  learnedLimit(destinationId: string): number | undefined;
+  learnLimit(destinationId: string, limit: LearnedLimit, now: number): void;
+  resumeDestination(destinationId: string, now: number): number;
   resetInFlight(now: number): number;
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;

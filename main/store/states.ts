@@ -29,6 +29,16 @@ export const FileState = {
 } as const;
 export type FileState = (typeof FileState)[keyof typeof FileState];
 
+/**
+ * A record being delivered in parts: the part going out now (1-based) of how many, for the
+ * record's page and the records list ("phần 2/4"). Undefined when it goes whole or is settled.
+ */
+export function partInFlight(state: string, partsDone: number, partsTotal: number | null): { part: number; of: number } | undefined {
+  if (partsTotal === null || partsTotal < 2) return undefined;
+  if (state !== DeliveryState.pending && state !== DeliveryState.inFlight && state !== DeliveryState.retryWait) return undefined;
+  return { part: Math.min(partsDone + 1, partsTotal), of: partsTotal };
+}
+
 /** States that still owe work at a destination ("pending" in the status API). */
 export const OPEN_DELIVERY_STATES: readonly DeliveryState[] = [
   DeliveryState.pending,

@@ -41,6 +41,8 @@ export const DeliveryCode = {
   ENTRY_HTTP_UNKNOWN: 'ENTRY_HTTP_UNKNOWN',
   /** The client threw instead of classifying: a defect, retried so that nothing is lost. */
   CLIENT_FAILED: 'CLIENT_FAILED',
+  /** The record cannot be cut into requests the store takes (entries in a cycle over the limit). */
+  RECORD_NOT_SPLITTABLE: 'RECORD_NOT_SPLITTABLE',
 } as const;
 export type FixedDeliveryCode = (typeof DeliveryCode)[keyof typeof DeliveryCode];
 
@@ -248,6 +250,10 @@ const CATALOGUE: Record<FixedDeliveryCode, Entry> = {
   })),
   // Read through the ENTRY_HTTP_ family below, like every entry-level code.
   ENTRY_HTTP_UNKNOWN: entry(OperatorStep.fixRecord, (ctx) => FAMILY.entryRejected.texts(ctx)),
+  RECORD_NOT_SPLITTABLE: entry(OperatorStep.askStore, (ctx) => ({
+    message: `The record is larger than the store takes in one request and cannot be sent in parts${quote(ctx.detail)}. Ask the store's administrators to raise its limit.`,
+    messageVi: `Hồ sơ lớn hơn mức kho dữ liệu nhận trong một yêu cầu và không thể gửi thành nhiều phần${quote(ctx.detail)}. Đề nghị quản trị kho dữ liệu nâng giới hạn.`,
+  })),
   CLIENT_FAILED: entry(OperatorStep.wait, (ctx) => ({
     message: `delivery failed unexpectedly: ${ctx.detail}`,
     messageVi: `Gửi thất bại do lỗi không mong đợi: ${ctx.detail}`,

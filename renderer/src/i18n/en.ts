@@ -137,6 +137,7 @@ export const en: Record<MessageKey, string> = {
   'record.attemptCount': 'Attempts',
   'record.lastError': 'Last error',
   'record.deliveredAt': 'Delivered',
+  'record.part': 'part {part} of {of}',
   'record.retry': 'Retry',
   'record.resendTo': 'Send again to',
   'record.resend': 'Send again to this destination',

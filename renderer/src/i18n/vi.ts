@@ -135,6 +135,7 @@ export const vi = {
   'record.attemptCount': 'Số lần',
   'record.lastError': 'Lỗi gần nhất',
   'record.deliveredAt': 'Gửi thành công lúc',
+  'record.part': 'phần {part}/{of}',
   'record.retry': 'Gửi lại',
   'record.resendTo': 'Gửi lại tới',
   'record.resend': 'Gửi lại tới điểm nhận này',
