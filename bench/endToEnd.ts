@@ -13,7 +13,7 @@ import { cpuMs, printFigures, seconds } from './support.js';
 export async function run(records = 2000): Promise<void> {
   const tmp = tempDir('vhr-bench-e2e-');
   // No size limit, so that merged transactions measure the agent, not the store's refusals.
-  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], profile: 'hapi' });
+  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
   const yaml = `
 facility: { code: "94170" }
 dataDir: ${JSON.stringify(tmp.path)}

@@ -131,6 +131,8 @@ export interface DeliveryDto {
   deliveredAt: string | null;
   /** A record being delivered in several requests: the part going out now, of how many. */
   part?: PartDto;
+  /** State `superseded`: the record id of the newer version sent instead. */
+  supersededBy?: number;
 }
 
 export interface PartDto {

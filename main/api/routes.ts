@@ -71,6 +71,7 @@ export function apiRoutes(deps: RouteDeps): ApiRoute[] {
             lastError: d.lastError,
             deliveredAt: iso(d.deliveredAt),
             ...(part ? { part } : {}),
+            ...(d.supersededBy !== null ? { supersededBy: d.supersededBy } : {}),
           };
         }),
         attempts: store.attemptsOf(m.id).map((a) => ({

@@ -2,6 +2,7 @@
 // patient's records kept in order (DESIGN §4.7), settled with an attempt row each time.
 import type { Db, Row } from './database.js';
 import { preparedStatements } from './prepared.js';
+import { supersedeIfNewer } from './versions.js';
 import type { PayloadCipher } from './payloadCipher.js';
 import { DeliveryState } from './states.js';
 import type { AttemptRecord, DueDelivery, LearnedLimit, PartProgress } from './types.js';
@@ -106,6 +107,7 @@ export class DeliveryStore {
     this.db.transaction(() => {
       statements(this.db).markRetry.run(nextAttemptAt, errorCode, error, response, now, messageId, destinationId);
       this.recordAttempt(attempt);
+      supersedeIfNewer(this.db, messageId, destinationId, now);
     })();
   }
 
@@ -113,6 +115,7 @@ export class DeliveryStore {
     this.db.transaction(() => {
       statements(this.db).markRejected.run(errorCode, error, response, now, messageId, destinationId);
       this.recordAttempt(attempt);
+      supersedeIfNewer(this.db, messageId, destinationId, now);
     })();
   }
 

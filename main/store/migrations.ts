@@ -277,6 +277,10 @@ ALTER TABLE deliveries ADD COLUMN parts_done  INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN parts_total INTEGER;
 ALTER TABLE deliveries ADD COLUMN parts_limit INTEGER;
 
+-- Never older over newer (main/store/versions.ts): what is still owed of an older version of a
+-- record becomes 'superseded' once a newer version is queued; this names the newer message.
+ALTER TABLE deliveries ADD COLUMN superseded_by INTEGER;
+
 -- The entry limit a store taught by refusing a request for its size (HTTP 413, or a 400 that
 -- says the bundle is too large): remembered across restarts, one row per destination.
 CREATE TABLE destination_limits (

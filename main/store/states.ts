@@ -18,6 +18,8 @@ export const DeliveryState = {
   paused: 'paused',
   /** An operator decided this record is not to be sent there (resendable later). */
   cancelled: 'cancelled',
+  /** A newer version of the same record was queued: this one is not sent (nor resendable). */
+  superseded: 'superseded',
 } as const;
 export type DeliveryState = (typeof DeliveryState)[keyof typeof DeliveryState];
 

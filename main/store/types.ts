@@ -111,6 +111,8 @@ export interface DeliveryRow {
   /** A record delivered in parts: how many are in, of how many (null when it goes whole). */
   partsDone: number;
   partsTotal: number | null;
+  /** State superseded: the newer version's message id. */
+  supersededBy: number | null;
 }
 
 export interface AlertRow {

@@ -90,9 +90,11 @@ export const OPERATOR_STEP_TEXTS: Record<OperatorStep, Texts> = {
     message: 'Nothing to do now: the agent sends it again by itself. If it lasts for hours, check the network and the store.',
     messageVi: 'Chưa cần làm gì: hệ thống tự gửi lại. Nếu kéo dài nhiều giờ, kiểm tra mạng và kho dữ liệu.',
   },
+  // A resend would send the same content again; a corrected export is a newer version, which
+  // is sent by itself and supersedes this one (main/store/versions.ts).
   fix_record: {
-    message: "Correct the record in the HIS and export it again (or fix the data and use \u201cSend again\u201d).",
-    messageVi: 'Sửa hồ sơ trên HIS rồi xuất lại (hoặc sửa dữ liệu rồi bấm \u201cGửi lại\u201d).',
+    message: 'Correct the record in the HIS and export it again; the new version is sent by itself.',
+    messageVi: 'Sửa hồ sơ trên HIS rồi xuất lại; phiên bản mới sẽ tự động được gửi.',
   },
   fix_destination: {
     message: "Correct this destination's settings; sending resumes once the configuration is saved (or resume it by hand).",
