@@ -9,6 +9,7 @@ const benches: [string, () => Promise<{ run: () => Promise<void> }>][] = [
   ['mllp', () => import('./mllp.js')],
   ['backlog', () => import('./backlog.js')],
   ['bigFile', () => import('./bigFile.js')],
+  ['largeRecords', () => import('./largeRecords.js')],
 ];
 
 process.stdout.write(`vhr-agent benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);

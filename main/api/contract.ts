@@ -30,6 +30,10 @@ export interface DestinationStatusDto {
   batchSize?: number;
   /** What the store lacks for this delivery mode (from its CapabilityStatement), in plain words. */
   warnings?: { code: string; message: string; messageVi: string }[];
+  /** Most entries per request now: configured, or learned from the store's refusal. */
+  entryLimit?: number;
+  /** Records being sent in several requests right now: which part of how many ("phần 2/4"). */
+  inParts?: ({ messageId: number } & PartDto)[];
 }
 
 export interface StatusResponse {
