@@ -19,6 +19,7 @@ import type { ApiInfo, MessageDetailResponse } from '../../main/api/contract.js'
 import { pathTo, ROUTES } from '../../main/api/routeTable.js';
 import { CLI } from '../support/agentProcess.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
+import { sharedSampleNames, sharedSamplePath } from '../support/sharedSamples.js';
 import { writesPerResource } from '../support/storeWrites.js';
 import { tempDir } from '../support/tempDir.js';
 import { waitFor } from '../support/waitFor.js';
@@ -96,6 +97,42 @@ beforeAll(() => {
   } finally {
     out.cleanup();
   }
+});
+
+describe('the real claim exports, through the agent', () => {
+  it('every record reaches two stores that take at most 50 updates per transaction and check references, no identifier twice', { timeout: 240_000 }, async () => {
+    const { inbox, dbPath } = await startAgent({ profiles: { province: 'strict', ministry: 'strict' } });
+    const names = sharedSampleNames('xml130').filter((n) => n.endsWith('.xml'));
+    expect(names.length).toBeGreaterThanOrEqual(6);
+    for (const n of names) drop(inbox, n, readFileSync(sharedSamplePath('xml130', n)));
+    await waitFor(
+      () => {
+        const s = agent!.status();
+        return s.counts.received >= names.length && s.counts.received === s.counts.converted + s.counts.invalid && s.destinations.every((d) => d.delivered === s.counts.converted && d.pending === 0);
+      },
+      { timeoutMs: 200_000, what: 'every sample record delivered to both stores' },
+    );
+    const s = agent!.status();
+    expect(s.counts.invalid).toBe(0);
+    const records = s.counts.converted;
+    expect(records).toBeGreaterThanOrEqual(6);
+    // Some records are over the 50-update limit: they went in parts.
+    const inParts = query<{ n: number }>(dbPath, 'SELECT count(*) AS n FROM deliveries WHERE parts_total > 1')[0]!.n;
+    expect(inParts).toBeGreaterThan(0);
+    for (const base of ['province', 'ministry']) {
+      const encounters = (await fhir!.search(base, 'Encounter', { _count: '1000' })) as Encounter[];
+      const maLk = encounters.map((e) => e.identifier?.find((i) => i.system?.endsWith('/ma-lk'))?.value);
+      expect(maLk.length, base).toBe(records);
+      expect(new Set(maLk).size, base).toBe(records);
+      // Stores that check references on write accepted every part, so none dangles; nothing refused but for size.
+      const refused = fhir!.requestLog(base).filter((e) => e.method === 'POST' && e.status >= 400 && e.status !== 400);
+      expect(refused, base).toEqual([]);
+    }
+    expect(s.destinations.map((d) => [d.id, d.rejected])).toEqual([
+      ['province', 0],
+      ['ministry', 0],
+    ]);
+  });
 });
 
 describe('records larger than a store takes in one request, through the agent', () => {
