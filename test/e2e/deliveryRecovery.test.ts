@@ -191,6 +191,23 @@ describe('records larger than a store takes in one request, through the agent', 
   });
 });
 
+describe('batch mode, through the agent', () => {
+  it('the real exports reach a store that checks references, as batches of independent entries with literal references', { timeout: 240_000 }, async () => {
+    const { inbox } = await startAgent({ profiles: { province: 'strict' }, extra: { province: 'mode: batch' } });
+    for (const n of ['inpatient-30-drugs.xml', 'outpatient-visit.xml']) drop(inbox, n, readFileSync(sharedSamplePath('xml130', n)));
+    await waitFor(() => dest('province').delivered === 2, { timeoutMs: 200_000, what: 'both records delivered in batch mode' });
+    const posts = fhir!.requestLog('province').filter((e) => e.method === 'POST');
+    // Every request accepted: no entry pointed at something the store did not hold yet.
+    expect(posts.filter((e) => e.status !== 200)).toEqual([]);
+    expect(posts.length).toBeGreaterThan(2);
+    expect(await fhir!.countResources('province', 'Encounter')).toBe(2);
+    // No urn:uuid left in what the store holds: every reference is a literal Type/id that resolves.
+    for (const type of ['Encounter', 'Claim', 'MedicationRequest', 'Observation']) {
+      for (const r of await fhir!.search('province', type, { _count: '1000' })) expect(JSON.stringify(r), type).not.toContain('urn:uuid:');
+    }
+  });
+});
+
 describe('recovery after an outage', () => {
   it('a store down long enough for the backoff to pass a minute: the healthy one gets everything at once, the other its backlog as soon as it answers', { timeout: 180_000 }, async () => {
     // A record's first retry is 70 s away here, as after a long outage; the probe, every
