@@ -26,8 +26,9 @@ const statements = preparedStatements((db: Db) => ({
   nextDue: db.prepare(
     `SELECT min(next_attempt_at) AS t FROM deliveries WHERE destination_id = ? AND state IN ('${DeliveryState.pending}', '${DeliveryState.retryWait}')`,
   ),
+  // Every part is in: a later resend starts again from the first (parts_total stays, for the record's page).
   markDelivered: db.prepare(
-    `UPDATE deliveries SET state = '${DeliveryState.delivered}', last_error_code = NULL, last_error = NULL, last_response = ?, delivered_at = ?, updated_at = ?
+    `UPDATE deliveries SET state = '${DeliveryState.delivered}', last_error_code = NULL, last_error = NULL, last_response = ?, delivered_at = ?, updated_at = ?, parts_done = 0
      WHERE message_id = ? AND destination_id = ?`,
   ),
   markRetry: db.prepare(

@@ -191,6 +191,40 @@ describe('records larger than a store takes in one request, through the agent', 
   });
 });
 
+describe('a record in flight in parts', () => {
+  it('shows which part is going out on the record page, in the records list and in the status', { timeout: 120_000 }, async () => {
+    const { inbox } = await startAgent({ profiles: { province: 'hapi' }, extra: { province: 'maxEntriesPerRequest: 10' } });
+    // Each part waits at the store, so the record is seen between parts.
+    fhir!.faults('province').push({ delayMs: 400, method: 'POST', times: 100 });
+    drop(inbox, 'one.xml', readFileSync(sharedSamplePath('xml130', 'inpatient-30-drugs.xml')));
+    let seen: { part: number; of: number } | undefined;
+    await waitFor(
+      async () => {
+        const [m] = (await api<{ items: { id: number }[] }>(pathTo(ROUTES.messages))).body.items;
+        if (!m) return false;
+        const d = (await api<MessageDetailResponse>(pathTo(ROUTES.message, { params: { id: m.id } }))).body.deliveries[0];
+        if (d?.part && d.part.part >= 2) seen = d.part;
+        return seen !== undefined;
+      },
+      { timeoutMs: 60_000, what: 'part 2 or later in flight' },
+    );
+    expect(seen!.of).toBeGreaterThanOrEqual(seen!.part);
+    expect(seen!.of).toBeGreaterThanOrEqual(5);
+    const list = (await api<{ items: { deliveries: { destinationId: string; part?: { part: number; of: number } }[] }[] }>(pathTo(ROUTES.records))).body.items;
+    const inList = list[0]!.deliveries[0]!;
+    expect(inList.part?.of).toBe(seen!.of);
+    const inStatus = dest('province').inParts;
+    expect(inStatus?.[0]?.of).toBe(seen!.of);
+    fhir!.faults('province').clear();
+    await waitFor(() => dest('province').delivered === 1, { what: 'delivered' });
+    const [m] = (await api<{ items: { id: number }[] }>(pathTo(ROUTES.messages))).body.items;
+    const done = (await api<MessageDetailResponse>(pathTo(ROUTES.message, { params: { id: m!.id } }))).body.deliveries[0]!;
+    expect(done.state).toBe('delivered');
+    expect(done.part).toBeUndefined();
+    expect(dest('province').inParts).toBeUndefined();
+  });
+});
+
 describe('batch mode, through the agent', () => {
   it('the real exports reach a store that checks references, as batches of independent entries with literal references', { timeout: 240_000 }, async () => {
     const { inbox } = await startAgent({ profiles: { province: 'strict' }, extra: { province: 'mode: batch' } });
