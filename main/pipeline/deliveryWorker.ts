@@ -385,7 +385,8 @@ export class DeliveryWorker {
       return;
     }
     let from = d.partsDone;
-    let cutFor = from > 0 && d.partsLimit !== null ? d.partsLimit : this.entryLimit();
+    // Resuming: the parts are cut for the limit they were first cut for (0: none, batch mode).
+    let cutFor = from > 0 && d.partsLimit !== null ? d.partsLimit || undefined : this.entryLimit();
     for (;;) {
       const plan = planRequests(record, { mode: destination.mode, ...(cutFor !== undefined ? { maxEntriesPerRequest: cutFor } : {}) });
       if (!plan.ok) {
@@ -397,7 +398,7 @@ export class DeliveryWorker {
       const parts = plan.parts;
       if (from >= parts.length) from = 0;
       if (parts.length > 1 && from === 0) {
-        store.markPartDone(d.messageId, destination.id, { partsDone: 0, partsTotal: parts.length, partsLimit: cutFor ?? parts[0]!.bundle.entry!.length }, null, null, this.now());
+        store.markPartDone(d.messageId, destination.id, { partsDone: 0, partsTotal: parts.length, partsLimit: cutFor ?? 0 }, null, null, this.now());
       }
       let relearned = false;
       for (let p = from; p < parts.length; p++) {
@@ -408,7 +409,8 @@ export class DeliveryWorker {
         if (c.kind === 'delivered' && p < parts.length - 1) {
           const attempt = this.attemptOf(d, startedAt, result, 'part_delivered');
           attempt.response = `part ${p + 1} of ${parts.length}: ${result.responseSummary}`.slice(0, 2000);
-          store.markPartDone(d.messageId, destination.id, { partsDone: p + 1, partsTotal: parts.length, partsLimit: cutFor ?? part.bundle.entry!.length }, result.responseSummary, attempt, this.now());
+          store.markPartDone(d.messageId, destination.id, { partsDone: p + 1, partsTotal: parts.length, partsLimit: cutFor ?? 0 }, result.responseSummary, attempt, this.now());
+          // A confirmed part says the store is healthy, though no record is settled yet.
           this.apply({ type: 'delivered', records: 0 });
           continue;
         }

@@ -275,7 +275,7 @@ INSERT INTO state_counts (scope, key, state, n) SELECT 'delivery', destination_i
 -- are cut again after a restart even if the destination's limit changed meanwhile.
 ALTER TABLE deliveries ADD COLUMN parts_done  INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN parts_total INTEGER;
-ALTER TABLE deliveries ADD COLUMN parts_limit INTEGER;
+ALTER TABLE deliveries ADD COLUMN parts_limit INTEGER;  -- entries per request the parts were cut for (0: no limit)
 
 -- Never older over newer (main/store/versions.ts): what is still owed of an older version of a
 -- record becomes 'superseded' once a newer version is queued; this names the newer message.

@@ -39,7 +39,7 @@ export interface DueDelivery {
   bundle: string;
   /** Parts of this record already in the store (0 when it goes whole or has not started). */
   partsDone: number;
-  /** Entries per request the parts were cut for; null until a first part is in. */
+  /** Entries per request the parts were cut for (0: no limit, batch mode); null until cut in parts. */
   partsLimit: number | null;
 }
 
