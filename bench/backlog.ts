@@ -20,7 +20,7 @@ export async function startStoreProcess(): Promise<{ url: string; stop: () => vo
   const entry = join(PACKAGE_ROOT, 'dist', 'main', 'localstore', 'fhirStore.js');
   const child = spawn(
     process.execPath,
-    ['--max-old-space-size=8192', '--input-type=module', '-e', `const { startLocalFhirStore } = await import(${JSON.stringify(entry)}); const s = await startLocalFhirStore({ bases: ['province'], validate: false, profile: 'hapi' }); console.log(s.url);`],
+    ['--max-old-space-size=8192', '--input-type=module', '-e', `const { startLocalFhirStore } = await import(${JSON.stringify(entry)}); const s = await startLocalFhirStore({ bases: ['province'], validate: false }); console.log(s.url);`],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));

@@ -12,8 +12,9 @@ import { cpuMs, printFigures, seconds } from './support.js';
 
 export async function run(records = 2000): Promise<void> {
   const tmp = tempDir('vhr-bench-e2e-');
-  // No size limit, so that merged transactions measure the agent, not the store's refusals.
-  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], profile: 'hapi' });
+  // The default store profile (like Medplum: at most 50 updates per transaction): merged
+  // transactions stay within it once the agent has learned the limit from the first refusal.
+  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
   const yaml = `
 facility: { code: "94170" }
 dataDir: ${JSON.stringify(tmp.path)}

@@ -10,6 +10,7 @@ const benches: [string, () => Promise<{ run: () => Promise<void> }>][] = [
   ['mllpUnderLoad', () => import('./mllpUnderLoad.js')],
   ['backlog', () => import('./backlog.js')],
   ['bigFile', () => import('./bigFile.js')],
+  ['largeRecords', () => import('./largeRecords.js')],
 ];
 
 process.stdout.write(`vhr-agent benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);

@@ -311,6 +311,8 @@ export class Agent {
           ambiguous: w.runtime.ambiguous,
           batchSize: w.runtime.batchSize,
           warnings: w.runtime.capabilityWarnings,
+          ...(w.runtime.entryLimit !== undefined ? { entryLimit: w.runtime.entryLimit } : {}),
+          ...(w.runtime.partsInFlight.size > 0 ? { inParts: [...w.runtime.partsInFlight].map(([messageId, p]) => ({ messageId, ...p })) } : {}),
         };
       }),
       counts: this.store.messageCounts(),

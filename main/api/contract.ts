@@ -30,6 +30,10 @@ export interface DestinationStatusDto {
   batchSize?: number;
   /** What the store lacks for this delivery mode (from its CapabilityStatement), in plain words. */
   warnings?: { code: string; message: string; messageVi: string }[];
+  /** Most entries per request now: configured, or learned from the store's refusal. */
+  entryLimit?: number;
+  /** Records being sent in several requests right now: which part of how many ("phần 2/4"). */
+  inParts?: ({ messageId: number } & PartDto)[];
 }
 
 export interface StatusResponse {
@@ -129,6 +133,15 @@ export interface DeliveryDto {
   lastErrorCode: string | null;
   lastError: string | null;
   deliveredAt: string | null;
+  /** A record being delivered in several requests: the part going out now, of how many. */
+  part?: PartDto;
+  /** State `superseded`: the record id of the newer version sent instead. */
+  supersededBy?: number;
+}
+
+export interface PartDto {
+  part: number;
+  of: number;
 }
 
 export interface AttemptDto {
@@ -226,6 +239,8 @@ export interface ThroughputResponse {
 export interface RecordDeliveryStateDto {
   destinationId: string;
   state: string;
+  /** A record being delivered in several requests: the part going out now, of how many. */
+  part?: PartDto;
 }
 
 export interface RecordListItemDto extends MessageSummaryDto {

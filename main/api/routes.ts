@@ -1,6 +1,7 @@
 // Status API endpoints over the store and the running workers.
 import type { ReadModels } from '../store/ports.js';
 import type { MessageRow } from '../store/types.js';
+import { partInFlight } from '../store/states.js';
 import { handle, notFound, type ApiRoute } from './server.js';
 import { ROUTES } from './routeTable.js';
 import { findingDtos } from './claimFindings.js';
@@ -60,15 +61,20 @@ export function apiRoutes(deps: RouteDeps): ApiRoute[] {
         raw: detail.raw ? detail.raw.toString('utf8') : null,
         bundle: detail.bundle ? JSON.parse(detail.bundle) : null,
         issues: detail.issues ? JSON.parse(detail.issues) : null,
-        deliveries: store.deliveriesOf(m.id).map((d) => ({
-          destinationId: d.destinationId,
-          state: d.state,
-          attempts: d.attempts,
-          nextAttemptAt: iso(d.nextAttemptAt),
-          lastErrorCode: d.lastErrorCode,
-          lastError: d.lastError,
-          deliveredAt: iso(d.deliveredAt),
-        })),
+        deliveries: store.deliveriesOf(m.id).map((d) => {
+          const part = partInFlight(d.state, d.partsDone, d.partsTotal);
+          return {
+            destinationId: d.destinationId,
+            state: d.state,
+            attempts: d.attempts,
+            nextAttemptAt: iso(d.nextAttemptAt),
+            lastErrorCode: d.lastErrorCode,
+            lastError: d.lastError,
+            deliveredAt: iso(d.deliveredAt),
+            ...(part ? { part } : {}),
+            ...(d.supersededBy !== null ? { supersededBy: d.supersededBy } : {}),
+          };
+        }),
         attempts: store.attemptsOf(m.id).map((a) => ({
           destinationId: a.destinationId,
           startedAt: iso(a.startedAt)!,

@@ -27,6 +27,7 @@ import { testConnection } from './connectionTest.js';
 import { isSearchableState } from '../store/search.js';
 import { localDayKey, localDays, localDayStart, parseLocalDay } from '../store/reports.js';
 import { NotConvertedError } from '../store/operatorActions.js';
+import { SupersededError } from '../store/versions.js';
 
 export interface UiRouteDeps {
   store: ReadModels & OperatorLedger;
@@ -192,9 +193,14 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       case 'retry_message': {
         const id = messageOf(req.messageId);
         if (isReply(id)) return id;
-        const r = store.retryMessage(id, who, t);
-        deps.wakeDeliveries();
-        return reply(req.action, r);
+        try {
+          const r = store.retryMessage(id, who, t);
+          deps.wakeDeliveries();
+          return reply(req.action, r);
+        } catch (err) {
+          if (err instanceof SupersededError) return superseded(err);
+          throw err;
+        }
       }
       case 'retry_rejected': {
         let dest: string | undefined;
@@ -218,6 +224,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
           return reply(req.action, r);
         } catch (err) {
           if (err instanceof NotConvertedError) return { status: 409, json: { error: 'not_converted', message: err.message } };
+          if (err instanceof SupersededError) return superseded(err);
           throw err;
         }
       }
@@ -395,4 +402,9 @@ export function uiDepsOf(agent: UiAgent, extra: Pick<UiRouteDeps, 'managed' | 'n
     },
     ...extra,
   };
+}
+
+/** An older version of a record is never sent over a newer one: the operator is told which one replaced it. */
+function superseded(err: SupersededError): { status: 409; json: { error: string; message: string; newerMessageId: number } } {
+  return { status: 409, json: { error: 'superseded', message: err.message, newerMessageId: err.newerId } };
 }

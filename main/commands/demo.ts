@@ -62,7 +62,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   // HAPI-like stores: references checked on write, and no size limit, since the agent sends
   // each record as one transaction and the samples reach 131 entries.
-  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], profile: 'hapi' });
+  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
   const configPath = join(opts.dataDir, 'demo-config.yaml');
   const yaml = demoConfigYaml(opts.dataDir, fhir.url, opts.apiPort);
   writeFileSync(configPath, yaml);

@@ -35,7 +35,9 @@ export async function showStatus(dataDir: string, opts: { json: boolean }): Prom
     'Đích / destinations:',
     ...status.destinations.map(
       (d) =>
-        `  ${d.id.padEnd(16)} ${d.state.padEnd(10)} pending ${d.pending}, delivered ${d.delivered}, rejected ${d.rejected}${d.lastSuccessAt ? `, last success ${d.lastSuccessAt}` : ''}${d.lastError ? `\n${' '.repeat(29)}last error ${d.lastError.code}: ${d.lastError.message}` : ''}`,
+        `  ${d.id.padEnd(16)} ${d.state.padEnd(10)} pending ${d.pending}, delivered ${d.delivered}, rejected ${d.rejected}${d.lastSuccessAt ? `, last success ${d.lastSuccessAt}` : ''}${d.lastError ? `\n${' '.repeat(29)}last error ${d.lastError.code}: ${d.lastError.message}` : ''}${(d.inParts ?? [])
+          .map((p) => `\n${' '.repeat(29)}hồ sơ/record ${p.messageId}: phần ${p.part}/${p.of} (part ${p.part} of ${p.of})`)
+          .join('')}`,
     ),
     `UI: ${info.uiUrl}`,
   ];

@@ -46,7 +46,7 @@ describe('configuration', () => {
       ['ministry', 'https://fhir.moh.example/fhir', 'transaction', 30000, 'none'],
     ]);
     expect(c.statusApi).toEqual({ host: '127.0.0.1', port: 0 });
-    expect(c.retry).toEqual({ baseDelayMs: 2000, maxDelayMs: 600000, factor: 2, jitter: 0.2 });
+    expect(c.retry).toEqual({ baseDelayMs: 2000, maxDelayMs: 600000, factor: 2, jitter: 0.2, probeIntervalMs: 30000 });
   });
 
   it('accepts the same document as JSON', () => {
@@ -257,7 +257,7 @@ destinations:
     );
     expect(c.facility).toEqual({ code: '94170' });
     expect(c.statusApi).toEqual({ host: '127.0.0.1', port: 8137 });
-    expect(c.retry).toEqual({ baseDelayMs: 2000, maxDelayMs: 600000, factor: 2, jitter: 0.2 });
+    expect(c.retry).toEqual({ baseDelayMs: 2000, maxDelayMs: 600000, factor: 2, jitter: 0.2, probeIntervalMs: 30000 });
     expect(c.sources[0]).toEqual({
       id: 'lab',
       type: 'mllp',

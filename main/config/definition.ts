@@ -166,6 +166,12 @@ const Retry = Type.Object(
     maxDelayMs: Type.Number({ minimum: 1, maximum: 86_400_000, default: 600_000, description: 'Longest delay between attempts (ms); not below baseDelayMs.' }),
     factor: Type.Number({ minimum: 1, maximum: 10, default: 2, description: 'Each further delay is this many times the last.' }),
     jitter: Type.Number({ minimum: 0, maximum: 1, default: 0.2, description: 'Delays vary by ± this fraction, so stores are not hit in step.' }),
+    probeIntervalMs: Type.Optional(Type.Number({
+      minimum: 100,
+      maximum: 600_000,
+      default: 30_000,
+      description: 'While a store is down, how often it is asked (GET /metadata) whether it answers again (ms); the first answer resumes its deliveries at once, however long the outage.',
+    })),
   },
   { ...closed, default: {}, description: 'When to try a delivery again (DESIGN §4.5).', 'x-managed': true },
 );

@@ -29,7 +29,7 @@ describe('what the configuration schema gives the rest of the agent', () => {
     expect([...SECRET_SETTINGS].sort()).toEqual(['destinations[].auth.clientSecret', 'destinations[].auth.token', 'destinations[].tls.keyPassphrase', 'security.dataKey']);
     expect([...SECRET_KEYS].sort()).toEqual(['clientSecret', 'dataKey', 'keyPassphrase', 'token']);
     expect(MANAGED_KEYS).toEqual(['destinations', 'retry', 'logging', 'retention']);
-    expect(RETRY_DEFAULTS).toEqual({ baseDelayMs: 2000, maxDelayMs: 600_000, factor: 2, jitter: 0.2 });
+    expect(RETRY_DEFAULTS).toEqual({ baseDelayMs: 2000, maxDelayMs: 600_000, factor: 2, jitter: 0.2, probeIntervalMs: 30_000 });
   });
 
   it('lists the secret references of a configuration by key path', () => {

@@ -16,6 +16,7 @@ import {
   CIRCUIT_THRESHOLD,
   claimLimit,
   DestinationHealth,
+  probeDue,
   idleWaitMs,
   initialHealth,
   reduceHealth,
@@ -26,13 +27,24 @@ import {
   type PauseReason,
 } from './destinationHealth.js';
 import type { Classification } from '../../connectors/destinations/fhir/classify.js';
+import { planRequests, type RequestPart } from '../../connectors/destinations/fhir/requestPlan.js';
+import { learnedEntryLimit } from '../../connectors/destinations/fhir/sizeLimit.js';
 import { DeliveryCode, describe } from '../../connectors/destinations/fhir/deliveryCodes.js';
 
 export { BATCH_DEFAULTS, DestinationHealth };
 
 /** What the worker needs of a FHIR client: send one Bundle, classify the answer. */
 export interface BundleSender {
-  send(bundle: Bundle, opts?: { now?: Date }): Promise<{ classification: Classification; durationMs: number; responseSummary: string }>;
+  /** `bundleType`: a part of a record says itself whether it goes as a transaction or a batch. */
+  send(bundle: Bundle, opts?: { now?: Date; bundleType?: 'transaction' | 'batch' }): Promise<{ classification: Classification; durationMs: number; responseSummary: string }>;
+  /** A cheap "do you answer?" (GET /metadata), the probe while the store is down; absent: a record is the probe. */
+  metadata?(): Promise<{ ok: boolean; classification?: Classification }>;
+}
+
+/** A record in flight in several requests: the part being sent now (1-based) and how many. */
+export interface PartInFlight {
+  part: number;
+  of: number;
 }
 
 /** What the status shows of a destination: its health (read-only, from the reducer) and what its store lacks. */
@@ -48,6 +60,10 @@ export interface DestinationRuntime {
   readonly ambiguous: number;
   /** What the store's CapabilityStatement lacks for this delivery mode, read at start. */
   capabilityWarnings?: { code: string; message: string; messageVi: string }[];
+  /** Most entries per request now: the configured limit, or a smaller one the store taught. */
+  readonly entryLimit?: number;
+  /** Records being sent in parts now, by message id. */
+  readonly partsInFlight: ReadonlyMap<number, PartInFlight>;
 }
 
 export interface DeliveryWorkerOptions {
@@ -76,6 +92,33 @@ export function mergeTransactions(bundles: readonly Bundle[]): Bundle {
   return { resourceType: 'Bundle', type: 'transaction', entry: [...byUrl.values()] };
 }
 
+/** A part's own kind: a batch, or a transaction (a whole record, or entries that must go together). */
+function partType(part: RequestPart): 'transaction' | 'batch' {
+  return part.bundle.type === 'batch' ? 'batch' : 'transaction';
+}
+
+/**
+ * Claimed records in groups whose entries together fit the limit, in message order; a record
+ * over the limit on its own forms a group of one (it goes in parts).
+ */
+export function packWithinLimit<T>(items: readonly T[], bundles: readonly Bundle[], limit: number): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  items.forEach((item, i) => {
+    const n = bundles[i]!.entry?.length ?? 0;
+    if (current.length > 0 && size + n > limit) {
+      groups.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += n;
+  });
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
 export class DeliveryWorker {
   private running = false;
   private loop?: Promise<void>;
@@ -84,6 +127,9 @@ export class DeliveryWorker {
   private lanes = 0;
   private readonly policy: HealthPolicy;
   private health: HealthState;
+  /** The limit the store taught by a refusal (persisted; read once at start). */
+  private learnedLimit: number | undefined;
+  private readonly parts = new Map<number, PartInFlight>();
   readonly runtime: DestinationRuntime;
   delivered = 0;
 
@@ -91,6 +137,7 @@ export class DeliveryWorker {
     const d = opts.destination;
     this.policy = { maxBatch: d.mode === 'transaction' ? d.maxBatch : 1, circuitThreshold: opts.circuitThreshold ?? CIRCUIT_THRESHOLD, retry: opts.retry };
     this.health = initialHealth(this.policy);
+    this.learnedLimit = opts.store.learnedLimit(d.id);
     const worker = this;
     this.runtime = {
       id: d.id,
@@ -112,6 +159,10 @@ export class DeliveryWorker {
       get ambiguous() {
         return worker.health.ambiguous;
       },
+      get entryLimit() {
+        return worker.entryLimit();
+      },
+      partsInFlight: this.parts,
     };
   }
 
@@ -163,8 +214,23 @@ export class DeliveryWorker {
     const { store, destination } = this.opts;
     const active = new Set<Promise<void>>();
     while (this.running) {
-      // Open circuit: a single probe, and only once its wait is over; paused: nothing.
-      const limit = claimLimit(this.health, this.now(), this.lanes, destination.concurrency);
+      // Open circuit: a cheap probe once its wait is over (GET /metadata, or one record where
+      // the store has no such probe); paused: nothing.
+      if (this.probesWithMetadata && probeDue(this.health, this.now(), this.lanes)) {
+        this.lanes++;
+        const probe: Promise<void> = this.probe()
+          .catch((err: Error) => {
+            this.opts.logger.error('destination probe failed', { destination: destination.id, error: err.message });
+          })
+          .finally(() => {
+            this.lanes--;
+            active.delete(probe);
+            this.wake();
+          });
+        active.add(probe);
+        continue;
+      }
+      const limit = claimLimit(this.health, this.now(), this.lanes, destination.concurrency, this.probesWithMetadata);
       if (limit > 0) {
         const claimed = store.claimDue(destination.id, this.now(), limit);
         if (claimed.length > 0) {
@@ -191,23 +257,107 @@ export class DeliveryWorker {
     await Promise.all(active);
   }
 
-  /** Sends claimed records in one request; on a rejection, halves until the bad one is alone. */
-  private async deliverBatch(items: DueDelivery[]): Promise<void> {
-    const bundles = items.map((d) => JSON.parse(d.bundle) as Bundle);
-    const bundle = items.length === 1 ? bundles[0]! : mergeTransactions(bundles);
-    const startedAt = this.now();
-    let result: Outcome;
+  /** GET /metadata answers for stores in transaction or batch mode; a claim gateway is probed with a record. */
+  private get probesWithMetadata(): boolean {
+    return this.opts.destination.mode !== 'operation' && typeof this.opts.client.metadata === 'function';
+  }
+
+  /** Most entries one request may carry now: the configured limit or the learned one, whichever is smaller. */
+  private entryLimit(): number | undefined {
+    const configured = this.opts.destination.maxEntriesPerRequest;
+    if (configured === undefined) return this.learnedLimit;
+    return this.learnedLimit === undefined ? configured : Math.min(configured, this.learnedLimit);
+  }
+
+  /**
+   * Circuit open: asks the store whether it answers (DESIGN §4.5). Any answer that is not
+   * "not now" (network, 5xx, 408, 429) closes the circuit and makes every waiting record of
+   * this destination due at once, however far its own backoff had grown.
+   */
+  private async probe(): Promise<void> {
+    const { store, destination, logger } = this.opts;
+    let c: Classification | undefined;
     try {
-      result = await this.opts.client.send(bundle, { now: new Date(startedAt) });
+      const r = await this.opts.client.metadata!();
+      c = r.ok ? undefined : r.classification;
+    } catch (err) {
+      c = { kind: 'transient', code: DeliveryCode.CLIENT_FAILED, ...describe(DeliveryCode.CLIENT_FAILED, { detail: (err as Error).message }) };
+    }
+    if (c && (c.kind === 'transient' || c.kind === 'ambiguous')) {
+      this.apply({ type: 'probe_failed', error: { code: c.code, message: c.message, messageVi: c.messageVi }, retryAfterMs: c.retryAfterMs, jitter: (this.opts.random ?? Math.random)() });
+      return;
+    }
+    const now = this.now();
+    this.apply({ type: 'probe_answered' });
+    const due = store.resumeDestination(destination.id, now);
+    logger.info('destination answers again', { destination: destination.id, resumed: due });
+  }
+
+  private async sendOnce(bundle: Bundle, bundleType?: 'transaction' | 'batch'): Promise<{ startedAt: number; result: Outcome }> {
+    const startedAt = this.now();
+    try {
+      return { startedAt, result: await this.opts.client.send(bundle, { now: new Date(startedAt), ...(bundleType ? { bundleType } : {}) }) };
     } catch (err) {
       // The client classifies every failure; an exception here is a bug: retry, never lose.
-      result = {
-        classification: { kind: 'transient', code: DeliveryCode.CLIENT_FAILED, ...describe(DeliveryCode.CLIENT_FAILED, { detail: (err as Error).message }) },
-        durationMs: this.now() - startedAt,
-        responseSummary: '',
+      return {
+        startedAt,
+        result: {
+          classification: { kind: 'transient', code: DeliveryCode.CLIENT_FAILED, ...describe(DeliveryCode.CLIENT_FAILED, { detail: (err as Error).message }) },
+          durationMs: this.now() - startedAt,
+          responseSummary: '',
+        },
       };
     }
+  }
+
+  /**
+   * The limit a refusal teaches (413, or a 400 that says the request is too large), if it is
+   * smaller than what we sent under; remembered for this destination, here and on disk.
+   */
+  private learnFrom(result: Outcome, entriesSent: number): boolean {
     const c = result.classification;
+    if (c.httpStatus === undefined) return false;
+    const learned = learnedEntryLimit({ status: c.httpStatus, bodyText: c.operationOutcomeText ?? c.message, entriesSent });
+    if (learned === undefined) return false;
+    const current = this.entryLimit();
+    if (current !== undefined && learned >= current) return false;
+    this.learnedLimit = learned;
+    this.opts.store.learnLimit(this.id, { maxEntries: learned, httpStatus: c.httpStatus, reason: c.operationOutcomeText ?? c.message }, this.now());
+    this.opts.logger.warn('destination entry limit learned', { destination: this.id, maxEntries: learned, status: c.httpStatus, entriesSent });
+    return true;
+  }
+
+  /**
+   * Sends claimed records. Several small ones go together in one transaction while their
+   * entries fit the store's limit; one over the limit goes alone, in parts.
+   */
+  private async deliverBatch(items: DueDelivery[]): Promise<void> {
+    if (items.length === 1 || this.opts.destination.mode !== 'transaction') {
+      for (const d of items) await this.deliverRecord(d);
+      return;
+    }
+    const limit = this.entryLimit();
+    const bundles = items.map((d) => JSON.parse(d.bundle) as Bundle);
+    if (limit !== undefined) {
+      const groups = packWithinLimit(items, bundles, limit);
+      if (groups.length > 1) {
+        for (const g of groups) await this.deliverBatch(g);
+        return;
+      }
+    }
+    if (items.some((d) => d.partsDone > 0)) {
+      for (const d of items) await this.deliverRecord(d);
+      return;
+    }
+    const bundle = mergeTransactions(bundles);
+    const { startedAt, result } = await this.sendOnce(bundle);
+    const c = result.classification;
+    if (c.kind === 'rejected' && this.learnFrom(result, bundle.entry?.length ?? 0)) {
+      // Too many entries at once, not bad content: cut again under the limit just learned.
+      this.recordAttempts(items, startedAt, result, 'too_large');
+      await this.deliverBatch(items);
+      return;
+    }
     if (c.kind === 'rejected' && items.length > 1) {
       // One bad record must not hold back the others: try each half on its own, now.
       this.apply({ type: 'batch_split' });
@@ -218,6 +368,73 @@ export class DeliveryWorker {
       return;
     }
     this.settle(items, startedAt, result);
+  }
+
+  /**
+   * One record, whole or in parts (DESIGN §10 maxEntriesPerRequest): parts go in dependency
+   * order, each confirmed part is written down before the next is sent, and the record is
+   * delivered only when the last part is in. After a crash it resumes at the first part not
+   * confirmed, cut for the same limit as before; a repeat is harmless (PUT, deterministic ids).
+   */
+  private async deliverRecord(d: DueDelivery): Promise<void> {
+    const { store, destination } = this.opts;
+    const record = JSON.parse(d.bundle) as Bundle;
+    if (destination.mode === 'operation') {
+      const { startedAt, result } = await this.sendOnce(record);
+      this.settle([d], startedAt, result);
+      return;
+    }
+    let from = d.partsDone;
+    // Resuming: the parts are cut for the limit they were first cut for (0: none, batch mode).
+    let cutFor = from > 0 && d.partsLimit !== null ? d.partsLimit || undefined : this.entryLimit();
+    for (;;) {
+      const plan = planRequests(record, { mode: destination.mode, ...(cutFor !== undefined ? { maxEntriesPerRequest: cutFor } : {}) });
+      if (!plan.ok) {
+        const startedAt = this.now();
+        const c: Classification = { kind: 'rejected', code: DeliveryCode.RECORD_NOT_SPLITTABLE, ...describe(DeliveryCode.RECORD_NOT_SPLITTABLE, { detail: plan.message }) };
+        this.settle([d], startedAt, { classification: c, durationMs: 0, responseSummary: plan.code });
+        return;
+      }
+      const parts = plan.parts;
+      if (from >= parts.length) from = 0;
+      if (parts.length > 1 && from === 0) {
+        store.markPartDone(d.messageId, destination.id, { partsDone: 0, partsTotal: parts.length, partsLimit: cutFor ?? 0 }, null, null, this.now());
+      }
+      let relearned = false;
+      for (let p = from; p < parts.length; p++) {
+        const part = parts[p]!;
+        if (parts.length > 1) this.parts.set(d.messageId, { part: p + 1, of: parts.length });
+        const { startedAt, result } = await this.sendOnce(part.bundle, partType(part));
+        const c = result.classification;
+        if (c.kind === 'delivered' && p < parts.length - 1) {
+          const attempt = this.attemptOf(d, startedAt, result, 'part_delivered');
+          attempt.response = `part ${p + 1} of ${parts.length}: ${result.responseSummary}`.slice(0, 2000);
+          store.markPartDone(d.messageId, destination.id, { partsDone: p + 1, partsTotal: parts.length, partsLimit: cutFor ?? 0 }, result.responseSummary, attempt, this.now());
+          // A confirmed part says the store is healthy, though no record is settled yet.
+          this.apply({ type: 'delivered', records: 0 });
+          continue;
+        }
+        this.parts.delete(d.messageId);
+        if (c.kind === 'rejected' && this.learnFrom(result, part.bundle.entry?.length ?? 0)) {
+          // The store takes fewer entries than this part had: cut the record again, from the start.
+          store.transaction(() => {
+            store.recordAttempt(this.attemptOf(d, startedAt, result, 'too_large'));
+            store.restartParts(d.messageId, destination.id, this.now());
+          });
+          cutFor = this.entryLimit();
+          from = 0;
+          relearned = true;
+          break;
+        }
+        if (parts.length > 1 && c.entryIndex !== undefined) {
+          // The store names an entry of this part; the record's page speaks of the record's entries.
+          result.classification = { ...c, entryIndex: part.entryIndexes[c.entryIndex] ?? c.entryIndex };
+        }
+        this.settle([d], startedAt, result);
+        return;
+      }
+      if (!relearned) return;
+    }
   }
 
   private attemptOf(d: DueDelivery, startedAt: number, result: Outcome, outcome?: string): AttemptRecord {

@@ -2,7 +2,7 @@
 // worked out by hand from DESIGN §4.5–4.7 (threshold 3, probes spaced by the retry policy:
 // base 1 s, factor 2, jitter ±20 %), never computed with the reducer's own helpers.
 import { describe, expect, it } from 'vitest';
-import { claimLimit, idleWaitMs, initialHealth, reduceHealth, type HealthEvent, type HealthPolicy, type HealthState } from './destinationHealth.js';
+import { claimLimit, idleWaitMs, initialHealth, probeDue, reduceHealth, type HealthEvent, type HealthPolicy, type HealthState } from './destinationHealth.js';
 
 const policy: HealthPolicy = { maxBatch: 8, circuitThreshold: 3, retry: { baseDelayMs: 1000, maxDelayMs: 60_000, factor: 2, jitter: 0.2 } };
 const err = (code: 'HTTP_503' | 'HTTP_401' | 'TIMEOUT_AFTER_SEND' | 'HTTP_400' | 'DNS_FAILURE') => ({ code, message: `${code} text`, messageVi: `${code} văn bản` }) as const;
@@ -166,5 +166,64 @@ describe('what the worker may do', () => {
     expect(idleWaitMs(health, now, lanes, () => (asked++, nextDue))).toBe(expected);
     // The queue is asked only while the circuit is closed.
     expect(asked).toBe(health.state === 'ok' ? 1 : 0);
+  });
+});
+
+describe('destination health: probes while down (recovery within a minute)', () => {
+  // A long outage on the default retry policy: base 2 s, factor 2, cap 10 min, probes capped at 30 s.
+  const longPolicy: HealthPolicy = { maxBatch: 8, circuitThreshold: 3, retry: { baseDelayMs: 2_000, maxDelayMs: 600_000, factor: 2, jitter: 0.2, probeIntervalMs: 30_000 } };
+  const probeFailed: HealthEvent = { type: 'probe_failed', error: err('HTTP_503'), jitter: 0.5 };
+
+  it('probes at most every 30 s however long the outage, and the first answer closes the circuit', () => {
+    let h = initialHealth(longPolicy);
+    h = reduceHealth(h, fail('transient', 'HTTP_503'), 0, longPolicy);
+    h = reduceHealth(h, fail('transient', 'HTTP_503'), 0, longPolicy);
+    h = reduceHealth(h, fail('transient', 'HTTP_503'), 0, longPolicy);
+    // Third failure: down; spacing 2 s (retry policy below the cap).
+    expect(h).toMatchObject({ state: 'down', probeAt: 2_000 });
+    const probeTimes: number[] = [];
+    let now = 2_000;
+    // An hour of failed probes: the spacing grows 4 s, 8 s, 16 s, then stays at 30 s.
+    while (now < 3_600_000) {
+      h = reduceHealth(h, probeFailed, now, longPolicy);
+      probeTimes.push(h.probeAt - now);
+      now = h.probeAt;
+    }
+    expect(probeTimes.slice(0, 5)).toEqual([4_000, 8_000, 16_000, 30_000, 30_000]);
+    expect(Math.max(...probeTimes)).toBe(30_000);
+    expect(h.state).toBe('down');
+    // The store answers: closed at once, failures forgotten, no probe pending.
+    h = reduceHealth(h, { type: 'probe_answered' }, now, longPolicy);
+    expect(h).toMatchObject({ state: 'ok', consecutiveFailures: 0, probeAt: 0 });
+  });
+
+  it("caps a store's long Retry-After by the probe interval, and uses a configured interval", () => {
+    const fast: HealthPolicy = { ...longPolicy, retry: { ...longPolicy.retry, probeIntervalMs: 1_000 } };
+    let h = initialHealth(fast);
+    for (let i = 0; i < 3; i++) h = reduceHealth(h, fail('transient', 'HTTP_503', { retryAfterMs: 120_000 }), 10_000, fast);
+    expect(h).toMatchObject({ state: 'down', probeAt: 11_000 });
+    h = reduceHealth(h, { ...probeFailed, retryAfterMs: 120_000 }, 11_000, fast);
+    expect(h).toMatchObject({ state: 'down', probeAt: 12_000, consecutiveFailures: 4 });
+  });
+
+  it('a probe outcome while not down changes nothing', () => {
+    const ok = initialHealth(longPolicy);
+    expect(reduceHealth(ok, { type: 'probe_answered' }, 5, longPolicy)).toBe(ok);
+    expect(reduceHealth(ok, probeFailed, 5, longPolicy)).toBe(ok);
+  });
+
+  it('while down, the worker probes with GET /metadata rather than a record when it can', () => {
+    const down = reduceHealth(
+      reduceHealth(reduceHealth(initialHealth(longPolicy), fail('transient', 'HTTP_503'), 0, longPolicy), fail('transient', 'HTTP_503'), 0, longPolicy),
+      fail('transient', 'HTTP_503'),
+      0,
+      longPolicy,
+    );
+    expect(probeDue(down, 1_999, 0)).toBe(false);
+    expect(probeDue(down, 2_000, 0)).toBe(true);
+    expect(probeDue(down, 2_000, 1)).toBe(false);
+    // With a metadata probe no record is claimed; without one, a single record is the probe.
+    expect(claimLimit(down, 2_000, 0, 4, true)).toBe(0);
+    expect(claimLimit(down, 2_000, 0, 4, false)).toBe(1);
   });
 });

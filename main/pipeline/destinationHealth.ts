@@ -38,9 +38,12 @@ export interface HealthPolicy {
   maxBatch: number;
   /** Consecutive failures that open the circuit. */
   circuitThreshold: number;
-  /** Spacing of probes while the circuit is open. */
+  /** Spacing of probes while the circuit is open: the retry policy, capped by `retry.probeIntervalMs`. */
   retry: RetryConfig;
 }
+
+/** Longest spacing of probes while down, when the configuration does not say (DESIGN §4.5). */
+export const PROBE_INTERVAL_MS = 30_000;
 
 export interface LastError extends Texts {
   code: DeliveryCode;
@@ -75,6 +78,10 @@ export type HealthEvent =
   | { type: 'batch_split' }
   /** The store refused one record's content. */
   | { type: 'rejected'; error: Texts & { code: DeliveryCode } }
+  /** Circuit open: the store answered a probe (GET /metadata); its waiting records are due at once. */
+  | { type: 'probe_answered' }
+  /** Circuit open: the probe got no answer (network, 5xx, 429). */
+  | { type: 'probe_failed'; error: Texts & { code: DeliveryCode }; retryAfterMs?: number; jitter: number }
   /** Not stored; the records wait for a retry. `jitter` is a sample in [0, 1) for the probe's spacing. */
   | { type: 'failed'; kind: FailureKind; records: number; error: Texts & { code: DeliveryCode }; retryAfterMs?: number; jitter: number };
 
@@ -83,6 +90,15 @@ export function initialHealth(policy: Pick<HealthPolicy, 'maxBatch'>): HealthSta
 }
 
 const halve = (n: number) => Math.max(1, Math.floor(n / 2));
+
+/**
+ * When to probe next after `failures` in a row: the retry policy's spacing, but never more than
+ * the probe interval, so how long the outage lasted does not decide how soon delivery resumes.
+ */
+function nextProbeAt(now: number, failures: number, policy: HealthPolicy, retryAfterMs: number | undefined, jitter: number): number {
+  const wait = retryDelayMs(failures - 2, policy.retry, retryAfterMs, () => jitter);
+  return now + Math.min(wait, policy.retry.probeIntervalMs ?? PROBE_INTERVAL_MS);
+}
 
 export function reduceHealth(h: HealthState, event: HealthEvent, now: number, policy: HealthPolicy): HealthState {
   switch (event.type) {
@@ -107,6 +123,13 @@ export function reduceHealth(h: HealthState, event: HealthEvent, now: number, po
       return { ...h, batchSize: halve(h.batchSize) };
     case 'rejected':
       return { ...h, lastError: { ...event.error, at: now } };
+    case 'probe_answered':
+      return h.state === DestinationHealth.down ? { ...h, state: DestinationHealth.ok, consecutiveFailures: 0, probeAt: 0 } : h;
+    case 'probe_failed': {
+      if (h.state !== DestinationHealth.down) return h;
+      const failures = h.consecutiveFailures + 1;
+      return { ...h, lastError: { ...event.error, at: now }, consecutiveFailures: failures, probeAt: nextProbeAt(now, failures, policy, event.retryAfterMs, event.jitter) };
+    }
     case 'failed': {
       const failures = h.consecutiveFailures + 1;
       const next: HealthState = {
@@ -121,22 +144,30 @@ export function reduceHealth(h: HealthState, event: HealthEvent, now: number, po
       // An operator's pause holds whatever a delivery still in flight reports.
       if (h.state === DestinationHealth.paused) return next;
       if (failures >= policy.circuitThreshold) {
-        const wait = retryDelayMs(failures - 2, policy.retry, event.retryAfterMs, () => event.jitter);
-        return { ...next, state: DestinationHealth.down, probeAt: now + wait };
+        return { ...next, state: DestinationHealth.down, probeAt: nextProbeAt(now, failures, policy, event.retryAfterMs, event.jitter) };
       }
       return h.state === DestinationHealth.ok ? { ...next, state: DestinationHealth.retrying } : next;
     }
   }
 }
 
-/** How many records the worker may claim now: a batch per free lane, one probe while down, none while paused. */
-export function claimLimit(h: HealthState, now: number, lanes: number, concurrency: number): number {
+/** Circuit open, no lane busy and the probe's time has come. */
+export function probeDue(h: HealthState, now: number, lanes: number): boolean {
+  return h.state === DestinationHealth.down && lanes === 0 && now >= h.probeAt;
+}
+
+/**
+ * How many records the worker may claim now: a batch per free lane, none while paused. While
+ * down, one record is the probe only where the store has no cheap probe (`probes` false: the
+ * worker then probes with GET /metadata instead).
+ */
+export function claimLimit(h: HealthState, now: number, lanes: number, concurrency: number, probes = false): number {
   switch (h.state) {
     case DestinationHealth.paused:
     case DestinationHealth.stopped:
       return 0;
     case DestinationHealth.down:
-      return lanes === 0 && now >= h.probeAt ? 1 : 0;
+      return !probes && probeDue(h, now, lanes) ? 1 : 0;
     default:
       return lanes < concurrency ? h.batchSize : 0;
   }

@@ -2,6 +2,7 @@
 // it for search and queues its deliveries in one transaction (DESIGN §4.4).
 import { withDerivedCommits, type Db, type Row } from './database.js';
 import { preparedStatements } from './prepared.js';
+import { supersedeOnQueue } from './versions.js';
 import type { PayloadCipher } from './payloadCipher.js';
 import { nameWords, searchFieldsOf, type SearchFields } from './searchFields.js';
 import { DeliveryState, MessageState } from './states.js';
@@ -108,6 +109,7 @@ export class ConversionStore {
       messageId,
     );
     for (const d of destinationIds) s.insertDelivery.run(messageId, d, now, now, now, orderKey);
+    supersedeOnQueue(this.db, messageId, now);
     s.indexFields.run(
       fields.maBn ? c.blindIndex(fields.maBn) : null,
       fields.cccd ? c.blindIndex(fields.cccd) : null,

@@ -2,9 +2,10 @@
 // patient's records kept in order (DESIGN §4.7), settled with an attempt row each time.
 import type { Db, Row } from './database.js';
 import { preparedStatements } from './prepared.js';
+import { supersedeIfNewer } from './versions.js';
 import type { PayloadCipher } from './payloadCipher.js';
 import { DeliveryState } from './states.js';
-import type { AttemptRecord, DueDelivery } from './types.js';
+import type { AttemptRecord, DueDelivery, LearnedLimit, PartProgress } from './types.js';
 
 const statements = preparedStatements((db: Db) => ({
   // The queue of one destination in message order, heads of line only: a delivery waits
@@ -19,14 +20,15 @@ const statements = preparedStatements((db: Db) => ({
            WHERE e.destination_id = d.destination_id AND e.order_key = d.order_key AND e.message_id < d.message_id
              AND e.state IN ('${DeliveryState.pending}', '${DeliveryState.inFlight}', '${DeliveryState.retryWait}')))
        ORDER BY d.message_id LIMIT @limit)
-     RETURNING message_id, destination_id, attempts`,
+     RETURNING message_id, destination_id, attempts, parts_done, parts_limit`,
   ),
   bundleOf: db.prepare('SELECT bundle, natural_key FROM messages WHERE id = ?'),
   nextDue: db.prepare(
     `SELECT min(next_attempt_at) AS t FROM deliveries WHERE destination_id = ? AND state IN ('${DeliveryState.pending}', '${DeliveryState.retryWait}')`,
   ),
+  // Every part is in: a later resend starts again from the first (parts_total stays, for the record's page).
   markDelivered: db.prepare(
-    `UPDATE deliveries SET state = '${DeliveryState.delivered}', last_error_code = NULL, last_error = NULL, last_response = ?, delivered_at = ?, updated_at = ?
+    `UPDATE deliveries SET state = '${DeliveryState.delivered}', last_error_code = NULL, last_error = NULL, last_response = ?, delivered_at = ?, updated_at = ?, parts_done = 0
      WHERE message_id = ? AND destination_id = ?`,
   ),
   markRetry: db.prepare(
@@ -42,6 +44,20 @@ const statements = preparedStatements((db: Db) => ({
      VALUES (@messageId, @destinationId, @startedAt, @durationMs, @outcome, @errorCode, @httpStatus, @response)`,
   ),
   resetInFlight: db.prepare(`UPDATE deliveries SET state = '${DeliveryState.pending}', updated_at = ? WHERE state = '${DeliveryState.inFlight}'`),
+  markPartDone: db.prepare(
+    `UPDATE deliveries SET parts_done = @partsDone, parts_total = @partsTotal, parts_limit = @partsLimit, last_response = @response, updated_at = @now
+     WHERE message_id = @messageId AND destination_id = @destinationId`,
+  ),
+  restartParts: db.prepare('UPDATE deliveries SET parts_done = 0, parts_total = NULL, parts_limit = NULL, updated_at = ? WHERE message_id = ? AND destination_id = ?'),
+  learnedLimit: db.prepare('SELECT max_entries FROM destination_limits WHERE destination_id = ?').pluck(),
+  learnLimit: db.prepare(
+    `INSERT INTO destination_limits (destination_id, max_entries, learned_at, http_status, reason) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (destination_id) DO UPDATE SET max_entries = excluded.max_entries, learned_at = excluded.learned_at, http_status = excluded.http_status, reason = excluded.reason`,
+  ),
+  resumeDestination: db.prepare(
+    `UPDATE deliveries SET next_attempt_at = @now, updated_at = @now
+     WHERE destination_id = @destinationId AND state = '${DeliveryState.retryWait}' AND next_attempt_at > @now`,
+  ),
   retryNow: db.prepare(
     `UPDATE deliveries SET state = '${DeliveryState.pending}', next_attempt_at = ?, updated_at = ?
      WHERE message_id = ? AND state IN ('${DeliveryState.retryWait}', '${DeliveryState.rejected}', '${DeliveryState.pending}')`,
@@ -66,6 +82,8 @@ export class DeliveryStore {
           messageId: Number(c.message_id),
           destinationId: String(c.destination_id),
           attempts: Number(c.attempts),
+          partsDone: Number(c.parts_done ?? 0),
+          partsLimit: c.parts_limit == null ? null : Number(c.parts_limit),
           naturalKey: (m.natural_key as string | null) ?? null,
           bundle: this.cipher.openText(m.bundle as Buffer | string),
         };
@@ -90,6 +108,7 @@ export class DeliveryStore {
     this.db.transaction(() => {
       statements(this.db).markRetry.run(nextAttemptAt, errorCode, error, response, now, messageId, destinationId);
       this.recordAttempt(attempt);
+      supersedeIfNewer(this.db, messageId, destinationId, now);
     })();
   }
 
@@ -97,7 +116,39 @@ export class DeliveryStore {
     this.db.transaction(() => {
       statements(this.db).markRejected.run(errorCode, error, response, now, messageId, destinationId);
       this.recordAttempt(attempt);
+      supersedeIfNewer(this.db, messageId, destinationId, now);
     })();
+  }
+
+  /**
+   * Parts 1..partsDone of a record cut for `partsLimit` entries per request are in the store.
+   * Written with the part's attempt row, so a restart resumes at the first part not confirmed.
+   */
+  markPartDone(messageId: number, destinationId: string, progress: PartProgress, response: string | null, attempt: AttemptRecord | null, now: number): void {
+    this.db.transaction(() => {
+      statements(this.db).markPartDone.run({ messageId, destinationId, ...progress, response, now });
+      if (attempt) this.recordAttempt(attempt);
+    })();
+  }
+
+  /** The parts must be cut again (the store taught a smaller limit): start from the first. */
+  restartParts(messageId: number, destinationId: string, now: number): void {
+    statements(this.db).restartParts.run(now, messageId, destinationId);
+  }
+
+  /** The entry limit this destination taught by a refusal, if any. */
+  learnedLimit(destinationId: string): number | undefined {
+    const n = statements(this.db).learnedLimit.get(destinationId) as number | undefined;
+    return n ?? undefined;
+  }
+
+  learnLimit(destinationId: string, limit: LearnedLimit, now: number): void {
+    statements(this.db).learnLimit.run(destinationId, limit.maxEntries, now, limit.httpStatus, limit.reason.slice(0, 500));
+  }
+
+  /** The destination answers again: its waiting deliveries are due now, whatever their backoff. */
+  resumeDestination(destinationId: string, now: number): number {
+    return statements(this.db).resumeDestination.run({ destinationId, now }).changes;
   }
 
   /** An attempt that settled nothing on its own (e.g. a batch split after a rejection). */

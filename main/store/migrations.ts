@@ -266,6 +266,33 @@ INSERT INTO state_counts (scope, key, state, n) SELECT 'delivery', destination_i
 `,
   },
   {
+    version: 8,
+    name: 'records delivered in parts, learned entry limits',
+    sql: `
+-- A record larger than its store takes in one request goes as several parts (DESIGN §10
+-- maxEntriesPerRequest). Progress is kept per delivery so a crash between parts resumes at the
+-- first part not confirmed; the limit the parts were cut for is kept with it, so the same parts
+-- are cut again after a restart even if the destination's limit changed meanwhile.
+ALTER TABLE deliveries ADD COLUMN parts_done  INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN parts_total INTEGER;
+ALTER TABLE deliveries ADD COLUMN parts_limit INTEGER;  -- entries per request the parts were cut for (0: no limit)
+
+-- Never older over newer (main/store/versions.ts): what is still owed of an older version of a
+-- record becomes 'superseded' once a newer version is queued; this names the newer message.
+ALTER TABLE deliveries ADD COLUMN superseded_by INTEGER;
+
+-- The entry limit a store taught by refusing a request for its size (HTTP 413, or a 400 that
+-- says the bundle is too large): remembered across restarts, one row per destination.
+CREATE TABLE destination_limits (
+  destination_id TEXT    PRIMARY KEY,
+  max_entries    INTEGER NOT NULL,
+  learned_at     INTEGER NOT NULL,
+  http_status    INTEGER NOT NULL,
+  reason         TEXT    NOT NULL      -- the store's words, never patient data
+) STRICT;
+`,
+  },
+  {
     version: 9,
     name: 'claim-check findings per record',
     sql: `

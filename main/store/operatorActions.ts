@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { preparedStatements } from './prepared.js';
 import { DeliveryState, MessageState } from './states.js';
+import { assertNewest } from './versions.js';
 
 export const OperatorAction = {
   retryMessage: 'retry_message',
@@ -104,6 +105,7 @@ function deliveryStatesOf(db: Database.Database, messageId: number): Record<stri
 }
 
 export function retryMessage(db: Database.Database, messageId: number, actor: string, now: number): ActionResult {
+  assertNewest(db, messageId);
   return audited(db, now, { action: OperatorAction.retryMessage, target: String(messageId), actor }, () => ({ deliveries: deliveryStatesOf(db, messageId) }), () =>
     stmts(db).retryMessage.run({ now, id: messageId }).changes,
   );
@@ -125,6 +127,7 @@ export class NotConvertedError extends Error {
 export function resend(db: Database.Database, messageId: number, destinationId: string, actor: string, now: number): ActionResult {
   const s = stmts(db);
   if (s.messageState.get(messageId) !== MessageState.converted) throw new NotConvertedError(messageId);
+  assertNewest(db, messageId);
   const snapshot = () => ({ delivery: (s.deliveryState.get(messageId, destinationId) as string | undefined) ?? null });
   return audited(db, now, { action: OperatorAction.resend, target: String(messageId), actor, detail: { destination: destinationId } }, snapshot, () =>
     s.resend.run({ now, id: messageId, destination: destinationId }).changes,
@@ -166,7 +169,11 @@ export interface ResendFilter {
  * deterministic ids. Deliveries in flight are left alone.
  */
 export function resendMatching(db: Database.Database, destinationId: string, filter: ResendFilter, actor: string, now: number): ActionResult {
-  const where = [`m.state = '${MessageState.converted}'`];
+  // An older version of a record is never sent again over a newer one.
+  const where = [
+    `m.state = '${MessageState.converted}'`,
+    `NOT (m.natural_key IS NOT NULL AND EXISTS (SELECT 1 FROM messages n WHERE n.natural_key = m.natural_key AND n.version > m.version AND n.state = '${MessageState.converted}'))`,
+  ];
   if (filter.from !== undefined) where.push('m.received_at >= @from');
   if (filter.to !== undefined) where.push('m.received_at < @to');
   if (filter.deliveryState) where.push('EXISTS (SELECT 1 FROM deliveries x WHERE x.message_id = m.id AND x.destination_id = @destination AND x.state = @dstate)');

@@ -9,7 +9,7 @@ import type { RecordHit, RecordSearch } from './search.js';
 import type { FileState } from './states.js';
 import type { SessionRow, UserRow } from './userAccounts.js';
 import type { DayScore, RuleCountRow } from './findings.js';
-import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts, StoredFindings, ConversionResult } from './types.js';
+import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts, StoredFindings, ConversionResult, LearnedLimit, PartProgress } from './types.js';
 
 /** HL7v2 intake bookkeeping: the MSH-10 each source sent, its row, and the ACKs given for it. */
 export interface Hl7AckLedger {
@@ -69,6 +69,12 @@ export interface DeliveryQueue {
   markRetry(messageId: number, destinationId: string, nextAttemptAt: number, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void;
   markRejected(messageId: number, destinationId: string, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void;
   recordAttempt(a: AttemptRecord): void;
+  /** `attempt` null: the record is cut in parts and none is in yet (shown as "part 1 of n"). */
+  markPartDone(messageId: number, destinationId: string, progress: PartProgress, response: string | null, attempt: AttemptRecord | null, now: number): void;
+  restartParts(messageId: number, destinationId: string, now: number): void;
+  learnedLimit(destinationId: string): number | undefined;
+  learnLimit(destinationId: string, limit: LearnedLimit, now: number): void;
+  resumeDestination(destinationId: string, now: number): number;
   resetInFlight(now: number): number;
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;

@@ -20,7 +20,7 @@ const statements = preparedStatements((db: Db) => ({
   message: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
   messageDetail: db.prepare('SELECT raw, bundle, issues FROM messages WHERE id = ?'),
   deliveriesOf: db.prepare(
-    'SELECT message_id, destination_id, state, attempts, next_attempt_at, last_error_code, last_error, last_response, delivered_at FROM deliveries WHERE message_id = ? ORDER BY destination_id',
+    'SELECT message_id, destination_id, state, attempts, next_attempt_at, last_error_code, last_error, last_response, delivered_at, parts_done, parts_total, superseded_by FROM deliveries WHERE message_id = ? ORDER BY destination_id',
   ),
   attemptsOf: db.prepare('SELECT * FROM delivery_attempts WHERE message_id = ? ORDER BY id'),
   listMessages: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?`),
@@ -102,6 +102,9 @@ export class RecordReader {
       lastError: (r.last_error as string | null) ?? null,
       lastResponse: (r.last_response as string | null) ?? null,
       deliveredAt: r.delivered_at == null ? null : Number(r.delivered_at),
+      partsDone: Number(r.parts_done ?? 0),
+      partsTotal: r.parts_total == null ? null : Number(r.parts_total),
+      supersededBy: r.superseded_by == null ? null : Number(r.superseded_by),
     }));
   }
 

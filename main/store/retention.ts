@@ -1,5 +1,6 @@
 // Retention (DESIGN §4.8): payloads of records delivered everywhere are dropped after a while
-// or when the payload cap is reached; their metadata stays for reports.
+// or when the payload cap is reached; their metadata stays for reports. An older version whose
+// deliveries were superseded by a newer one counts as done.
 import type { Db } from './database.js';
 import { preparedStatements } from './prepared.js';
 import { DeliveryState, MessageState } from './states.js';
@@ -9,7 +10,9 @@ const statements = preparedStatements((db: Db) => ({
     `UPDATE messages SET raw = NULL, bundle = NULL WHERE id IN (
        SELECT m.id FROM messages m
        WHERE m.state = '${MessageState.converted}' AND (m.raw IS NOT NULL OR m.bundle IS NOT NULL)
-         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND (d.state <> '${DeliveryState.delivered}' OR d.delivered_at >= @cutoff))
+         -- superseded: a newer version was sent instead, nothing more is owed here
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id
+           AND (d.state NOT IN ('${DeliveryState.delivered}', '${DeliveryState.superseded}') OR coalesce(d.delivered_at, d.updated_at) >= @cutoff))
          AND EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id)
        ORDER BY m.id LIMIT @limit)`,
   ),

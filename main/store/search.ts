@@ -5,7 +5,7 @@
 // as blind indexes, so no patient data is kept in clear for search.
 import type Database from 'better-sqlite3';
 import { preparedStatements } from './prepared.js';
-import { DeliveryState, MessageState } from './states.js';
+import { DeliveryState, MessageState, partInFlight } from './states.js';
 import type { PayloadCipher } from './payloadCipher.js';
 import { toMessageRow } from './readModels.js';
 import type { MessageRow } from './types.js';
@@ -33,7 +33,7 @@ export interface RecordHit extends MessageRow {
   recordKey: string | null;
   patientName: string | null;
   maBn: string | null;
-  deliveries: { destinationId: string; state: string }[];
+  deliveries: { destinationId: string; state: string; part?: { part: number; of: number } }[];
 }
 
 const MESSAGE_STATES = new Set<string>(Object.values(MessageState));
@@ -46,7 +46,7 @@ export function isSearchableState(state: string): boolean {
 function prepare(db: Database.Database) {
   return {
     exactKeyExists: db.prepare('SELECT 1 FROM record_search WHERE record_key = @q OR ma_bn = @qb OR cccd = @qb LIMIT 1'),
-    deliveriesOf: db.prepare('SELECT destination_id, state FROM deliveries WHERE message_id = ? ORDER BY destination_id'),
+    deliveriesOf: db.prepare('SELECT destination_id, state, parts_done, parts_total FROM deliveries WHERE message_id = ? ORDER BY destination_id'),
   };
 }
 
@@ -66,7 +66,10 @@ export function searchRecords(db: Database.Database, cipher: PayloadCipher, p: R
     recordKey: (r.record_key as string | null) ?? null,
     patientName: r.patient_name == null ? null : cipher.openText(r.patient_name as Buffer),
     maBn: r.ma_bn_sealed == null ? null : cipher.openText(r.ma_bn_sealed as Buffer),
-    deliveries: (deliveriesOf.all(r.id) as { destination_id: string; state: string }[]).map((d) => ({ destinationId: d.destination_id, state: d.state })),
+    deliveries: (deliveriesOf.all(r.id) as { destination_id: string; state: string; parts_done: number; parts_total: number | null }[]).map((d) => {
+      const part = partInFlight(d.state, d.parts_done, d.parts_total);
+      return { destinationId: d.destination_id, state: d.state, ...(part ? { part } : {}) };
+    }),
   }));
 }
 

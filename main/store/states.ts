@@ -18,6 +18,8 @@ export const DeliveryState = {
   paused: 'paused',
   /** An operator decided this record is not to be sent there (resendable later). */
   cancelled: 'cancelled',
+  /** A newer version of the same record was queued: this one is not sent (nor resendable). */
+  superseded: 'superseded',
 } as const;
 export type DeliveryState = (typeof DeliveryState)[keyof typeof DeliveryState];
 
@@ -28,6 +30,16 @@ export const FileState = {
   failed: 'failed',
 } as const;
 export type FileState = (typeof FileState)[keyof typeof FileState];
+
+/**
+ * A record being delivered in parts: the part going out now (1-based) of how many, for the
+ * record's page and the records list ("phần 2/4"). Undefined when it goes whole or is settled.
+ */
+export function partInFlight(state: string, partsDone: number, partsTotal: number | null): { part: number; of: number } | undefined {
+  if (partsTotal === null || partsTotal < 2) return undefined;
+  if (state !== DeliveryState.pending && state !== DeliveryState.inFlight && state !== DeliveryState.retryWait) return undefined;
+  return { part: Math.min(partsDone + 1, partsTotal), of: partsTotal };
+}
 
 /** States that still owe work at a destination ("pending" in the status API). */
 export const OPEN_DELIVERY_STATES: readonly DeliveryState[] = [

@@ -142,6 +142,21 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   recordAttempt(a: AttemptRecord): void {
     this.deliveries.recordAttempt(a);
   }
+  markPartDone(...args: Parameters<DeliveryQueue['markPartDone']>): void {
+    this.deliveries.markPartDone(...args);
+  }
+  restartParts(messageId: number, destinationId: string, now: number): void {
+    this.deliveries.restartParts(messageId, destinationId, now);
+  }
+  learnedLimit(destinationId: string) {
+    return this.deliveries.learnedLimit(destinationId);
+  }
+  learnLimit(...args: Parameters<DeliveryQueue['learnLimit']>): void {
+    this.deliveries.learnLimit(...args);
+  }
+  resumeDestination(destinationId: string, now: number) {
+    return this.deliveries.resumeDestination(destinationId, now);
+  }
   resetInFlight(now: number) {
     return this.deliveries.resetInFlight(now);
   }

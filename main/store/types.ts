@@ -57,6 +57,25 @@ export interface DueDelivery {
   attempts: number;
   naturalKey: string | null;
   bundle: string;
+  /** Parts of this record already in the store (0 when it goes whole or has not started). */
+  partsDone: number;
+  /** Entries per request the parts were cut for (0: no limit, batch mode); null until cut in parts. */
+  partsLimit: number | null;
+}
+
+/** How far a record delivered in parts has got at one destination. */
+export interface PartProgress {
+  partsDone: number;
+  partsTotal: number;
+  partsLimit: number;
+}
+
+/** An entry limit a store taught by refusing a request for its size. */
+export interface LearnedLimit {
+  maxEntries: number;
+  httpStatus: number;
+  /** The store's words. */
+  reason: string;
 }
 
 export interface AttemptRecord {
@@ -109,6 +128,11 @@ export interface DeliveryRow {
   lastError: string | null;
   lastResponse: string | null;
   deliveredAt: number | null;
+  /** A record delivered in parts: how many are in, of how many (null when it goes whole). */
+  partsDone: number;
+  partsTotal: number | null;
+  /** State superseded: the newer version's message id. */
+  supersededBy: number | null;
 }
 
 export interface AlertRow {

@@ -33,7 +33,7 @@ export async function buildUi(): Promise<void> {
 export async function startUiHarness(): Promise<UiHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vhr-ui-'));
   // References checked on write, no size limit: the real samples go as one transaction each.
-  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'], profile: 'hapi' });
+  const fhir = await startLocalFhirStore({ bases: ['province', 'ministry'] });
   // The ministry's key pair: the public half is pinned in the config, the private half signs test documents.
   const ministry = generateSigningKeys();
   writeFileSync(join(dataDir, 'ministry.pub'), ministry.publicKeyPem);

@@ -84,14 +84,16 @@ export class FhirClient {
   }
 
   /** Delivers one Bundle in the configured mode. */
-  async send(bundle: Bundle, opts: { now?: Date } = {}): Promise<SendResult> {
+  async send(bundle: Bundle, opts: { now?: Date; bundleType?: 'transaction' | 'batch' } = {}): Promise<SendResult> {
+    // A part of a record cut for this store says itself whether it is a transaction or a batch.
+    const type = opts.bundleType ?? this.cfg.mode;
     const result =
       this.cfg.mode === 'operation'
         ? await this.request('POST', SUBMIT_BHYT_CLAIM.path, json(submissionParameters(bundle, this.cfg.operationMode ?? 'test')), 'operation-outcome', opts.now, {
             // The operation's answer is its verdict: ask for the OperationOutcome, not a minimal reply.
             Prefer: 'return=OperationOutcome',
           })
-        : await this.request('POST', '', json(this.cfg.mode ? { ...bundle, type: this.cfg.mode } : bundle), 'bundle-response', opts.now, { Prefer: 'return=minimal' });
+        : await this.request('POST', '', json(type && type !== 'operation' ? { ...bundle, type } : bundle), 'bundle-response', opts.now, { Prefer: 'return=minimal' });
     return { classification: result.classification, durationMs: result.durationMs, responseSummary: result.summary };
   }
 

@@ -41,6 +41,8 @@ export const DeliveryCode = {
   ENTRY_HTTP_UNKNOWN: 'ENTRY_HTTP_UNKNOWN',
   /** The client threw instead of classifying: a defect, retried so that nothing is lost. */
   CLIENT_FAILED: 'CLIENT_FAILED',
+  /** The record cannot be cut into requests the store takes (entries in a cycle over the limit). */
+  RECORD_NOT_SPLITTABLE: 'RECORD_NOT_SPLITTABLE',
 } as const;
 export type FixedDeliveryCode = (typeof DeliveryCode)[keyof typeof DeliveryCode];
 
@@ -88,9 +90,11 @@ export const OPERATOR_STEP_TEXTS: Record<OperatorStep, Texts> = {
     message: 'Nothing to do now: the agent sends it again by itself. If it lasts for hours, check the network and the store.',
     messageVi: 'Chưa cần làm gì: hệ thống tự gửi lại. Nếu kéo dài nhiều giờ, kiểm tra mạng và kho dữ liệu.',
   },
+  // A resend would send the same content again; a corrected export is a newer version, which
+  // is sent by itself and supersedes this one (main/store/versions.ts).
   fix_record: {
-    message: "Correct the record in the HIS and export it again (or fix the data and use \u201cSend again\u201d).",
-    messageVi: 'Sửa hồ sơ trên HIS rồi xuất lại (hoặc sửa dữ liệu rồi bấm \u201cGửi lại\u201d).',
+    message: 'Correct the record in the HIS and export it again; the new version is sent by itself.',
+    messageVi: 'Sửa hồ sơ trên HIS rồi xuất lại; phiên bản mới sẽ tự động được gửi.',
   },
   fix_destination: {
     message: "Correct this destination's settings; sending resumes once the configuration is saved (or resume it by hand).",
@@ -248,6 +252,10 @@ const CATALOGUE: Record<FixedDeliveryCode, Entry> = {
   })),
   // Read through the ENTRY_HTTP_ family below, like every entry-level code.
   ENTRY_HTTP_UNKNOWN: entry(OperatorStep.fixRecord, (ctx) => FAMILY.entryRejected.texts(ctx)),
+  RECORD_NOT_SPLITTABLE: entry(OperatorStep.askStore, (ctx) => ({
+    message: `The record is larger than the store takes in one request and cannot be sent in parts${quote(ctx.detail)}. Ask the store's administrators to raise its limit.`,
+    messageVi: `Hồ sơ lớn hơn mức kho dữ liệu nhận trong một yêu cầu và không thể gửi thành nhiều phần${quote(ctx.detail)}. Đề nghị quản trị kho dữ liệu nâng giới hạn.`,
+  })),
   CLIENT_FAILED: entry(OperatorStep.wait, (ctx) => ({
     message: `delivery failed unexpectedly: ${ctx.detail}`,
     messageVi: `Gửi thất bại do lỗi không mong đợi: ${ctx.detail}`,

@@ -57,7 +57,7 @@ describe('managed document schema', () => {
       'destinations[1].baseURL: unknown key (known keys: id, type, baseUrl, auth, mode, operationMode, tls, timeoutMs, concurrency, maxBatch, maxEntriesPerRequest)',
       'destinations[2].id: "a" is listed twice',
       'retry.factor: must be a number, got "fast"',
-      'retry.speed: unknown key (known keys: baseDelayMs, maxDelayMs, factor, jitter)',
+      'retry.speed: unknown key (known keys: baseDelayMs, maxDelayMs, factor, jitter, probeIntervalMs)',
       'profilePack.identifierSystems.maLk: must be text, got number',
       'profilePack.codeMaps.MA_KHOA: must map local codes to national codes (text), got "K01"',
       expect.stringMatching(/^profilePack\.extra: unknown key/),

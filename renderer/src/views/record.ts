@@ -97,7 +97,15 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
               'tr',
               { 'data-delivery': d.destinationId },
               h('th', { scope: 'row' }, d.destinationId),
-              h('td', { 'data-testid': `delivery-state-${d.destinationId}` }, badge(d.state)),
+              h(
+                'td',
+                { 'data-testid': `delivery-state-${d.destinationId}` },
+                badge(d.state),
+                d.part ? h('span', { class: 'muted', 'data-testid': `delivery-part-${d.destinationId}` }, ` ${t('record.part', { part: String(d.part.part), of: String(d.part.of) })}`) : null,
+                d.supersededBy !== undefined
+                  ? h('span', {}, ' ', h('a', { href: `#/records/${d.supersededBy}`, 'data-testid': `delivery-newer-${d.destinationId}` }, t('record.newerVersion')))
+                  : null,
+              ),
               h('td', { class: 'num' }, num(d.attempts)),
               h('td', {}, d.lastError ? `${d.lastErrorCode ?? ''} ${d.lastError}`.trim() : t('common.none')),
               h('td', {}, dateTime(d.deliveredAt)),

@@ -42,7 +42,13 @@ export function renderRecords(ctx: AppContext, root: HTMLElement, initial: Recor
       h('td', {}, r.maBn ?? t('common.none')),
       h('td', {}, dateTime(r.receivedAt)),
       h('td', {}, badge(r.state), r.version > 1 ? h('span', { class: 'muted' }, ` v${r.version}`) : null),
-      h('td', {}, r.deliveries.map((d) => h('span', { class: 'delivery' }, `${d.destinationId}: `, badge(d.state)))),
+      h(
+        'td',
+        {},
+        r.deliveries.map((d) =>
+          h('span', { class: 'delivery' }, `${d.destinationId}: `, badge(d.state), d.part ? h('span', { class: 'muted' }, ` ${t('record.part', { part: String(d.part.part), of: String(d.part.of) })}`) : null),
+        ),
+      ),
     );
 
   const load = async () => {
