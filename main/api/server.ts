@@ -69,7 +69,11 @@ export interface ApiServerOptions {
   now?: () => number;
 }
 
-/** Wrong tokens accepted per window; then every API request gets 429 until the window ends. */
+/**
+ * Requests without a valid token accepted per client and window; then that client's token-less
+ * requests get 429 until the window ends. A request with the valid token is never throttled:
+ * another local process cannot lock the rightful user out.
+ */
 export const AUTH_THROTTLE = { maxFailures: 20, windowMs: 60_000 } as const;
 
 /** The only hosts the status API may listen on (DESIGN §9); the configuration says the same. */
@@ -118,8 +122,8 @@ function compile(path: string): { re: RegExp; names: string[] } {
 export class ApiServer {
   private server?: Server;
   private readonly compiled: { route: ApiRoute; re: RegExp; names: string[] }[];
-  private failedAuth = 0;
-  private failedAuthWindowStart = 0;
+  /** Failed attempts per client address in the current window. */
+  private readonly failedAuth = new Map<string, { n: number; since: number }>();
   url = '';
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -129,8 +133,11 @@ export class ApiServer {
   async start(): Promise<string> {
     if (!LOOPBACK_HOSTS.has(this.opts.host)) throw new Error(`the status API listens on loopback only (127.0.0.1 or ::1), not ${JSON.stringify(this.opts.host)}`);
     this.server = createServer((req, res) => {
+      // Generic texts only: internal messages can name paths and state useful to a prober.
       this.handle(req, res).catch((err) => {
-        if (!res.headersSent) this.send(res, 500, { error: 'internal', message: (err as Error).message });
+        if (res.headersSent) return;
+        if (err instanceof URIError) this.send(res, 400, { error: 'bad_request', message: 'malformed percent-encoding in the URL' });
+        else this.send(res, 500, { error: 'internal', message: 'internal error' });
       });
     });
     this.server.keepAliveTimeout = 5000;
@@ -157,17 +164,28 @@ export class ApiServer {
     res.end(payload);
   }
 
-  /** Many wrong tokens in a short time: slow down guessing. */
-  private throttled(): boolean {
+  /** Counts one failed attempt of `client`; true when it is over the limit (slow down guessing). */
+  private failedAttempt(client: string): boolean {
     const now = (this.opts.now ?? Date.now)();
-    if (now - this.failedAuthWindowStart > AUTH_THROTTLE.windowMs) {
-      this.failedAuthWindowStart = now;
-      this.failedAuth = 0;
-    }
-    return this.failedAuth >= AUTH_THROTTLE.maxFailures;
+    for (const [k, v] of this.failedAuth) if (now - v.since > AUTH_THROTTLE.windowMs) this.failedAuth.delete(k);
+    const entry = this.failedAuth.get(client) ?? { n: 0, since: now };
+    entry.n++;
+    this.failedAuth.set(client, entry);
+    return entry.n > AUTH_THROTTLE.maxFailures;
+  }
+
+  /**
+   * DNS rebinding: a page from another site whose name now resolves to 127.0.0.1 reaches this
+   * port with its own name in `Host`. Only the bound address (or localhost) with our port is served.
+   */
+  private hostAllowed(host: string | undefined): boolean {
+    const port = new URL(this.url).port;
+    const bound = new URL(this.url).hostname;
+    return host !== undefined && [bound, 'localhost', '127.0.0.1', '[::1]'].some((h) => host.toLowerCase() === `${h}:${port}`);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.hostAllowed(req.headers.host)) return this.send(res, 421, { error: 'misdirected', message: 'unknown Host' });
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;
     // Only the UI's own origin: a page elsewhere, a local file or a sandboxed frame ("null") is refused.
@@ -176,11 +194,10 @@ export class ApiServer {
     }
     if (!url.pathname.startsWith(API_PREFIX)) return this.serveStatic(url.pathname, res);
 
-    if (this.throttled()) return this.send(res, 429, { error: 'too_many_attempts', message: 'too many wrong tokens; wait a minute' });
     const auth = req.headers.authorization;
     const presented = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
     if (!tokenMatches(presented, this.opts.token)) {
-      this.failedAuth++;
+      if (this.failedAttempt(req.socket.remoteAddress ?? '')) return this.send(res, 429, { error: 'too_many_attempts', message: 'too many requests without a valid token; wait a minute' });
       return this.send(res, 401, { error: 'unauthorized', message: 'a valid bearer token is required (see api.json in the data folder)' });
     }
     for (const { route, re, names } of this.compiled) {
