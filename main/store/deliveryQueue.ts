@@ -3,6 +3,7 @@
 import type { Db, Row } from './database.js';
 import { preparedStatements } from './prepared.js';
 import type { PayloadCipher } from './payloadCipher.js';
+import { sealStoreText } from './storeWords.js';
 import { DeliveryState } from './states.js';
 import type { AttemptRecord, DueDelivery } from './types.js';
 
@@ -81,21 +82,21 @@ export class DeliveryStore {
 
   markDelivered(messageId: number, destinationId: string, response: string, attempt: AttemptRecord, now: number): void {
     this.db.transaction(() => {
-      statements(this.db).markDelivered.run(response, now, now, messageId, destinationId);
+      statements(this.db).markDelivered.run(this.sealed(response), now, now, messageId, destinationId);
       this.recordAttempt(attempt);
     })();
   }
 
   markRetry(messageId: number, destinationId: string, nextAttemptAt: number, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void {
     this.db.transaction(() => {
-      statements(this.db).markRetry.run(nextAttemptAt, errorCode, error, response, now, messageId, destinationId);
+      statements(this.db).markRetry.run(nextAttemptAt, errorCode, this.sealed(error), this.sealed(response), now, messageId, destinationId);
       this.recordAttempt(attempt);
     })();
   }
 
   markRejected(messageId: number, destinationId: string, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void {
     this.db.transaction(() => {
-      statements(this.db).markRejected.run(errorCode, error, response, now, messageId, destinationId);
+      statements(this.db).markRejected.run(errorCode, this.sealed(error), this.sealed(response), now, messageId, destinationId);
       this.recordAttempt(attempt);
     })();
   }
@@ -110,8 +111,13 @@ export class DeliveryStore {
       outcome: a.outcome,
       errorCode: a.errorCode ?? null,
       httpStatus: a.httpStatus ?? null,
-      response: a.response ?? null,
+      response: this.sealed(a.response),
     });
+  }
+
+  /** A store's words may quote the patient: capped, cleaned and sealed (storeWords.ts). */
+  private sealed(text: string | null | undefined): string | null {
+    return sealStoreText(this.cipher, text);
   }
 
   /**
