@@ -17,6 +17,8 @@ export interface SourceStatus {
   detail?: string;
   /** Network sources: where senders connect (host:port). */
   address?: string;
+  /** Something to put right though the source works, e.g. a listener open to every sender. */
+  warning?: string;
   /** Long work in progress, e.g. a large file being read. */
   progress?: { file: string; bytesRead: number; bytesTotal: number; records: number };
 }

@@ -204,6 +204,10 @@ export class Agent {
       ackMode: s.ackMode,
       acceptProcessingIds: s.acceptProcessingIds.length ? s.acceptProcessingIds : undefined,
       idleTimeoutMs: s.idleTimeoutMs,
+      allow: s.allow,
+      maxConnections: s.maxConnections,
+      maxBufferedBytes: s.maxBufferedBytes,
+      tls: s.tls,
       onStored,
     });
   }
@@ -293,7 +297,7 @@ export class Agent {
       sources: this.sources.map((s) => {
         const st = s.status();
         const c = sourceCounts.get(s.id);
-        return { id: s.id, type: st.type, state: st.state, received: c?.received ?? 0, lastReceivedAt: iso(c?.lastReceivedAt), detail: st.detail, progress: st.progress, address: st.address };
+        return { id: s.id, type: st.type, state: st.state, received: c?.received ?? 0, lastReceivedAt: iso(c?.lastReceivedAt), detail: st.detail, progress: st.progress, address: st.address, warning: st.warning };
       }),
       destinations: this.deliveryWorkers.map((w) => {
         const c = destCounts.get(w.id);

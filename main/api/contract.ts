@@ -12,6 +12,8 @@ export interface SourceStatusDto {
   progress?: { file: string; bytesRead: number; bytesTotal: number; records: number };
   /** Network sources: where senders connect (host:port). */
   address?: string;
+  /** Something to put right though the source works (e.g. an MLLP listener open to every sender). */
+  warning?: string;
 }
 
 export interface DestinationStatusDto {

@@ -2,6 +2,7 @@
 // every /api endpoint, no cookies, the UI's origin only, wrong tokens throttled, CSP everywhere.
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { ApiServer, AUTH_THROTTLE, handle, tokenMatches } from './server.js';
 import { API_PREFIX, pathTo, ROUTES } from './routeTable.js';
@@ -74,18 +75,46 @@ describe('status API', () => {
     expect(post.status).toBe(403);
   });
 
-  it('after 20 wrong tokens answers 429 to everyone until the window has passed', async () => {
+  it('throttles only requests without a valid token: 40 token-less requests, then the token holder gets 200', async () => {
     let now = 1_000_000;
     const url = await start({ now: () => now });
-    const statusWith = async (token: string) => (await fetch(`${url}${pathTo(ROUTES.status)}`, { headers: bearer(token) })).status;
-    for (let i = 0; i < AUTH_THROTTLE.maxFailures; i++) expect(await statusWith(`guess-${i}`)).toBe(401);
-    expect(await statusWith('guess-21')).toBe(429);
-    expect(await statusWith(TOKEN)).toBe(429); // the right token waits too: guessing gains nothing
-    now += AUTH_THROTTLE.windowMs / 2;
-    expect(await statusWith(TOKEN)).toBe(429);
-    now += AUTH_THROTTLE.windowMs / 2 + 1;
-    expect(await statusWith(TOKEN)).toBe(200);
+    const statusWith = async (token?: string) => (await fetch(`${url}${pathTo(ROUTES.status)}`, { headers: token === undefined ? {} : bearer(token) })).status;
+    const tokenless: number[] = [];
+    for (let i = 0; i < 40; i++) tokenless.push(await statusWith(i % 2 ? undefined : `guess-${i}`));
+    expect(tokenless.slice(0, AUTH_THROTTLE.maxFailures)).toEqual(Array(AUTH_THROTTLE.maxFailures).fill(401));
+    expect(tokenless.slice(AUTH_THROTTLE.maxFailures)).toEqual(Array(40 - AUTH_THROTTLE.maxFailures).fill(429));
+    expect(await statusWith(TOKEN)).toBe(200); // the rightful user (UI, `vhr-agent status`) is never locked out
+    expect(await statusWith('guess-41')).toBe(429);
+    now += AUTH_THROTTLE.windowMs + 1;
     expect(await statusWith('guess-again')).toBe(401);
+  });
+
+  it('answers only requests addressed to its bound address (DNS rebinding), static files included', async () => {
+    const url = await start();
+    const { port } = new URL(url);
+    const withHost = (host: string, path = '/') =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: host, ...bearer() } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await withHost(`evil.example:${port}`)).toBe(421);
+    expect(await withHost(`evil.example:${port}`, pathTo(ROUTES.status))).toBe(421);
+    expect(await withHost('127.0.0.1')).toBe(421);
+    expect(await withHost(`127.0.0.1:${port}`)).toBe(200);
+    expect(await withHost(`localhost:${port}`, pathTo(ROUTES.status))).toBe(200);
+  });
+
+  it('malformed percent-encoding is a 400 with a generic text, never internal details', async () => {
+    const url = await start();
+    for (const path of [`${API_PREFIX}messages/%E0%A4%A`, '/%E0%A4%A']) {
+      const res = await fetch(`${url}${path}`, { headers: bearer() });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: 'bad_request', message: 'malformed percent-encoding in the URL' });
+    }
   });
 
   it('serves the UI files with the content security policy and no-store', async () => {

@@ -98,7 +98,11 @@ export interface ApiServerOptions {
   lan?: LanListenerOptions;
 }
 
-/** Wrong tokens accepted per window; then every API request gets 429 until the window ends. */
+/**
+ * Requests without a valid token accepted per client and window; then that client's token-less
+ * requests get 429 until the window ends. A request with the valid token is never throttled:
+ * another local process cannot lock the rightful user out.
+ */
 export const AUTH_THROTTLE = { maxFailures: 20, windowMs: 60_000 } as const;
 
 /** The only hosts the status API may listen on (DESIGN §9); the configuration says the same. */
@@ -150,8 +154,8 @@ export class ApiServer {
   /** `https://host:port` of the LAN listener, once started. */
   lanUrl = '';
   private readonly compiled: { route: ApiRoute; re: RegExp; names: string[] }[];
-  private failedAuth = 0;
-  private failedAuthWindowStart = 0;
+  /** Failed attempts per client address in the current window. */
+  private readonly failedAuth = new Map<string, { n: number; since: number }>();
   url = '';
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -161,9 +165,8 @@ export class ApiServer {
   async start(): Promise<string> {
     if (!LOOPBACK_HOSTS.has(this.opts.host)) throw new Error(`the status API listens on loopback only (127.0.0.1 or ::1), not ${JSON.stringify(this.opts.host)}`);
     this.server = createServer((req, res) => {
-      this.handle(req, res, 'loopback').catch((err) => {
-        if (!res.headersSent) this.send(res, 500, { error: 'internal', message: (err as Error).message });
-      });
+      // Generic texts only: internal messages can name paths and state useful to a prober.
+      this.handle(req, res, 'loopback').catch((err) => this.failed(res, err));
     });
     this.server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
@@ -179,9 +182,7 @@ export class ApiServer {
 
   private async startLan(lan: LanListenerOptions): Promise<void> {
     const server = createTlsServer({ cert: lan.cert, key: lan.key, minVersion: 'TLSv1.2' }, (req, res) => {
-      this.handle(req, res, 'lan').catch((err) => {
-        if (!res.headersSent) this.send(res, 500, { error: 'internal', message: (err as Error).message });
-      });
+      this.handle(req, res, 'lan').catch((err) => this.failed(res, err));
     });
     server.keepAliveTimeout = 5000;
     server.headersTimeout = 20_000;
@@ -214,17 +215,37 @@ export class ApiServer {
     res.end(payload);
   }
 
-  /** Many wrong tokens in a short time: slow down guessing. */
-  private throttled(): boolean {
+  /** Counts one failed attempt of `client`; true when it is over the limit (slow down guessing). */
+  private failedAttempt(client: string): boolean {
     const now = (this.opts.now ?? Date.now)();
-    if (now - this.failedAuthWindowStart > AUTH_THROTTLE.windowMs) {
-      this.failedAuthWindowStart = now;
-      this.failedAuth = 0;
-    }
-    return this.failedAuth >= AUTH_THROTTLE.maxFailures;
+    for (const [k, v] of this.failedAuth) if (now - v.since > AUTH_THROTTLE.windowMs) this.failedAuth.delete(k);
+    const entry = this.failedAuth.get(client) ?? { n: 0, since: now };
+    entry.n++;
+    this.failedAuth.set(client, entry);
+    return entry.n > AUTH_THROTTLE.maxFailures;
+  }
+
+  /**
+   * DNS rebinding: a page from another site whose name now resolves to 127.0.0.1 reaches this
+   * port with its own name in `Host`. Only the bound address (or localhost) with our port is served.
+   */
+  /** A handler that threw: a generic answer (a malformed percent-encoding is the caller's fault). */
+  private failed(res: ServerResponse, err: unknown): void {
+    if (res.headersSent) return;
+    if (err instanceof URIError) this.send(res, 400, { error: 'bad_request', message: 'malformed percent-encoding in the URL' });
+    else this.send(res, 500, { error: 'internal', message: 'internal error' });
+  }
+
+  private hostAllowed(host: string | undefined): boolean {
+    const port = new URL(this.url).port;
+    const bound = new URL(this.url).hostname;
+    return host !== undefined && [bound, 'localhost', '127.0.0.1', '[::1]'].some((h) => host.toLowerCase() === `${h}:${port}`);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, channel: ApiClient['channel']): Promise<void> {
+    // DNS rebinding: on loopback only the bound address may be named. The LAN listener is
+    // reached by whatever name the hospital gives the machine, over TLS with sessions.
+    if (channel === 'loopback' && !this.hostAllowed(req.headers.host)) return this.send(res, 421, { error: 'misdirected', message: 'unknown Host' });
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;
     // Only the UI's own origin: a page elsewhere, a local file or a sandboxed frame ("null") is refused.
@@ -236,11 +257,10 @@ export class ApiServer {
     if (!url.pathname.startsWith(API_PREFIX)) return this.serveStatic(url.pathname, res);
     if (channel === 'lan') return this.handleLan(req, res, url);
 
-    if (this.throttled()) return this.send(res, 429, { error: 'too_many_attempts', message: 'too many wrong tokens; wait a minute' });
     const auth = req.headers.authorization;
     const presented = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
     if (!tokenMatches(presented, this.opts.token)) {
-      this.failedAuth++;
+      if (this.failedAttempt(req.socket.remoteAddress ?? '')) return this.send(res, 429, { error: 'too_many_attempts', message: 'too many requests without a valid token; wait a minute' });
       return this.send(res, 401, { error: 'unauthorized', message: 'a valid bearer token is required (see api.json in the data folder)' });
     }
     const client: ApiClient = { channel: 'loopback', address: req.socket.remoteAddress ?? '' };

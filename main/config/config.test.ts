@@ -268,6 +268,9 @@ destinations:
       ackMode: 'original',
       acceptProcessingIds: [],
       idleTimeoutMs: 300_000,
+      allow: [],
+      maxConnections: 256,
+      maxBufferedBytes: 128 * 1024 ** 2,
     });
     expect(c.destinations[0]).toMatchObject({ baseUrl: 'https://p.example/fhir', auth: { type: 'none' } });
   });

@@ -98,6 +98,26 @@ const MllpSource = Type.Object(
     }),
     acceptProcessingIds: Type.Array(Type.String(), { default: [], description: 'MSH-11 processing ids accepted (e.g. [P]); others get AR. Empty = all.' }),
     idleTimeoutMs: Type.Number({ minimum: 1000, maximum: 86_400_000, default: 300_000, description: 'A connection silent this long is closed (ms).' }),
+    allow: Type.Array(Type.String(), {
+      default: [],
+      description: 'Sender addresses accepted, as CIDR blocks or single addresses, IPv4 or IPv6 (e.g. [10.20.0.0/16, fd00::/8]). Empty = every address, shown as a warning in the status.',
+    }),
+    maxConnections: Type.Number({ minimum: 1, maximum: 10_000, default: 256, description: 'Open connections at most; further ones are closed at once.' }),
+    maxBufferedBytes: Type.Number({
+      minimum: 1024 ** 2,
+      maximum: 8 * 1024 ** 3,
+      default: 128 * 1024 ** 2,
+      description: 'Bytes of unfinished messages held across all connections at most; over it, the connection holding the most is dropped.',
+    }),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          cert: Type.String({ description: 'PEM certificate (chain) the listener presents.', 'x-path': true }),
+          key: Type.String({ description: 'PEM private key of that certificate.', 'x-path': true }),
+        },
+        { ...closed, description: 'MLLP over TLS: senders connect with TLS 1.2 or later.' },
+      ),
+    ),
   },
   { ...closed, description: 'An HL7v2 MLLP listener.' },
 );

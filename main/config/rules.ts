@@ -4,6 +4,7 @@
 import { CONFIG_SCHEMA, eachAnnotated, formatPath, type PathSegment } from './annotations.js';
 import type { Problem } from './problems.js';
 import { looksLikeSecretReference, parseSecretReference } from './secrets.js';
+import { parseCidr } from '../../connectors/sources/mllp/allowList.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -52,7 +53,19 @@ export function crossKeyProblems(doc: Obj, skip: ReadonlySet<string>): Problem[]
     if (ids.has(id)) add(path, `"${id}" is used twice; every source and destination needs its own id`);
     ids.add(id);
   };
-  if (Array.isArray(doc.sources)) doc.sources.forEach((s, i) => isObj(s) && checkId(s.id, ['sources', i, 'id']));
+  if (Array.isArray(doc.sources))
+    doc.sources.forEach((s, i) => {
+      if (!isObj(s)) return;
+      checkId(s.id, ['sources', i, 'id']);
+      if (Array.isArray(s.allow))
+        s.allow.forEach((entry, j) => {
+          try {
+            parseCidr(String(entry));
+          } catch (err) {
+            add(['sources', i, 'allow', j], (err as Error).message);
+          }
+        });
+    });
   if (Array.isArray(doc.destinations))
     doc.destinations.forEach((d, i) => {
       if (!isObj(d)) return;

@@ -4,7 +4,10 @@
 // icon showing its health, start at login, updates. No business logic lives here.
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, Tray, utilityProcess, type UtilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { loadConfigFile } from '../config/load.js';
+import { loadPinnedPublicKey } from '../config/managed/signing.js';
 import { fileURLToPath } from 'node:url';
 import type { ApiInfo } from '../api/contract.js';
 import { callAgent } from '../api/agentClient.js';
@@ -166,6 +169,17 @@ async function agentAnswers(info: ApiInfo): Promise<boolean> {
 }
 
 /** The update feed the ministry's configuration names, if any. */
+/** The ministry's pinned key from the local config (`managed.publicKey`): it also signs app updates. */
+function ministryKey(config: string): KeyObject | undefined {
+  try {
+    const key = loadConfigFile(config).managed?.publicKey;
+    return key ? loadPinnedPublicKey(key, dirname(config)) : undefined;
+  } catch (err) {
+    console.warn(`the ministry public key cannot be read, so no update will be installed: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 async function ministryFeedUrl(info: ApiInfo): Promise<string | undefined> {
   try {
     const res = await callAgent(info, ROUTES.managedConfig, { timeoutMs: 10_000 });
@@ -211,12 +225,12 @@ async function main(): Promise<void> {
       return;
     }
     // An update that cannot start the agent is rolled back (updater.ts) before giving up.
-    if (app.isPackaged) startUpdater({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) }, healthy: false });
+    if (app.isPackaged) startUpdater({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) }, healthy: false, publicKey: ministryKey(config) });
     dialog.showErrorBox('VHR Agent', `Không khởi động được phần mềm đồng bộ:\n${(err as Error).message}\n\nKiểm tra tệp cấu hình và nhật ký trong thư mục dữ liệu (logs/).\nThe agent could not start; check the configuration and the logs.`);
     app.quit();
     return;
   }
-  if (app.isPackaged) startUpdater({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) }, healthy: await agentAnswers(api), feedUrl: await ministryFeedUrl(api) });
+  if (app.isPackaged) startUpdater({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) }, healthy: await agentAnswers(api), feedUrl: await ministryFeedUrl(api), publicKey: ministryKey(config) });
   if (headless) return;
   showWindow();
   void pollHealth();

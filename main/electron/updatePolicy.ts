@@ -64,3 +64,35 @@ export function afterStart(ledger: UpdateLedger, running: string, healthy: boole
 export function rollbackFeedUrl(feedUrl: string): string {
   return `${feedUrl.replace(/\/+$/, '')}/rollback`;
 }
+
+/** The feed built into the package (electron-builder.yml `publish.url`, `${os}` as electron-builder names it). */
+export function packagedFeedUrl(platform: NodeJS.Platform = process.platform): string {
+  const os = platform === 'win32' ? 'win' : platform === 'darwin' ? 'mac' : 'linux';
+  return `https://updates.vhr.moh.gov.vn/agent/${os}/`;
+}
+
+/**
+ * Which update feed the shell uses. `VHR_UPDATE_URL` is for development only: a packaged app
+ * ignores it (otherwise anyone able to set an environment variable could choose what gets
+ * installed). Any feed must be https://; one that is not is refused with a warning and the
+ * packaged feed is used. The feed only says what exists: nothing installs unless its detached
+ * signature checks (artifactSignature.ts).
+ */
+export function chooseUpdateFeed(opts: { packaged: boolean; envUrl?: string; ministryUrl?: string; platform?: NodeJS.Platform }): { url: string; warnings: string[] } {
+  const warnings: string[] = [];
+  const candidates: [string, string | undefined][] = [['the ministry configuration (updates.url)', opts.ministryUrl]];
+  if (opts.envUrl) {
+    if (opts.packaged) warnings.push('VHR_UPDATE_URL is ignored: it is honoured only in development builds');
+    else candidates.unshift(['VHR_UPDATE_URL', opts.envUrl]);
+  }
+  for (const [where, url] of candidates) {
+    if (!url) continue;
+    if (isHttpsUrl(url)) return { url, warnings };
+    warnings.push(`the update feed from ${where} is refused: only https:// feeds are used (got ${JSON.stringify(url)})`);
+  }
+  return { url: packagedFeedUrl(opts.platform), warnings };
+}
+
+export function isHttpsUrl(url: string): boolean {
+  return URL.canParse(url) && new URL(url).protocol === 'https:';
+}

@@ -1,13 +1,18 @@
 // App updates (DESIGN §7): electron-updater with a generic provider. The feed is the one in
 // the package (electron-builder.yml), or the ministry's (`updates.url` of the managed
-// configuration), or `VHR_UPDATE_URL` for one machine (a local mirror). Releases may be
+// configuration); https only, and `VHR_UPDATE_URL` only in development (updatePolicy.ts).
+// Nothing installs before its detached Ed25519 signature checks against the ministry's pinned
+// key (artifactSignature.ts) — on Windows in addition to the installer's Authenticode check
+// (`publisherName` in electron-builder.yml). A downgrade needs a rollback signature. Releases may be
 // staged by the publisher (`stagingPercentage` in latest.yml). A download installs when the
 // app quits; after the restart the agent must prove healthy, otherwise the version is marked
 // bad and the previous release is fetched from `<feed>/rollback` (updatePolicy.ts).
 import electronUpdater from 'electron-updater';
 import { app } from 'electron';
-import { join } from 'node:path';
-import { afterStart, beforeInstall, mayInstall, readLedger, rollbackFeedUrl, writeLedger } from './updatePolicy.js';
+import type { KeyObject } from 'node:crypto';
+import { basename, join } from 'node:path';
+import { ArtifactRejected, signatureUrl, verifyArtifact } from './artifactSignature.js';
+import { afterStart, beforeInstall, chooseUpdateFeed, mayInstall, readLedger, rollbackFeedUrl, writeLedger } from './updatePolicy.js';
 
 const CHECK_EVERY_MS = 6 * 3_600_000;
 
@@ -22,14 +27,19 @@ export interface UpdaterOptions {
   feedUrl?: string;
   /** Whether the agent started and answers (decides confirm vs roll back after an update). */
   healthy: boolean;
+  /** The ministry's pinned key (config `managed.publicKey`): without it no update is installed. */
+  publicKey?: KeyObject;
 }
 
 export function startUpdater(opts: UpdaterOptions): () => void {
   const { log } = opts;
   const { autoUpdater } = electronUpdater;
   const ledgerPath = join(app.getPath('userData'), 'updates.json');
-  const feed = process.env.VHR_UPDATE_URL ?? opts.feedUrl;
-  if (feed) autoUpdater.setFeedURL({ provider: 'generic', url: feed });
+  const chosen = chooseUpdateFeed({ packaged: app.isPackaged, envUrl: process.env.VHR_UPDATE_URL, ministryUrl: opts.feedUrl });
+  for (const w of chosen.warnings) log.warn(w);
+  let feed = chosen.url;
+  autoUpdater.setFeedURL({ provider: 'generic', url: feed });
+  autoUpdater.allowDowngrade = false;
 
   const { ledger, verdict } = afterStart(readLedger(ledgerPath), app.getVersion(), opts.healthy);
   writeLedger(ledgerPath, ledger);
@@ -37,10 +47,10 @@ export function startUpdater(opts: UpdaterOptions): () => void {
   if (verdict.action === 'install_failed') log.warn(verdict.message);
   if (verdict.action === 'rollback') {
     log.warn(verdict.message);
-    if (feed) {
-      autoUpdater.setFeedURL({ provider: 'generic', url: rollbackFeedUrl(feed) });
-      autoUpdater.allowDowngrade = true;
-    }
+    // electron-updater may fetch an older version; installing it still needs a rollback signature.
+    feed = rollbackFeedUrl(feed);
+    autoUpdater.setFeedURL({ provider: 'generic', url: feed });
+    autoUpdater.allowDowngrade = true;
   }
 
   autoUpdater.autoDownload = true;
@@ -52,8 +62,13 @@ export function startUpdater(opts: UpdaterOptions): () => void {
       log.warn(`update ${info.version} failed here before; it will not be installed`);
       return;
     }
-    downloaded = info.version;
-    log.info(`update ${info.version} downloaded; it installs when the app quits`);
+    void checkSignature(feed, info.downloadedFile, info.version, opts.publicKey).then(
+      () => {
+        downloaded = info.version;
+        log.info(`update ${info.version} downloaded and its signature checked; it installs when the app quits`);
+      },
+      (err: Error) => log.warn(`update ${info.version} will not be installed: ${err.message}`),
+    );
   });
   autoUpdater.on('error', (err) => log.warn(`update check failed: ${err.message}`));
   app.on('before-quit', () => {
@@ -65,4 +80,14 @@ export function startUpdater(opts: UpdaterOptions): () => void {
   check();
   const timer = setInterval(check, CHECK_EVERY_MS);
   return () => clearInterval(timer);
+}
+
+/** Fetches `<file>.sig` from the feed and checks the downloaded file against it. */
+async function checkSignature(feed: string, downloadedFile: string, version: string, publicKey: KeyObject | undefined): Promise<void> {
+  if (!publicKey) throw new ArtifactRejected('no ministry public key is configured (managed.publicKey), so no update signature can be checked');
+  const url = signatureUrl(feed, basename(downloadedFile));
+  const res = await fetch(url, { signal: AbortSignal.timeout(30_000), redirect: 'error' });
+  if (!res.ok) throw new ArtifactRejected(`no signature at ${url} (HTTP ${res.status})`);
+  const signatureText = await res.text();
+  await verifyArtifact({ path: downloadedFile, signatureText, publicKey, version, currentVersion: app.getVersion() });
 }

@@ -4,6 +4,7 @@ import type { Db, Row } from './database.js';
 import { preparedStatements } from './prepared.js';
 import { supersedeIfNewer } from './versions.js';
 import type { PayloadCipher } from './payloadCipher.js';
+import { sealStoreText } from './storeWords.js';
 import { DeliveryState } from './states.js';
 import type { AttemptRecord, DueDelivery, LearnedLimit, PartProgress } from './types.js';
 
@@ -99,14 +100,14 @@ export class DeliveryStore {
 
   markDelivered(messageId: number, destinationId: string, response: string, attempt: AttemptRecord, now: number): void {
     this.db.transaction(() => {
-      statements(this.db).markDelivered.run(response, now, now, messageId, destinationId);
+      statements(this.db).markDelivered.run(this.sealed(response), now, now, messageId, destinationId);
       this.recordAttempt(attempt);
     })();
   }
 
   markRetry(messageId: number, destinationId: string, nextAttemptAt: number, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void {
     this.db.transaction(() => {
-      statements(this.db).markRetry.run(nextAttemptAt, errorCode, error, response, now, messageId, destinationId);
+      statements(this.db).markRetry.run(nextAttemptAt, errorCode, this.sealed(error), this.sealed(response), now, messageId, destinationId);
       this.recordAttempt(attempt);
       supersedeIfNewer(this.db, messageId, destinationId, now);
     })();
@@ -114,7 +115,7 @@ export class DeliveryStore {
 
   markRejected(messageId: number, destinationId: string, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void {
     this.db.transaction(() => {
-      statements(this.db).markRejected.run(errorCode, error, response, now, messageId, destinationId);
+      statements(this.db).markRejected.run(errorCode, this.sealed(error), this.sealed(response), now, messageId, destinationId);
       this.recordAttempt(attempt);
       supersedeIfNewer(this.db, messageId, destinationId, now);
     })();
@@ -161,8 +162,13 @@ export class DeliveryStore {
       outcome: a.outcome,
       errorCode: a.errorCode ?? null,
       httpStatus: a.httpStatus ?? null,
-      response: a.response ?? null,
+      response: this.sealed(a.response),
     });
+  }
+
+  /** A store's words may quote the patient: capped, cleaned and sealed (storeWords.ts). */
+  private sealed(text: string | null | undefined): string | null {
+    return sealStoreText(this.cipher, text);
   }
 
   /**

@@ -77,7 +77,9 @@ describe('audit log', () => {
     store = Store.open(join(tmp.path, 'vhr-agent.db'));
     const [row] = store.auditLog(1);
     expect(row).toMatchObject({ action: 'key_rotated', target: 'key 2', affected: 1, actor: expect.stringMatching(/@cli$/) });
-    expect(row!.detail).toEqual({ before: { currentKey: 1, keysInUse: [] }, after: { currentKey: 2, keysInUse: [2] }, dropped: [] }); // key 1 stays: it derives the search hashes
+    // The rejected delivery's error text, kept in clear by the plaintext store, was sealed (with
+    // key 2) as soon as the store opened with encryption on. Key 1 stays: it derives the search hashes.
+    expect(row!.detail).toEqual({ before: { currentKey: 1, keysInUse: [2] }, after: { currentKey: 2, keysInUse: [2] }, dropped: [] });
   });
 
   it('is append-only: rows cannot be changed or deleted, even with SQL', () => {

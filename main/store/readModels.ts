@@ -1,5 +1,6 @@
 // Read models: what the status page, the record views and the reports read. Counts come from
 // trigger-maintained counters (migration 7), so status costs the same at any size.
+import { openStoreText } from './storeWords.js';
 import type { Db, Row } from './database.js';
 import { preparedStatements } from './prepared.js';
 import type { PayloadCipher } from './payloadCipher.js';
@@ -99,8 +100,8 @@ export class RecordReader {
       attempts: Number(r.attempts),
       nextAttemptAt: Number(r.next_attempt_at),
       lastErrorCode: (r.last_error_code as string | null) ?? null,
-      lastError: (r.last_error as string | null) ?? null,
-      lastResponse: (r.last_response as string | null) ?? null,
+      lastError: openStoreText(this.cipher, r.last_error as string | null),
+      lastResponse: openStoreText(this.cipher, r.last_response as string | null),
       deliveredAt: r.delivered_at == null ? null : Number(r.delivered_at),
       partsDone: Number(r.parts_done ?? 0),
       partsTotal: r.parts_total == null ? null : Number(r.parts_total),
@@ -117,7 +118,7 @@ export class RecordReader {
       outcome: String(r.outcome),
       errorCode: (r.error_code as string | null) ?? undefined,
       httpStatus: r.http_status == null ? undefined : Number(r.http_status),
-      response: (r.response as string | null) ?? undefined,
+      response: openStoreText(this.cipher, r.response as string | null) ?? undefined,
     }));
   }
 }

@@ -51,6 +51,8 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
     this.reader = new RecordReader(db, cipher);
     this.keys = new PayloadKeys(db, cipher);
     this.users = new UserAccountStore(db);
+    // Stores' texts kept in clear before they were sealed (or while encryption was off): seal them now.
+    this.keys.sealStoreTexts();
   }
 
   static open(path: string, cipher: PayloadCipher = plaintextCipher(), options: OpenOptions = {}): Store {

@@ -61,6 +61,28 @@ describe('encryption at rest', () => {
     expect(statSync(join(h.dataDir, 'keys.json')).mode & 0o777).toBe(0o600);
   });
 
+  it("a store's error text quoting the patient is sealed: the copied database holds none of it, the operator still reads it", async () => {
+    h = await startHarness();
+    const quote = 'Patient TRẦN THỊ HỒNG NHUNG (CCCD 079188004321, thẻ HN4790111222333) already exists';
+    const outcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'business-rule', diagnostics: quote }] };
+    h.fhir.faults('province').push({ status: 503, body: `upstream said: ${quote}`, method: 'POST', headers: { 'Retry-After': '0' } }, { status: 422, body: outcome, method: 'POST' });
+    h.drop('quoted.xml', envelopeOf([{ maLk: 'ERR1', hoTen: 'TRẦN THỊ HỒNG NHUNG', maBn: 'BN-ERR1', soCccd: '079188004321', maTheBhyt: 'HN4790111222333' }]));
+    await waitFor(h.drained(1), { what: 'settled' });
+    const store = h.agent.store;
+    const id = store.searchRecords({ q: 'ERR1', limit: 1 })[0]!.id;
+    const province = store.deliveriesOf(id).find((d) => d.destinationId === 'province')!;
+    // The operator still sees what the store said…
+    expect(province.state).toBe('rejected');
+    expect(province.lastError).toContain('TRẦN THỊ HỒNG NHUNG');
+    expect(store.attemptsOf(id).some((a) => a.response?.includes('079188004321'))).toBe(true);
+    // …but the database file, copied with its WAL, holds none of it.
+    const dbPath = join(h.dataDir, 'vhr-agent.db');
+    checkpointWal(dbPath);
+    const copy = join(h.dataDir, 'copy-errors.db');
+    copyFileSync(dbPath, copy);
+    for (const secret of SECRETS.slice(0, 4)) expect(fileHolds(copy, secret), secret).toBe(false);
+  });
+
   it('rotating the key re-seals every payload and drops the old key when nothing needs it', async () => {
     h = await startHarness();
     h.drop('tiny.xml', envelopeOf([{ maLk: 'ROT1', hoTen: 'LÊ VĂN TÁM' }, { maLk: 'ROT2' }]));

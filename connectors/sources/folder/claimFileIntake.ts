@@ -2,6 +2,7 @@
 // batches together with the file's resume point, so a crash mid-file neither loses nor
 // duplicates a record. The caller moves the file only after this returns.
 import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import type { IntakeSink } from '../../../main/store/ports.js';
 import type { NewRecord } from '../../../main/store/types.js';
@@ -36,6 +37,11 @@ export interface FileIntakeOptions {
   store: IntakeSink;
   sourceId: string;
   path: string;
+  /**
+   * The file already opened (watched folders open it without following links, safeFs.ts):
+   * read from this descriptor, never from `path` again. Left open for the caller.
+   */
+  handle?: FileHandle;
   /** Records per transaction: larger is faster, smaller loses less re-reading after a crash. */
   batchRecords?: number;
   now?: () => number;
@@ -46,21 +52,29 @@ export interface FileIntakeOptions {
   maxRecordChars?: number;
 }
 
-async function hashFile(path: string): Promise<{ hash: string; size: number }> {
+/** A fresh read of the whole file, from its descriptor when one is given. */
+function readFrom(path: string, handle: FileHandle | undefined, highWaterMark: number) {
+  return handle ? handle.createReadStream({ start: 0, autoClose: false, highWaterMark }) : createReadStream(path, { highWaterMark });
+}
+
+async function hashFile(path: string, handle?: FileHandle): Promise<{ hash: string; size: number }> {
   const h = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of readFrom(path, handle, 1 << 20)) {
     h.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }
   return { hash: h.digest('hex'), size };
 }
 
+const NO_RECORD = 'ENVELOPE_NO_RECORD';
+const NO_RECORD_MESSAGE = 'the file holds no HOSO record (a claim-XML envelope carries its records in <HOSO> elements)';
+
 export async function intakeClaimFile(opts: FileIntakeOptions): Promise<FileIntakeResult> {
   const { store, sourceId, path } = opts;
   const now = opts.now ?? Date.now;
   const batchRecords = opts.batchRecords ?? 200;
-  const { hash, size } = await hashFile(path);
+  const { hash, size } = await hashFile(path, opts.handle);
   const progress = store.beginFile(sourceId, path, hash, size, now());
   const result: FileIntakeResult = {
     fileId: progress.fileId,
@@ -88,7 +102,7 @@ export async function intakeClaimFile(opts: FileIntakeOptions): Promise<FileInta
     if (newIds.length) opts.onCommitted?.(newIds);
   };
 
-  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const stream = readFrom(path, opts.handle, 256 * 1024);
   stream.on('data', (c) => {
     bytesRead += c.length;
   });
@@ -118,6 +132,11 @@ export async function intakeClaimFile(opts: FileIntakeOptions): Promise<FileInta
       }
     }
     flush();
+    if (seen === 0) {
+      // An envelope without a single HOSO carries nothing to send: that is an error to show,
+      // not a file "done" (whatever else it holds, e.g. a huge text outside any record).
+      return { ...result, outcome: 'failed', error: { code: NO_RECORD, message: NO_RECORD_MESSAGE } };
+    }
   } catch (err) {
     stream.destroy();
     // Complete HOSO read before the damage are kept: each is a whole record on its own.

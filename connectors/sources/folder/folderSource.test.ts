@@ -36,7 +36,8 @@ const keys = () => store.listMessages(1000).map((m) => m.naturalKey).sort();
 describe('watched folder', () => {
   it('commits every HOSO of a file, then moves it to processed/', async () => {
     writeFileSync(join(config.path, 'export-1.xml'), envelopeOf(manyClaims(5)));
-    await waitFor(() => files(config.processedDir).length === 1, { what: 'file processed' });
+    // The move is a link then an unlink (never replacing anything in processed/): wait for both.
+    await waitFor(() => files(config.processedDir).length === 1 && files(config.path).length === 2, { what: 'file processed' });
     expect(files(config.processedDir)).toEqual(['export-1.xml']);
     expect(files(config.path)).toEqual(['error', 'processed']);
     expect(keys()).toEqual(['94170|LK0001', '94170|LK0002', '94170|LK0003', '94170|LK0004', '94170|LK0005']);

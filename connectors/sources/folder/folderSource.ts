@@ -1,16 +1,19 @@
 // Watched-folder source: the HIS drops claim XML exports into a folder; each stable file is
 // read once, its records committed, and only then moved to processed/ (or to error/ with a
-// `<name>.error.txt` that says what is wrong and where). See DESIGN §4.1, §4.2.
+// `<name>.error.txt` that says what is wrong and where). See DESIGN §4.1, §4.2. Links and
+// special files are never followed or opened, and nothing already in processed/ or error/ is
+// replaced or written through (safeFs.ts, docs/security.md).
 import chokidar, { type FSWatcher } from 'chokidar';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { copyFile, rename, unlink } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../../../main/log.js';
 import type { IntakeSink } from '../../../main/store/ports.js';
 import { FileState } from '../../../main/store/states.js';
 import type { FolderSourceConfig } from '../../../main/config/schema.js';
 import { SourceState, type Source, type SourceStatus } from '../types.js';
-import { freeNameIn, isIgnoredFileName } from './fileNames.js';
+import { isIgnoredFileName } from './fileNames.js';
+import { moveExclusive, openRegularFile, printableName, RefusedEntryError, refusalReason, writeReportExclusive } from './safeFs.js';
 import { FileStabilizer, fileSignature, sameSignature, type FileSignature } from './stableFile.js';
 import { intakeClaimFile, type FileIntakeResult } from './claimFileIntake.js';
 import { intakeHl7File } from './hl7FileIntake.js';
@@ -31,6 +34,8 @@ export interface FolderSourceOptions {
 
 export const FolderErrorCode = {
   fileTooLarge: 'FILE_TOO_LARGE',
+  /** A link, FIFO, socket or device: refused unread. */
+  notRegular: 'FILE_NOT_REGULAR',
 } as const;
 
 const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
@@ -77,6 +82,8 @@ export class FolderSource implements Source {
     this.watcher = chokidar.watch(inbox, {
       depth: 0,
       ignoreInitial: false,
+      // A link is reported as the entry it is (and refused), never followed.
+      followSymlinks: false,
       ignored: (p: string) => resolve(p) !== inbox && (skipDirs.has(resolve(p)) || isIgnoredFileName(p)),
     });
     const onFile = (p: string) => {
@@ -171,22 +178,48 @@ export class FolderSource implements Source {
   }
 
   private async processFile(path: string): Promise<void> {
-    const { store, logger, config } = this.opts;
     const sig = await fileSignature(path);
     if (!sig) return;
-    const name = basename(path);
-    const maxFileBytes = config.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    if (sig.size > maxFileBytes) {
-      const message = `the file is ${sig.size} bytes, above this source's limit of ${maxFileBytes} bytes (maxFileBytes); it was not read`;
-      await this.moveToError(path, { ...emptyResult(), outcome: 'failed', error: { code: FolderErrorCode.fileTooLarge, message } });
+    if (sig.kind !== 'file') {
+      await this.refuse(path, refusalReason(sig.kind));
       return;
     }
-    this.progress = { file: name, bytesRead: 0, bytesTotal: sig.size, records: 0 };
-    const format = config.format === 'auto' ? ((await sniffFileFormat(path)) ?? 'xml130') : config.format;
-    const result = format === 'hl7v2' ? await this.readHl7File(path) : await intakeClaimFile({
+    let file;
+    try {
+      file = await openRegularFile(path);
+    } catch (err) {
+      if (err instanceof RefusedEntryError) return this.refuse(path, err.message);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // moved away by its writer
+      throw err;
+    }
+    try {
+      await this.processOpenFile(path, file.handle, file.size);
+    } finally {
+      await file.handle.close();
+    }
+  }
+
+  /** A link or special file: moved (as the entry itself) to error/ with the reason; never opened. */
+  private async refuse(path: string, message: string): Promise<void> {
+    await this.moveToError(path, { ...emptyResult(), outcome: 'failed', error: { code: FolderErrorCode.notRegular, message } });
+  }
+
+  private async processOpenFile(path: string, handle: FileHandle, size: number): Promise<void> {
+    const { store, logger, config } = this.opts;
+    const name = basename(path);
+    const maxFileBytes = config.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    if (size > maxFileBytes) {
+      const message = `the file is ${size} bytes, above this source's limit of ${maxFileBytes} bytes (maxFileBytes); it was not read`;
+      await this.moveToError(path, { ...emptyResult(), outcome: 'failed', error: { code: FolderErrorCode.fileTooLarge, message } }, handle);
+      return;
+    }
+    this.progress = { file: name, bytesRead: 0, bytesTotal: size, records: 0 };
+    const format = config.format === 'auto' ? ((await sniffFileFormat(path, handle)) ?? 'xml130') : config.format;
+    const result = format === 'hl7v2' ? await this.readHl7File(path, handle) : await intakeClaimFile({
       store,
       sourceId: this.id,
       path,
+      handle,
       batchRecords: this.opts.batchRecords ?? config.commitEvery,
       now: this.opts.now,
       onProgress: (p) => (this.progress = { file: name, ...p }),
@@ -206,13 +239,15 @@ export class FolderSource implements Source {
       }
       this.suspect.delete(path);
       store.finishFile(result.fileId, FileState.failed, (this.opts.now ?? Date.now)(), { code: result.error!.code, message: result.error!.message });
-      await this.moveToError(path, result);
+      await this.moveToError(path, result, handle);
       return;
     }
     this.suspect.delete(path);
-    if (result.problems.length) await this.moveToError(path, result);
+    // A file with any refused or invalid record goes to error/ with its report (the records
+    // that could be kept are kept); only a wholly clean file goes to processed/.
+    if (result.problems.length) await this.moveToError(path, result, handle);
     else {
-      await moveFile(path, freeNameIn(config.processedDir, name));
+      await moveExclusive(path, config.processedDir, name, handle);
       this.filesDone++;
     }
     logger.info('file ingested', {
@@ -226,18 +261,17 @@ export class FolderSource implements Source {
     });
   }
 
-  private async readHl7File(path: string): Promise<FileIntakeResult> {
+  private async readHl7File(path: string, handle: FileHandle): Promise<FileIntakeResult> {
     this.hl7Intake ??= new Hl7Intake({ sourceId: this.id, store: this.opts.store });
-    const result = await intakeHl7File({ store: this.opts.store, sourceId: this.id, path, intake: this.hl7Intake, now: this.opts.now });
+    const result = await intakeHl7File({ store: this.opts.store, sourceId: this.id, path, handle, intake: this.hl7Intake, now: this.opts.now });
     if (result.newRecords) this.opts.onCommitted?.([]);
     return result;
   }
 
-  private async moveToError(path: string, result: FileIntakeResult): Promise<void> {
+  private async moveToError(path: string, result: FileIntakeResult, handle?: FileHandle): Promise<void> {
     const { config, logger } = this.opts;
-    const target = freeNameIn(config.errorDir, basename(path));
-    await moveFile(path, target);
-    writeFileSync(`${target}.error.txt`, describeFailure(basename(path), result), { mode: 0o600 });
+    const target = await moveExclusive(path, config.errorDir, basename(path), handle);
+    await writeReportExclusive(config.errorDir, basename(target), describeFailure(basename(path), result, basename(target)));
     this.filesFailed++;
     logger.warn('file moved to error folder', {
       source: this.id,
@@ -252,21 +286,12 @@ function emptyResult(): FileIntakeResult {
   return { fileId: 0, outcome: 'done', recordsInFile: 0, newRecords: 0, duplicates: 0, recordsKept: 0, problems: [], header: {} };
 }
 
-/** Rename, or copy then delete when processed/ or error/ lives on another drive. */
-async function moveFile(from: string, to: string): Promise<void> {
-  try {
-    await rename(from, to);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    await copyFile(from, to);
-    await unlink(from);
-  }
-}
-
 /** The `<name>.error.txt` beside a rejected file: what is wrong, where, and what was kept. */
-export function describeFailure(name: string, r: FileIntakeResult): string {
+export function describeFailure(name: string, r: FileIntakeResult, keptAs?: string): string {
   const lines: string[] = [];
-  lines.push(`Tệp / File: ${name}`);
+  // Names are shown escaped: a name with a newline or control characters cannot forge lines.
+  lines.push(`Tệp / File: ${printableName(name)}`);
+  if (keptAs && keptAs !== name) lines.push(`Lưu trong thư mục lỗi với tên / Kept in the error folder as: ${printableName(keptAs)}`);
   if (r.error) {
     const where = r.error.line ? ` (dòng/line ${r.error.line}${r.error.column ? `, cột/column ${r.error.column}` : ''})` : '';
     lines.push(`Lỗi / Error [${r.error.code}]${where}: ${r.error.message}`);

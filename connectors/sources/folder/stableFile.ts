@@ -1,24 +1,29 @@
 // Stable-file detection: a file is read only once its size and mtime have stayed the same
 // for `quietMs`. HIS exporters and copy tools write in bursts; reading early would see a
 // truncated envelope.
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
+import { entryKind, type EntryKind } from './safeFs.js';
 
 export interface FileSignature {
   size: number;
   mtimeMs: number;
+  /** What the entry itself is (lstat: a link is a link, never what it points at). */
+  kind: EntryKind;
 }
 
+/** The entry as it stands, without following a link; null when gone or a directory. */
 export async function fileSignature(path: string): Promise<FileSignature | null> {
   try {
-    const s = await stat(path);
-    if (!s.isFile()) return null;
-    return { size: s.size, mtimeMs: s.mtimeMs };
+    const s = await lstat(path);
+    const kind = entryKind(s);
+    if (kind === 'directory') return null;
+    return { size: s.size, mtimeMs: s.mtimeMs, kind };
   } catch {
     return null; // vanished (moved away or deleted by its writer)
   }
 }
 
-export const sameSignature = (a: FileSignature, b: FileSignature) => a.size === b.size && a.mtimeMs === b.mtimeMs;
+export const sameSignature = (a: FileSignature, b: FileSignature) => a.kind === b.kind && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /**
  * Calls `onStable(path, signature)` once a file has been quiet for `quietMs`; every new

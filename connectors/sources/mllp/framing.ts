@@ -33,6 +33,8 @@ export class MllpDecoder {
   private expectCr = false;
   private parts: Buffer[] = [];
   private size = 0;
+  /** Bytes actually kept in `parts` (an oversize frame keeps only its head). */
+  private held = 0;
   private oversize = false;
 
   constructor(private readonly maxPayloadBytes: number) {}
@@ -40,6 +42,20 @@ export class MllpDecoder {
   /** Bytes of the frame currently being received (0 between frames). */
   get pendingBytes(): number {
     return this.inFrame ? this.size : 0;
+  }
+
+  /** Bytes this decoder holds in memory now: what counts against the listener's total budget. */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  /** Drops whatever is held (the connection is gone): the memory is free at once. */
+  release(): void {
+    this.inFrame = false;
+    this.parts = [];
+    this.size = 0;
+    this.held = 0;
+    this.oversize = false;
   }
 
   push(chunk: Buffer): FrameEvent[] {
@@ -82,6 +98,7 @@ export class MllpDecoder {
     this.inFrame = true;
     this.parts = [];
     this.size = 0;
+    this.held = 0;
     this.oversize = false;
   }
 
@@ -89,11 +106,14 @@ export class MllpDecoder {
     if (part.length === 0) return;
     this.size += part.length;
     if (this.oversize) return;
-    this.parts.push(part);
+    // A copy: a slice would pin the whole socket chunk it came from, so memory would not match the count.
+    this.parts.push(Buffer.from(part));
+    this.held += part.length;
     if (this.size > this.maxPayloadBytes) {
       // Keep only a head for the NACK; the rest of the frame is counted, not stored.
       this.oversize = true;
-      this.parts = [Buffer.concat(this.parts).subarray(0, OVERSIZE_HEAD_BYTES)];
+      this.parts = [Buffer.from(Buffer.concat(this.parts).subarray(0, OVERSIZE_HEAD_BYTES))];
+      this.held = this.parts[0]!.length;
     }
   }
 
@@ -101,8 +121,8 @@ export class MllpDecoder {
     this.inFrame = false;
     const body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
     this.parts = [];
-    if (this.oversize) return { kind: 'oversize', size: this.size, head: Buffer.from(body) };
-    // Copy so that the frame does not pin the socket's chunk buffers in memory.
-    return { kind: 'frame', payload: Buffer.from(body) };
+    this.held = 0;
+    if (this.oversize) return { kind: 'oversize', size: this.size, head: body };
+    return { kind: 'frame', payload: body };
   }
 }

@@ -1,7 +1,13 @@
 // The HL7v2 MLLP listener (DESIGN §4.1, §5): node:net + our own framing. Each connection
 // handles its frames one at a time, in order, so ACKs leave in message order; each ACK is
-// written only after Hl7Intake has committed the message's row.
+// written only after Hl7Intake has committed the message's row. A hostile LAN is bounded
+// (docs/security.md): senders outside the `allow` list are cut at once, open connections are
+// capped, and the bytes of unfinished frames across all connections share one budget — over
+// it, the connection holding the most is dropped and its buffer freed at once.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { allowListOf, type AllowList } from './allowList.js';
 import type { IntakeSink } from '../../../main/store/ports.js';
 import { readHeaderFields } from '../../formats/hl7v2/parse.js';
 import { AckCode, buildAck, Hl7ErrorCode } from './ack.js';
@@ -31,6 +37,14 @@ export interface MllpListenerOptions {
   clock?: () => Date;
   /** Test hook, see IntakeOptions.beforeCommit. */
   beforeCommit?: (controlId: string) => void | Promise<void>;
+  /** Sender addresses accepted (CIDR, IPv4 or IPv6). Empty or unset = every address (warned in status). */
+  allow?: readonly string[];
+  /** Open connections at most; further ones are closed at once. Default 256. */
+  maxConnections?: number;
+  /** Bytes of unfinished frames held across all connections at most. Default 128 MiB. */
+  maxBufferedBytes?: number;
+  /** MLLP over TLS: PEM certificate (chain) and private key files. */
+  tls?: { cert: string; key: string };
 }
 
 export interface MllpListenerStats {
@@ -45,12 +59,23 @@ export interface MllpListenerStats {
   storeFailures: number;
   junkBytes: number;
   idleTimeouts: number;
+  /** Connections closed at once: sender not in the allow list. */
+  notAllowed: number;
+  /** Connections closed at once: maxConnections reached. */
+  overConnectionLimit: number;
+  /** Connections dropped because unfinished frames exceeded maxBufferedBytes. */
+  overBufferLimit: number;
+  /** Bytes of unfinished frames held now, all connections together. */
+  bufferedBytes: number;
   acksSent: Record<string, number>;
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_KEEP_ALIVE_MS = 60_000;
+export const DEFAULT_MAX_CONNECTIONS = 256;
+export const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 interface Connection {
   socket: Socket;
@@ -90,11 +115,17 @@ export class MllpListener implements Source {
     storeFailures: 0,
     junkBytes: 0,
     idleTimeouts: 0,
+    notAllowed: 0,
+    overConnectionLimit: 0,
+    overBufferLimit: 0,
+    bufferedBytes: 0,
     acksSent: {},
   };
+  private readonly allowList: AllowList;
 
   constructor(private readonly opts: MllpListenerOptions) {
     this.id = opts.sourceId;
+    this.allowList = allowListOf(opts.allow ?? []);
     this.intake = new Hl7Intake({
       sourceId: opts.sourceId,
       store: opts.store,
@@ -136,7 +167,13 @@ export class MllpListener implements Source {
   private listen(): Promise<number> {
     if (this.server) throw new Error('MLLP listener already started');
     this.abort.aborted = false;
-    const server = createServer((socket) => this.accept(socket));
+    const tls = this.opts.tls;
+    const server = tls ? createTlsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key), minVersion: 'TLSv1.2' }) : createServer();
+    // Checked on the raw connection, before any TLS handshake or byte is read.
+    server.on('connection', (socket: Socket) => this.admit(socket));
+    server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => this.accept(socket));
+    // A failed handshake (plain text sent to the TLS port, a scan) only closes that connection.
+    server.on('tlsClientError', (_err: Error, socket: Socket) => socket.destroy());
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -151,8 +188,15 @@ export class MllpListener implements Source {
   status(): SourceStatus {
     // The store's last refusal (disk full …) shows as the source's error until a message is stored again.
     const fault = this.state === SourceState.listening ? this.storageFault() : undefined;
-    if (fault) return { id: this.id, type: 'mllp', state: SourceState.error, detail: `messages cannot be stored (${fault}); senders are told to send again later`, address: this.address };
-    return { id: this.id, type: 'mllp', state: this.state, detail: this.startError, address: this.address };
+    const warning = this.exposureWarning();
+    if (fault) return { id: this.id, type: 'mllp', state: SourceState.error, detail: `messages cannot be stored (${fault}); senders are told to send again later`, address: this.address, warning };
+    return { id: this.id, type: 'mllp', state: this.state, detail: this.startError, address: this.address, warning };
+  }
+
+  /** Listening beyond this machine to any sender (no allow list) is allowed, but said plainly. */
+  private exposureWarning(): string | undefined {
+    if (!this.allowList.openToAll || LOOPBACK.has(this.opts.host)) return undefined;
+    return `Mở cho mọi máy trong mạng: chưa có danh sách máy gửi được phép (allow). / Open to every computer on the network: no allow list of senders is set (allow).${this.opts.tls ? '' : ' Không mã hóa (TLS). / Not encrypted (no TLS).'}`;
   }
 
   /**
@@ -181,7 +225,7 @@ export class MllpListener implements Source {
   }
 
   stats(): MllpListenerStats {
-    return { ...this.counters, acksSent: { ...this.counters.acksSent } };
+    return { ...this.counters, bufferedBytes: this.buffered, acksSent: { ...this.counters.acksSent } };
   }
 
   /**
@@ -198,7 +242,30 @@ export class MllpListener implements Source {
     return ack;
   }
 
+  /** Bytes of unfinished frames held, all connections together. */
+  private buffered = 0;
+  /** Raw connections admitted and not yet closed (TLS ones before their handshake too). */
+  private admitted = 0;
+
+  /** The first look at a new connection: closed at once if the sender is not allowed or too many are open. */
+  private admit(socket: Socket): void {
+    if (!this.allowList.allows(socket.remoteAddress)) {
+      this.counters.notAllowed += 1;
+      socket.destroy();
+      return;
+    }
+    if (this.admitted >= (this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
+      this.counters.overConnectionLimit += 1;
+      socket.destroy();
+      return;
+    }
+    this.admitted += 1;
+    socket.once('close', () => (this.admitted -= 1));
+  }
+
   private accept(socket: Socket): void {
+    // The 'connection' check runs first; a connection it closed never gets here.
+    if (socket.destroyed) return;
     const conn: Connection = {
       socket,
       decoder: new MllpDecoder(this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
@@ -219,15 +286,43 @@ export class MllpListener implements Source {
       });
     }
     socket.on('data', (chunk: Buffer) => {
-      for (const event of conn.decoder.push(chunk)) this.enqueue(conn, event);
+      const before = conn.decoder.heldBytes;
+      const events = conn.decoder.push(chunk);
+      this.buffered += conn.decoder.heldBytes - before;
+      for (const event of events) this.enqueue(conn, event);
+      this.enforceBudget();
     });
     // A peer reset is routine for MLLP senders; the connection is simply gone.
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      this.dropBuffer(conn);
       this.connections.delete(conn);
       this.counters.connectionsOpen -= 1;
       for (const [id, c] of this.origin) if (c === conn) this.origin.delete(id);
     });
+  }
+
+  private dropBuffer(conn: Connection): void {
+    this.buffered -= conn.decoder.heldBytes;
+    conn.decoder.release();
+  }
+
+  /**
+   * Over the budget, the connection holding the most unfinished bytes is dropped (its buffer
+   * freed now, not when the socket finishes closing) until the total fits again: a flood of
+   * never-ending frames costs its senders their connections, while a normal sender, holding
+   * little, keeps its own.
+   */
+  private enforceBudget(): void {
+    const max = this.opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    while (this.buffered > max) {
+      let hog: Connection | undefined;
+      for (const c of this.connections) if (!hog || c.decoder.heldBytes > hog.decoder.heldBytes) hog = c;
+      if (!hog || hog.decoder.heldBytes === 0) return;
+      this.counters.overBufferLimit += 1;
+      this.dropBuffer(hog);
+      hog.socket.destroy();
+    }
   }
 
   private enqueue(conn: Connection, event: FrameEvent): void {

@@ -61,7 +61,7 @@ describe('managed document schema', () => {
       'profilePack.identifierSystems.maLk: must be text, got number',
       'profilePack.codeMaps.MA_KHOA: must map local codes to national codes (text), got "K01"',
       expect.stringMatching(/^profilePack\.extra: unknown key/),
-      'updates.url: must be an https:// (or http://) URL of the update feed, got "file:///x"',
+      'updates.url: must be an https:// URL of the update feed, got "file:///x"',
       'updates.channel: must be a channel name such as "latest" or "beta", got "Beta!"',
       'overrides.9417: the key must be a 5-character MA_CSKCB',
       'overrides.94170.sources: a facility override may set only destinations, retry, logging, retention, profilePack, updates',

@@ -89,7 +89,9 @@ const DOCUMENT_SETTINGS = {
   ),
   updates: Type.Object(
     {
-      url: Type.String({ pattern: '^https?://', 'x-invalid': 'must be an https:// (or http://) URL of the update feed' }),
+      // https only: the feed decides what is offered (installing still needs the artifact's
+      // signature). Plain http is accepted only on this machine's loopback (a local mirror).
+      url: Type.String({ pattern: '^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]+)?/)', 'x-invalid': 'must be an https:// URL of the update feed' }),
       channel: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,32}$', 'x-invalid': 'must be a channel name such as "latest" or "beta"' })),
     },
     { additionalProperties: false, description: 'electron-updater generic-provider feed.' },

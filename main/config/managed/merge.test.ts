@@ -82,3 +82,42 @@ describe('local configuration + ministry document', () => {
     expect(changedDestinationIds(local.destinations, config.destinations.slice(1))).toEqual(['ministry', 'province']);
   });
 });
+
+describe('secrets and credentials a ministry document may use (docs/security.md)', () => {
+  const merge = (d: Record<string, unknown>) => mergeManaged(local, doc(d), '/var/lib/vhr/managed/pack.json');
+
+  it('may reuse a secret reference the local configuration declares, never another one or a file in the data folder', () => {
+    const reuse = merge({ destinations: [{ id: 'ministry', auth: { type: 'bearer', token: 'env:PROVINCE_TOKEN' } }] });
+    expect(reuse.config.destinations[1]!.auth).toEqual({ type: 'bearer', token: 'env:PROVINCE_TOKEN' });
+    expect(() => merge({ destinations: [{ id: 'ministry', auth: { type: 'bearer', token: 'env:OTHER_SECRET' } }] })).toThrow(
+      'destinations "ministry" auth.token: env:OTHER_SECRET is not a secret this facility\'s configuration declares; a ministry document may only reuse the references the local configuration names',
+    );
+    let err: unknown;
+    try {
+      merge({
+        destinations: [
+          { id: 'ministry', auth: { type: 'oauth2', tokenUrl: 'https://evil.example/token', clientId: 'x', clientSecret: 'file:/var/lib/vhr/keys.json' } },
+        ],
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MergeError);
+    expect((err as MergeError).problems).toContain(
+      'destinations "ministry" auth.clientSecret: file:/var/lib/vhr/keys.json is inside the agent\'s data folder; a ministry document may never name a file there',
+    );
+  });
+
+  it('moving a destination without credentials for the new address drops the old ones, and says so', () => {
+    const moved = merge({ destinations: [{ id: 'province', baseUrl: 'https://other-host.example/r4' }] });
+    expect(moved.config.destinations[0]).toMatchObject({ id: 'province', baseUrl: 'https://other-host.example/r4', auth: { type: 'none' } });
+    expect(moved.warnings).toEqual([
+      'destinations "province": the document moves it to https://other-host.example/r4 without credentials for that address, so this facility\'s credentials are not sent there; it now has none (auth none) until a document or the local configuration gives them',
+    ]);
+    const withCredentials = merge({ destinations: [{ id: 'province', baseUrl: 'https://new.soyte.example/r4', auth: { type: 'bearer', token: 'env:PROVINCE_TOKEN' } }] });
+    expect(withCredentials.config.destinations[0]!.auth).toEqual({ type: 'bearer', token: 'env:PROVINCE_TOKEN' });
+    expect(withCredentials.warnings).toEqual([]);
+    // Other settings of the same destination change without touching its credentials.
+    expect(merge({ destinations: [{ id: 'province', timeoutMs: 60000 }] }).config.destinations[0]!.auth).toEqual({ type: 'bearer', token: 'env:PROVINCE_TOKEN' });
+  });
+});

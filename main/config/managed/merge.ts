@@ -3,7 +3,9 @@
 // everything else (facility, dataDir, sources, statusApi, managed) stays the operator's.
 // The result goes through the same validateConfig as the local file, so a document can never
 // produce a configuration the agent would refuse at start.
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { CONFIG_SCHEMA, eachAnnotated } from '../annotations.js';
+import { parseSecretReference } from '../secrets.js';
 import { ConfigError, validateConfig, type AgentConfig, type DestinationConfig } from '../schema.js';
 import type { ProfilePack } from '../../../connectors/formats/types.js';
 import { loadProfilePack, parseProfilePack, ProfilePackError } from '../../../connectors/profile-pack/index.js';
@@ -21,6 +23,45 @@ export interface MergedConfig {
   /** The profile pack in force when the document changes it (to be written at `config.profilePack`). */
   pack?: ProfilePack;
   updates?: { url: string; channel: string };
+  /** What the operator should know (e.g. a destination moved by the document now has no credentials). */
+  warnings: string[];
+}
+
+/** Every secret reference the local configuration names (x-secret settings). */
+function declaredSecretReferences(local: AgentConfig): Set<string> {
+  const refs = new Set<string>();
+  eachAnnotated(CONFIG_SCHEMA, local, 'x-secret', (value) => {
+    if (typeof value === 'string' && value) refs.add(value);
+  });
+  return refs;
+}
+
+const isInside = (dir: string, path: string) => {
+  const rel = relative(resolve(dir), resolve(dir, path));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/**
+ * A signed document names secrets only as this facility already does (docs/security.md): it
+ * may reuse a reference the local config declares, never invent one (`env:OTHER_SECRET` would
+ * read any variable of the service) and never a `file:` inside the data directory (the keyring,
+ * the API token).
+ */
+function secretProblems(local: AgentConfig, destinations: readonly ManagedDestination[]): string[] {
+  const declared = declaredSecretReferences(local);
+  const problems: string[] = [];
+  eachAnnotated(CONFIG_SCHEMA, { destinations }, 'x-secret', (value, path) => {
+    if (typeof value !== 'string') return;
+    const id = destinations[Number(path[1])]?.id ?? String(path[1]);
+    const where = `destinations "${id}" ${path.slice(2).join('.')}`;
+    const parsed = parseSecretReference(value);
+    if (parsed.ok && parsed.ref.kind === 'file' && isInside(local.dataDir, parsed.ref.path)) {
+      problems.push(`${where}: ${value} is inside the agent's data folder; a ministry document may never name a file there`);
+    } else if (!declared.has(value)) {
+      problems.push(`${where}: ${value} is not a secret this facility's configuration declares; a ministry document may only reuse the references the local configuration names`);
+    }
+  });
+  return problems;
 }
 
 /** A document without `facilities` is for everyone; otherwise only for the listed MA_CSKCB. */
@@ -76,10 +117,29 @@ export function mergeManaged(local: AgentConfig, doc: ManagedDocument, packPath:
   const s = settingsFor(doc, local.facility.code);
   const problems: string[] = [];
 
+  const warnings: string[] = [];
+  problems.push(...secretProblems(local, s.destinations ?? []));
   const destinations: Record<string, unknown>[] = local.destinations.map((d) => ({ ...d }));
   for (const d of s.destinations ?? []) {
     const i = destinations.findIndex((x) => x.id === d.id);
-    if (i >= 0) destinations[i] = { ...destinations[i], ...d };
+    if (i >= 0) {
+      const before = destinations[i]!;
+      destinations[i] = { ...before, ...d };
+      // Credentials belong to a host: a document that moves a destination elsewhere brings the
+      // credentials for the new host, or the old ones are not sent there.
+      if (d.baseUrl !== undefined && d.baseUrl !== before.baseUrl && d.auth === undefined) {
+        const tls = { ...(destinations[i]!.tls as Record<string, unknown> | undefined) };
+        delete tls.certFile;
+        delete tls.keyFile;
+        delete tls.keyPassphrase;
+        const moved: Record<string, unknown> = { ...destinations[i], auth: { type: 'none' }, tls };
+        if (Object.keys(tls).length === 0) delete moved.tls;
+        destinations[i] = moved;
+        warnings.push(
+          `destinations "${d.id}": the document moves it to ${d.baseUrl} without credentials for that address, so this facility's credentials are not sent there; it now has none (auth none) until a document or the local configuration gives them`,
+        );
+      }
+    }
     else if (d.baseUrl === undefined) problems.push(`destinations: "${d.id}" is not a destination of this facility, so its baseUrl is required to add it`);
     else destinations.push({ type: 'fhir', ...d });
   }
@@ -113,7 +173,7 @@ export function mergeManaged(local: AgentConfig, doc: ManagedDocument, packPath:
     problems.push(...err.problems.map((p) => p.replace(/^destinations\[(\d+)\]/, (m, i: string) => `destinations "${String(destinations[Number(i)]?.id ?? i)}"`)));
   }
   if (problems.length || !config) throw new MergeError(problems);
-  return { config, pack, updates: s.updates ? { url: s.updates.url, channel: s.updates.channel ?? 'latest' } : undefined };
+  return { config, pack, updates: s.updates ? { url: s.updates.url, channel: s.updates.channel ?? 'latest' } : undefined, warnings };
 }
 
 /** Destinations added, removed or changed in any setting between two configurations. */

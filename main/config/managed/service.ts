@@ -164,6 +164,7 @@ export class ManagedConfigService {
 
     const applied = this.appliedDocument(e, source);
     const before = this.opts.current();
+    for (const warning of e.merged.warnings) logger.warn('ministry document applied with a warning', { version: applied.version, warning });
     let result = { reconverted: 0 };
     try {
       if (e.merged.pack) this.files.writePack(applied.version, e.merged.pack);

@@ -64,6 +64,8 @@ export interface SplitOptions {
 }
 
 export const DEFAULT_MAX_RECORD_CHARS = 256 * 1024 * 1024;
+/** Largest XML item outside a record's file content (header values, tags, comments, stray text). */
+export const MAX_OTHER_ITEM_CHARS = 16 * 1024 * 1024;
 /** Shared with the inner-document reader (innerXml.ts): real documents nest 4 levels at most. */
 export const DEFAULT_MAX_XML_DEPTH = 64;
 
@@ -227,8 +229,10 @@ export async function* splitEnvelope(
       }
     }
     parser.write(str);
-    if (parser.position - reportedAt > maxRecordChars) {
-      fail(EnvelopeErrorCode.recordTooLarge, `one XML item (text, tag or comment) is larger than ${maxRecordChars} characters: refused`);
+    // Only a record's file content (NOIDUNGFILE) may be large; any other item is short.
+    const itemLimit = current && path[path.length - 1] === 'NOIDUNGFILE' ? maxRecordChars : Math.min(maxRecordChars, MAX_OTHER_ITEM_CHARS);
+    if (parser.position - reportedAt > itemLimit) {
+      fail(EnvelopeErrorCode.recordTooLarge, `one XML item (text, tag or comment) is larger than ${itemLimit} characters: refused`);
     }
     while (ready.length) yield ready.shift()!;
     if (failure) throw failure;
