@@ -19,13 +19,19 @@ import type {
   ThroughputResponse,
 } from './contract.js';
 
-/** Every path below starts with this; anything else is the UI's static files. */
+/** Every path below starts with this, or is /metrics; anything else is the UI's static files. */
 export const API_PREFIX = '/api/';
+
+/** Prometheus scrapes this conventional path (DESIGN §10), with the same bearer token. */
+export const METRICS_PATH = '/metrics';
+
+/** Paths that need the bearer token: the API and the metrics. */
+export const isApiPath = (pathname: string): boolean => pathname.startsWith(API_PREFIX) || pathname === METRICS_PATH;
 
 export type HttpMethod = 'GET' | 'POST';
 
-/** How the answer travels: a JSON document, a CSV file, or a server-sent event stream. */
-export type ReplyKind = 'json' | 'csv' | 'events';
+/** How the answer travels: a JSON document, a CSV file, plain text, or a server-sent event stream. */
+export type ReplyKind = 'json' | 'csv' | 'text' | 'events';
 
 /**
  * One endpoint. `request` (query parameters of a GET, body of a POST) and `response` are
@@ -74,6 +80,8 @@ export interface RecordQuery extends DayRangeQuery {
 export const ROUTES = {
   // ── Core (DESIGN §10: the shape of GET /api/status is a public contract) ─────────────
   status: json<void, StatusResponse>()('GET', '/api/status'),
+  /** Prometheus text exposition format 0.0.4 (metrics.ts); outside /api/, same bearer token. */
+  metrics: { method: 'GET', path: METRICS_PATH, reply: 'text' } as Route<'GET', typeof METRICS_PATH, void, string, 'text'>,
   messages: json<{ limit?: number; before?: number }, MessageListResponse>()('GET', '/api/messages'),
   message: json<void, MessageDetailResponse>()('GET', '/api/messages/:id'),
   retryMessage: json<void, { retried: number }>()('POST', '/api/messages/:id/retry'),

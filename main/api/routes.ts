@@ -3,6 +3,7 @@ import type { ReadModels } from '../store/ports.js';
 import type { MessageRow } from '../store/types.js';
 import { handle, notFound, type ApiRoute } from './server.js';
 import { ROUTES } from './routeTable.js';
+import { METRIC_BOUNDS_MS, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import type { MessageDetailResponse, MessageListResponse, MessageSummaryDto, StatusResponse } from './contract.js';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
@@ -39,6 +40,7 @@ export function apiRoutes(deps: RouteDeps): ApiRoute[] {
   const { store } = deps;
   return [
     handle(ROUTES.status, () => ({ json: deps.status() })),
+    handle(ROUTES.metrics, () => ({ text: renderMetrics(store.metricsSnapshot(METRIC_BOUNDS_MS), deps.status()), contentType: METRICS_CONTENT_TYPE })),
     handle(ROUTES.messages, ({ query }) => {
       const limit = Math.min(500, Math.max(1, Number(query.get('limit') ?? 50) || 50));
       const before = parseId(query.get('before') ?? undefined) ?? Number.MAX_SAFE_INTEGER;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { formatEvent, type EventSubscription } from './events.js';
-import { API_PREFIX, type AnyRoute, type HttpMethod, type PathParams, type ResponseOf } from './routeTable.js';
+import { isApiPath, type AnyRoute, type HttpMethod, type PathParams, type ResponseOf } from './routeTable.js';
 import type { ApiErrorBody } from './contract.js';
 
 /** A handler bound to one entry of the route table (routeTable.ts). */
@@ -40,7 +40,7 @@ export type ErrorReply = { status: number; json: ApiErrorBody };
 /** What a handler may answer, by the route's reply kind: its response type, or an error. */
 export type ReplyFor<R extends AnyRoute> = R['reply'] extends 'json'
   ? { status?: number; json: ResponseOf<R> } | ErrorReply
-  : R['reply'] extends 'csv'
+  : R['reply'] extends 'csv' | 'text'
     ? { text: string; contentType: string } | ErrorReply
     : { events: EventSubscription };
 
@@ -174,7 +174,7 @@ export class ApiServer {
     if (origin !== undefined && origin !== this.url) {
       return this.send(res, 403, { error: 'forbidden', message: 'cross-origin requests are not allowed' });
     }
-    if (!url.pathname.startsWith(API_PREFIX)) return this.serveStatic(url.pathname, res);
+    if (!isApiPath(url.pathname)) return this.serveStatic(url.pathname, res);
 
     if (this.throttled()) return this.send(res, 429, { error: 'too_many_attempts', message: 'too many wrong tokens; wait a minute' });
     const auth = req.headers.authorization;

@@ -6,6 +6,7 @@ import type { AppliedInput, ManagedAuditRow, RefusedInput } from './managedConfi
 import type { ActionResult, AuditRow, KeyRotation, ResendFilter } from './operatorActions.js';
 import type { DailyRow, LatencyStats, QualityCounts, ThroughputBucket } from './reports.js';
 import type { RecordHit, RecordSearch } from './search.js';
+import type { MetricsSnapshot } from './metrics.js';
 import type { FileState } from './states.js';
 import type { AlertRow, AttemptRecord, DeliveryRow, DestinationCounts, DueDelivery, FileProgress, InsertResult, MessageRow, MessageToConvert, NewRecord, SourceCounts } from './types.js';
 
@@ -89,6 +90,8 @@ export interface ReadModels {
   sourceCounts(): SourceCounts[];
   destinationCounts(): DestinationCounts[];
   lastReceivedAt(): number | null;
+  /** Counts by state and bucketed distributions for GET /metrics (metrics.ts). */
+  metricsSnapshot(boundsMs: readonly number[]): MetricsSnapshot;
   message(id: number): MessageRow | undefined;
   listMessages(limit: number, beforeId?: number): MessageRow[];
   messageDetail(id: number): { raw: Buffer | null; bundle: string | null; issues: string | null } | undefined;

@@ -13,6 +13,7 @@ import { PayloadCipher, plaintextCipher } from './payloadCipher.js';
 import { PayloadKeys } from './payloadKeys.js';
 import type { AlertLog, ConfigState, ConversionQueue, DeliveryQueue, Hl7AckLedger, IntakeSink, OperatorLedger, ReadModels, Retention, SharedCommit } from './ports.js';
 import { RecordReader } from './readModels.js';
+import { metricsSnapshot } from './metrics.js';
 import * as reports from './reports.js';
 import { RetentionStore } from './retention.js';
 import * as search from './search.js';
@@ -165,6 +166,9 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   }
   lastReceivedAt() {
     return this.reader.lastReceivedAt();
+  }
+  metricsSnapshot(boundsMs: readonly number[]) {
+    return metricsSnapshot(this.db, boundsMs);
   }
   message(id: number) {
     return this.reader.message(id);
