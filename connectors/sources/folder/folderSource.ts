@@ -3,6 +3,7 @@
 // `<name>.error.txt` that says what is wrong and where). See DESIGN §4.1, §4.2.
 import chokidar, { type FSWatcher } from 'chokidar';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { problemText } from '../../formats/problemTexts.js';
 import { copyFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../../../main/log.js';
@@ -263,16 +264,23 @@ async function moveFile(from: string, to: string): Promise<void> {
   }
 }
 
-/** The `<name>.error.txt` beside a rejected file: what is wrong, where, and what was kept. */
+/**
+ * The `<name>.error.txt` beside a rejected file: what is wrong, where, what was kept and what
+ * to do — Vietnamese first for the records officer, then the agent's English for IT staff.
+ * The second line always reads `Lỗi [CODE] …` so the status UI can name the reason.
+ */
 export function describeFailure(name: string, r: FileIntakeResult): string {
   const lines: string[] = [];
   lines.push(`Tệp / File: ${name}`);
+  const firstCode = r.error?.code ?? r.problems[0]?.code;
   if (r.error) {
-    const where = r.error.line ? ` (dòng/line ${r.error.line}${r.error.column ? `, cột/column ${r.error.column}` : ''})` : '';
-    lines.push(`Lỗi / Error [${r.error.code}]${where}: ${r.error.message}`);
+    const where = r.error.line ? ` (dòng ${r.error.line}${r.error.column ? `, cột ${r.error.column}` : ''})` : '';
+    lines.push(`Lỗi [${r.error.code}]${where}: ${problemText(r.error.code).reason}`);
+    lines.push(`  Error: ${r.error.message}`);
   }
   for (const p of r.problems) {
-    lines.push(`Hồ sơ / Record #${p.record} (dòng/line ${p.line}) [${p.code}]: ${p.message}`);
+    lines.push(`Hồ sơ số ${p.record} (dòng ${p.line}) [${p.code}]: ${problemText(p.code).reason}`);
+    lines.push(`  Record #${p.record}: ${p.message}`);
   }
   const kept = r.recordsKept;
   lines.push(
@@ -281,6 +289,6 @@ export function describeFailure(name: string, r: FileIntakeResult): string {
       : 'Không có hồ sơ nào được nhận từ tệp này. / No record of this file was kept.',
   );
   if (r.problems.length) lines.push('Hồ sơ lỗi được lưu nguyên bản để xem và gửi lại. / Records with problems are stored as received, for review and resending.');
-  lines.push('Sửa tệp trên HIS và xuất lại vào thư mục nhận. / Fix the export in the HIS and drop it into the inbox again.');
+  lines.push(`Cần làm: ${problemText(firstCode).action} / Fix the export in the HIS and drop it into the inbox again.`);
   return lines.join('\n') + '\n';
 }
