@@ -1,6 +1,7 @@
 // The agent: wires store, sources, convert and delivery workers and the status API, and
 // starts/stops them in order (DESIGN §2). Stopping waits for in-flight work so nothing
 // committed is left half-done; anything interrupted resumes at the next start.
+import { ErrorFiles, type ErrorFolder } from './errorFiles.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +55,9 @@ export function payloadCipherFor(config: AgentConfig, protection: AgentOptions['
   return openKeyring({ path: join(config.dataDir, 'keys.json'), envKey: dataKey ? resolveSecret(dataKey) : undefined, ...protection }, encryptAtRest);
 }
 
+const errorFoldersOf = (config: AgentConfig): ErrorFolder[] =>
+  config.sources.flatMap((s) => (s.type === 'folder' ? [{ sourceId: s.id, dir: s.errorDir }] : []));
+
 export class Agent {
   readonly store: Store;
   readonly logger: Logger;
@@ -79,6 +83,8 @@ export class Agent {
   apiInfo?: ApiInfo;
   /** Held from start() to stop(): one data folder, one agent. */
   private dataDirLock?: DataDirLock;
+  /** Files the watched folders could not take in, for the status screens. */
+  readonly errorFiles: ErrorFiles;
 
   constructor(localConfig: AgentConfig, opts: AgentOptions = {}) {
     this.opts = opts;
@@ -119,6 +125,7 @@ export class Agent {
       },
     });
     for (const s of config.sources) this.sources.push(this.createSource(s));
+    this.errorFiles = new ErrorFiles(errorFoldersOf(config), join(config.dataDir, 'error-files-seen.json'), now);
     this.apiToken = this.loadOrCreateToken();
     this.api = createAgentApi(this, {
       host: config.statusApi.host,
@@ -281,6 +288,7 @@ export class Agent {
       counts: this.store.messageCounts(),
       alerts: this.store.openAlerts().map((a) => ({ kind: a.kind, target: a.target, message: a.message, messageVi: a.messageVi, openedAt: new Date(a.openedAt).toISOString() })),
       managed: this.managed.status(),
+      errorFiles: this.errorFiles.summary(),
       ...(this.managed.updateStatus() ? { update: this.managed.updateStatus() } : {}),
     };
   }
@@ -337,6 +345,7 @@ export class Agent {
     // Same array objects: the status UI's routes hold references to them.
     this.deliveryWorkers.splice(0, this.deliveryWorkers.length, ...workers);
     this.sources.splice(0, this.sources.length, ...sources);
+    this.errorFiles.setFolders(errorFoldersOf(next));
     if (housekeepingChanged) {
       this.housekeeping.stop();
       this.housekeeping = this.createHousekeeping(next);

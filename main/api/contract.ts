@@ -45,6 +45,37 @@ export interface StatusResponse {
   update?: UpdateStatusDto;
   /** Open incidents (destination down, credentials refused, backlog, no input …). */
   alerts: AlertDto[];
+  /** Files the watched folders moved to their error folders (additive to DESIGN §10). */
+  errorFiles?: ErrorFilesSummary;
+}
+
+export interface ErrorFilesSummary {
+  /** Files in the error folders now. */
+  count: number;
+  /** Of those, the ones that arrived after an officer last marked the list as seen. */
+  new: number;
+  /** When the newest arrived. */
+  lastAt: string | null;
+}
+
+/** One file a watched folder could not take in. */
+export interface ErrorFileDto {
+  sourceId: string;
+  name: string;
+  /** The error folder it is in (open it to look at the file and its .error.txt). */
+  folder: string;
+  code: string | null;
+  /** The reason in Vietnamese, and what to do. */
+  reason: string;
+  action: string;
+  at: string;
+  isNew: boolean;
+}
+
+export interface ErrorFileListResponse {
+  items: ErrorFileDto[];
+  total: number;
+  seenAt: string | null;
 }
 
 export interface AlertDto {

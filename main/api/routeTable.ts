@@ -6,6 +6,7 @@ import type {
   AuditListResponse,
   ConfigViewResponse,
   ConnectionTestResponse,
+  ErrorFileListResponse,
   ManagedConfigResponse,
   ManagedImportResponse,
   MessageDetailResponse,
@@ -106,6 +107,10 @@ export const ROUTES = {
   reportsCsv: csv<DayRangeQuery & { lang?: 'vi' | 'en' }>()('/api/ui/reports.csv'),
   config: json<void, ConfigViewResponse>()('GET', '/api/ui/config'),
   testConnection: json<void, ConnectionTestResponse>()('POST', '/api/ui/destinations/:id/test'),
+  /** Files moved to the error folders, newest first, with the reason in Vietnamese. */
+  errorFiles: json<{ limit?: number }, ErrorFileListResponse>()('GET', '/api/ui/error-files'),
+  /** The officer has seen the list: health goes back to green for these files. */
+  errorFilesSeen: json<void, { seenAt: string }>()('POST', '/api/ui/error-files/seen'),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

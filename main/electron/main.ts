@@ -1,7 +1,7 @@
 // Electron main process (DESIGN §2): thin. Single instance, the agent core in a utility
 // process, one hardened window showing the UI the core serves, a tray icon showing health,
 // start at login, updates. No business logic lives here.
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, Tray, utilityProcess, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray, utilityProcess, type UtilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { assessHealth, type HealthLevel } from '../api/health.js';
 import type { CoreMessage } from './core.js';
 import { TRAY_TOOLTIP, trayBitmap } from './trayIcon.js';
 import { startUpdater } from './updater.js';
-import { allowNavigation, allowPermission, CREDENTIALS_CHANNEL, mayReceiveCredentials, statusWindowOptions, WINDOW_CSP, WINDOW_OPEN_REPLY } from './windowOptions.js';
+import { allowNavigation, allowPermission, CREDENTIALS_CHANNEL, mayReceiveCredentials, OPEN_ERROR_FOLDER_CHANNEL, statusWindowOptions, WINDOW_CSP, WINDOW_OPEN_REPLY } from './windowOptions.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const headless = process.argv.includes('--headless');
@@ -86,6 +86,13 @@ function harden(): void {
   // The preload asks once for the API address and token; only the agent's own page gets them.
   ipcMain.on(CREDENTIALS_CHANNEL, (event) => {
     event.returnValue = api && mayReceiveCredentials(event.senderFrame?.url, api.url) ? { apiBaseUrl: api.url, token: api.token } : null;
+  });
+  // Only a folder the agent itself lists as an error folder is opened: the page cannot name another.
+  ipcMain.handle(OPEN_ERROR_FOLDER_CHANNEL, async (event, folder: unknown) => {
+    if (!api || typeof folder !== 'string' || !mayReceiveCredentials(event.senderFrame?.url, api.url)) return false;
+    const res = await callAgent(api, ROUTES.errorFiles, { timeoutMs: 5000 });
+    if (!res.ok || !res.body.items.some((f) => f.folder === folder)) return false;
+    return (await shell.openPath(folder)) === '';
   });
 }
 

@@ -7,6 +7,7 @@ import { dateTime, duration, num } from '../format.js';
 import { t } from '../i18n/index.js';
 import { badge, confirmAction, errorText, table, type AppContext } from '../ui.js';
 import { healthBanner } from './banner.js';
+import { errorFilesPanel } from './errorFiles.js';
 
 /** Samples survive screen changes so the rate is known as soon as the overview opens again. */
 let samples: BacklogSample[] = [];
@@ -42,6 +43,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
   let chart: ThroughputResponse | null = null;
   const chartBox = h('div', { class: 'chart-box' }, t('common.loading'));
   const body = h('div', {});
+  const errorFiles = errorFilesPanel(ctx);
 
   const act = async (question: string, run: () => Promise<{ affected: number }>) => {
     if (!(await confirmAction(question))) return;
@@ -110,6 +112,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
       );
     });
     const ingesting = s.sources.filter((src) => src.progress);
+    errorFiles.update(s.errorFiles);
     replaceChildren(
       body,
       healthBanner(o),
@@ -129,6 +132,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
         ),
       ),
       backlogSection(o),
+      errorFiles.element,
       table(t('overview.sources'), [t('overview.source'), t('overview.type'), t('overview.state'), t('overview.receivedToday'), t('overview.receivedTotal'), t('overview.lastReceived')], sourceRows, { 'data-testid': 'sources' }),
       table(
         t('overview.destinations'),
