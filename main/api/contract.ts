@@ -144,6 +144,10 @@ export interface MessageSummaryDto {
   receivedAt: string;
   convertedAt: string | null;
   resourceCount: number | null;
+  /** The file it was read from (file name) and its HOSO number there; absent for MLLP. */
+  origin?: { file: string; recordNumber: number | null };
+  /** An invalid record: why, and what to do, in Vietnamese. */
+  problem?: { reason: string; action: string };
 }
 
 export interface MessageListResponse {

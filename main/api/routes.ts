@@ -2,7 +2,10 @@
 import type { ReadModels } from '../store/ports.js';
 import type { MessageRow } from '../store/types.js';
 import { handle, notFound, type ApiRoute } from './server.js';
+import { basename } from 'node:path';
 import { ROUTES } from './routeTable.js';
+import { problemText } from '../../connectors/formats/problemTexts.js';
+import { MessageState } from '../store/states.js';
 import { METRIC_BOUNDS_MS, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import type { MessageDetailResponse, MessageListResponse, MessageSummaryDto, StatusResponse } from './contract.js';
 
@@ -21,6 +24,15 @@ export function toSummary(m: MessageRow): MessageSummaryDto {
     receivedAt: iso(m.receivedAt)!,
     convertedAt: iso(m.convertedAt),
     resourceCount: m.resourceCount,
+  };
+}
+
+/** The record's file and HOSO number, and for an invalid record the reason and next step (DESIGN §8). */
+export function recordContext(store: Pick<ReadModels, 'recordOrigin'>, m: Pick<MessageRow, 'id' | 'state' | 'errorCode'>): Pick<MessageSummaryDto, 'origin' | 'problem'> {
+  const o = store.recordOrigin(m.id);
+  return {
+    ...(o ? { origin: { file: basename(o.file), recordNumber: o.recordNumber } } : {}),
+    ...(m.state === MessageState.invalid ? { problem: problemText(m.errorCode) } : {}),
   };
 }
 
@@ -58,6 +70,7 @@ export function apiRoutes(deps: RouteDeps): ApiRoute[] {
       const detail = store.messageDetail(m.id)!;
       const body: MessageDetailResponse = {
         ...toSummary(m),
+        ...recordContext(store, m),
         raw: detail.raw ? detail.raw.toString('utf8') : null,
         bundle: detail.bundle ? JSON.parse(detail.bundle) : null,
         issues: detail.issues ? JSON.parse(detail.issues) : null,

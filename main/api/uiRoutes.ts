@@ -7,6 +7,7 @@ import type { AgentConfig } from '../config/schema.js';
 import type { OperatorLedger, ReadModels } from '../store/ports.js';
 import { badRequest, handle, notFound, type ApiRoute, type ErrorReply, type ReplyFor } from './server.js';
 import { ROUTES } from './routeTable.js';
+import { recordContext } from './routes.js';
 import type {
   AuditListResponse,
   ConnectionTestResponse,
@@ -314,6 +315,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       const body: RecordListResponse = {
         items: hits.map((h) => ({
           ...h,
+          ...recordContext(deps.store, h),
           receivedAt: iso(h.receivedAt),
           convertedAt: h.convertedAt === null ? null : iso(h.convertedAt),
         })),

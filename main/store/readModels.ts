@@ -23,6 +23,8 @@ const statements = preparedStatements((db: Db) => ({
     'SELECT message_id, destination_id, state, attempts, next_attempt_at, last_error_code, last_error, last_response, delivered_at FROM deliveries WHERE message_id = ? ORDER BY destination_id',
   ),
   attemptsOf: db.prepare('SELECT * FROM delivery_attempts WHERE message_id = ? ORDER BY id'),
+  // The file a record came from (basename shown) and its position there, for the record views.
+  origin: db.prepare('SELECT f.path AS path, m.record_index AS record_index FROM messages m JOIN ingested_files f ON f.id = m.file_id WHERE m.id = ?'),
   listMessages: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?`),
 }));
 
@@ -31,6 +33,12 @@ export class RecordReader {
     private readonly db: Db,
     private readonly cipher: PayloadCipher,
   ) {}
+
+  /** Where a record was read from: its file's path and its 1-based HOSO number in that file; undefined for MLLP. */
+  recordOrigin(messageId: number): { file: string; recordNumber: number | null } | undefined {
+    const r = statements(this.db).origin.get(messageId) as { path: string; record_index: number | null } | undefined;
+    return r ? { file: r.path, recordNumber: r.record_index === null ? null : r.record_index + 1 } : undefined;
+  }
 
   messageCounts(): { received: number; converted: number; invalid: number } {
     const rows = statements(this.db).countsByState.all() as { state: string; n: number }[];

@@ -167,6 +167,9 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   lastReceivedAt() {
     return this.reader.lastReceivedAt();
   }
+  recordOrigin(messageId: number) {
+    return this.reader.recordOrigin(messageId);
+  }
   metricsSnapshot(boundsMs: readonly number[]) {
     return metricsSnapshot(this.db, boundsMs);
   }

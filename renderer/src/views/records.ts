@@ -37,8 +37,16 @@ export function renderRecords(ctx: AppContext, root: HTMLElement, initial: Recor
       'tr',
       { 'data-record': r.id },
       h('td', { class: 'num' }, h('a', { href: `#/records/${r.id}` }, String(r.id))),
-      h('td', {}, h('a', { href: `#/records/${r.id}`, 'data-testid': 'record-key' }, r.recordKey ?? t('common.none'))),
-      h('td', { 'data-testid': 'record-patient' }, r.patientName ?? t('common.none')),
+      h(
+        'td',
+        {},
+        h('a', { href: `#/records/${r.id}`, 'data-testid': 'record-key' }, r.recordKey ?? (r.origin ? t('record.originShort', { file: r.origin.file, n: r.origin.recordNumber ?? '?' }) : t('common.none'))),
+      ),
+      h(
+        'td',
+        { 'data-testid': 'record-patient' },
+        r.patientName ?? (r.problem ? h('span', { class: 'error', 'data-testid': 'record-problem' }, r.problem.reason) : t('common.none')),
+      ),
       h('td', {}, r.maBn ?? t('common.none')),
       h('td', {}, dateTime(r.receivedAt)),
       h('td', {}, badge(r.state), r.version > 1 ? h('span', { class: 'muted' }, ` v${r.version}`) : null),
