@@ -1,6 +1,8 @@
 // The agent: wires store, sources, convert and delivery workers and the status API, and
 // starts/stops them in order (DESIGN §2). Stopping waits for in-flight work so nothing
 // committed is left half-done; anything interrupted resumes at the next start.
+import { CredentialRecheck } from '../pipeline/credentialRecheck.js';
+import { testConnection } from '../api/connectionTest.js';
 import { ErrorFiles, type ErrorFolder } from './errorFiles.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
@@ -45,6 +47,8 @@ export interface AgentOptions {
   updateCheckIntervalMs?: number;
   /** How often open status screens are refreshed (default 1 s); the UI tests make it short. */
   eventIntervalMs?: number;
+  /** How often destinations paused for refused credentials are checked again (default 5 minutes). */
+  credentialRecheckMs?: number;
   /** The desktop app wraps the keyring with the OS key store (Electron safeStorage). */
   keyProtection?: Pick<KeyringOptions, 'protect' | 'unprotect'>;
 }
@@ -85,6 +89,8 @@ export class Agent {
   private dataDirLock?: DataDirLock;
   /** Files the watched folders could not take in, for the status screens. */
   readonly errorFiles: ErrorFiles;
+  /** Resumes a destination paused for refused credentials once they are accepted again. */
+  private readonly credentialRecheck: CredentialRecheck;
 
   constructor(localConfig: AgentConfig, opts: AgentOptions = {}) {
     this.opts = opts;
@@ -125,6 +131,16 @@ export class Agent {
       },
     });
     for (const s of config.sources) this.sources.push(this.createSource(s));
+    this.credentialRecheck = new CredentialRecheck({
+      workers: () => this.deliveryWorkers,
+      check: async (id) => {
+        const dest = this.current.destinations.find((d) => d.id === id);
+        if (!dest) return { ok: false, code: 'unknown' };
+        return testConnection(dest);
+      },
+      logger: this.logger,
+      intervalMs: opts.credentialRecheckMs,
+    });
     this.errorFiles = new ErrorFiles(errorFoldersOf(config), join(config.dataDir, 'error-files-seen.json'), now);
     this.apiToken = this.loadOrCreateToken();
     this.api = createAgentApi(this, {
@@ -233,6 +249,7 @@ export class Agent {
     await applyOperatorPauses(uiDepsOf(this));
     for (const s of this.sources) await s.start();
     this.housekeeping.start();
+    this.credentialRecheck.start();
     this.running = true;
     this.managed.start();
     logger.info('agent started', { version: AGENT_VERSION, facility: config.facility.code, api: url, sources: this.sources.length, destinations: this.deliveryWorkers.length });
@@ -244,6 +261,7 @@ export class Agent {
     await this.applying;
     this.running = false;
     this.housekeeping.stop();
+    await this.credentialRecheck.stop();
     for (const s of this.sources) await s.stop().catch((err) => this.logger.error('source stop failed', { source: s.id, error: (err as Error).message }));
     await this.convertWorker.stop();
     await Promise.all(this.deliveryWorkers.map((w) => w.stop()));
@@ -275,6 +293,7 @@ export class Agent {
           id: w.id,
           baseUrl: cfg.baseUrl,
           state: w.runtime.state,
+          ...(w.runtime.pausedBy ? { pausedBy: w.runtime.pausedBy } : {}),
           pending: c?.pending ?? 0,
           delivered: c?.delivered ?? 0,
           rejected: c?.rejected ?? 0,

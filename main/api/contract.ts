@@ -23,6 +23,8 @@ export interface DestinationStatusDto {
   delivered: number;
   rejected: number;
   lastSuccessAt: string | null;
+  /** Why sending is paused, while state is paused: operator, auth (credentials refused) or misconfigured. */
+  pausedBy?: string;
   lastError?: { code: string; message: string; messageVi: string; at: string };
   /** Timeouts after the request was sent, retried safely (idempotent writes), counted apart. */
   ambiguous?: number;

@@ -70,7 +70,8 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
       ),
     );
     const destRows = s.destinations.map((d) => {
-      const paused = o.pausedByOperator.includes(d.id);
+      // "Tiếp tục gửi" on every paused destination: by an operator, or for refused credentials.
+      const paused = o.pausedByOperator.includes(d.id) || d.state === 'paused';
       return h(
         'tr',
         { 'data-destination': d.id },

@@ -49,6 +49,9 @@ function drawConfig(ctx: AppContext, c: ConfigViewResponse): HTMLElement[] {
                 const r = await ctx.api.testConnection(id);
                 result.className = `test-result ${r.ok ? 'ok' : 'error'}`;
                 result.textContent = `${document.documentElement.lang === 'en' ? r.message : r.messageVi} (${num(r.durationMs)} ms)`;
+                // A good connection to a paused destination: offer to send again at once.
+                const paused = ctx.overview()?.status.destinations.find((x) => x.id === id)?.state === 'paused';
+                if (r.ok && paused) result.append(' ', resumeOffer(ctx, id, result));
               } catch (err) {
                 result.className = 'test-result error';
                 result.textContent = errorText(err);
@@ -133,4 +136,27 @@ export function renderSettings(ctx: AppContext, root: HTMLElement): () => void {
     (err) => replaceChildren(auditBox, h('p', { class: 'error', role: 'alert' }, errorText(err))),
   );
   return () => undefined;
+}
+
+/** "Tiếp tục gửi" beside a good connection test of a paused destination. */
+function resumeOffer(ctx: AppContext, id: string, result: HTMLElement): HTMLElement {
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': `resume-after-test-${id}`,
+      onclick: async () => {
+        button.disabled = true;
+        try {
+          await ctx.api.act({ action: 'resume_destination', destinationId: id });
+          result.textContent = t('settings.resumed');
+        } catch (err) {
+          ctx.notify(errorText(err), 'error');
+          button.disabled = false;
+        }
+      },
+    },
+    t('overview.resume'),
+  );
+  return button;
 }
