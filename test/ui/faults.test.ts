@@ -2,7 +2,8 @@
 // agent: files that could not be read ("Tệp lỗi"), an invalid record's page, and a destination
 // paused for refused credentials that an officer resumes after a good connection test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
@@ -12,6 +13,8 @@ import { waitFor } from '../support/waitFor.js';
 import { buildUi, launchChromium, startUiHarness, type UiHarness } from './harness.js';
 
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(PACKAGE_ROOT, 'docs', 'screenshots') : join(tmpdir(), 'vhr-agent-screenshots');
+/** The printed report (PDF and its first page as PNG) is kept for people to look at. */
+const ARTIFACTS = process.env.VHR_TEST_ARTIFACTS ?? join(tmpdir(), 'vhr-agent-test-artifacts');
 
 let h: UiHarness;
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
@@ -114,5 +117,48 @@ describe('faults in the status UI', () => {
     await expect.poll(() => result.innerText()).toBe('Đã tiếp tục gửi.');
     await waitFor(() => dest('province').delivered === deliveredBefore + 2 && dest('province').state === 'ok', { what: 'province delivered after resume' });
     expect(await h.fhir.countResources('province', 'Encounter')).toBe(deliveredBefore + 2);
+  });
+
+  it('prints a report without menu or buttons, with its header, period, print time and signature lines', async () => {
+    await page.getByRole('link', { name: 'Báo cáo', exact: true }).click();
+    await page.getByTestId('report-days').waitFor();
+    const header = page.getByTestId('print-header');
+    // On screen the print header is hidden; on paper it is the first thing.
+    expect(await header.isVisible()).toBe(false);
+    const today = new Date();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const ddmmyyyy = `${pad(today.getDate())}/${pad(today.getMonth() + 1)}/${today.getFullYear()}`;
+    // Day column in dd/mm/yyyy, never 2026-11-25 or 1/12/26.
+    const days = await page.locator('[data-testid="report-days"] tr[data-day] td:first-child').allInnerTexts();
+    expect(days.length).toBeGreaterThan(0);
+    for (const d of days) expect(d).toMatch(/^\d{2}\/\d{2}\/\d{4}$/);
+    expect(days).toContain(ddmmyyyy);
+
+    await page.emulateMedia({ media: 'print' });
+    expect(await header.isVisible()).toBe(true);
+    expect(await page.locator('header').first().isVisible()).toBe(false);
+    expect(await page.getByTestId('report-print').isVisible()).toBe(false);
+    expect(await header.innerText()).toContain('Bệnh viện Đa khoa tỉnh (thử nghiệm) (mã 94170)');
+    expect(await page.getByTestId('print-period').innerText()).toMatch(new RegExp(`^Kỳ báo cáo: từ ngày \\d{2}/\\d{2}/\\d{4} đến ngày ${ddmmyyyy.replace(/\//g, '\\/')}$`));
+    expect(await page.getByTestId('printed-at').innerText()).toMatch(new RegExp(`^In lúc: ${ddmmyyyy.replace(/\//g, '\\/')} \\d{2}:\\d{2}:\\d{2}$`));
+    expect(await page.getByTestId('signatures').innerText()).toMatch(/Người lập báo cáo[\s\S]*Thủ trưởng đơn vị/);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const pdfPath = join(ARTIFACTS, 'report.pdf');
+    writeFileSync(pdfPath, await page.pdf({ format: 'A4', printBackground: true }));
+    await page.emulateMedia({ media: 'screen' });
+    expect(readFileSync(pdfPath).subarray(0, 5).toString()).toBe('%PDF-');
+    // What the paper looks like: the first page as an image, for a person to check.
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', pdfPath, join(ARTIFACTS, 'report-page1')]);
+    const png = readFileSync(join(ARTIFACTS, 'report-page1.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    // An A4 page (210 × 297 mm) at 60 dpi: 496.1 × 701.6 pixels, rounded up by pdftoppm (PNG header).
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([497, 703]);
+    // The PDF's text holds the header and no menu: pdftotext is part of the same package.
+    const text = execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' });
+    expect(text).toContain('BÁO CÁO ĐỒNG BỘ HỒ SƠ SỨC KHỎE ĐIỆN TỬ');
+    expect(text).toContain('Thủ trưởng đơn vị');
+    expect(text).not.toContain('Cài đặt');
+    expect(text).not.toContain('Xuất CSV');
   });
 });

@@ -259,6 +259,17 @@ export const vi = {
   'time.minutes': '{n} phút',
   'time.hours': '{h} giờ {m} phút',
   'time.lessThanMinute': 'dưới 1 phút',
+  'time.daysHours': "{d} ngày {h} giờ",
+  'reports.print': "In báo cáo",
+  'reports.printTitle': "BÁO CÁO ĐỒNG BỘ HỒ SƠ SỨC KHỎE ĐIỆN TỬ",
+  'reports.printFacility': "Cơ sở khám chữa bệnh: {name} (mã {code})",
+  'reports.printPeriod': "Kỳ báo cáo: từ ngày {from} đến ngày {to}",
+  'reports.printedAt': "In lúc: {at}",
+  'reports.signPreparer': "Người lập báo cáo",
+  'reports.signHead': "Thủ trưởng đơn vị",
+  'reports.signHint': "(Ký, ghi rõ họ tên)",
+  'reports.signHeadHint': "(Ký, ghi rõ họ tên, đóng dấu)",
+  'reports.signPlace': "Ngày {d} tháng {m} năm {y}",
 } as const;
 
 export type MessageKey = keyof typeof vi;
