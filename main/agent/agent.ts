@@ -291,6 +291,7 @@ export class Agent {
         const e = w.runtime.lastError;
         return {
           id: w.id,
+          ...(cfg.name ? { name: cfg.name } : {}),
           baseUrl: cfg.baseUrl,
           state: w.runtime.state,
           ...(w.runtime.pausedBy ? { pausedBy: w.runtime.pausedBy } : {}),

@@ -16,6 +16,8 @@ export interface SourceStatusDto {
 
 export interface DestinationStatusDto {
   id: string;
+  /** Name for people (config `destinations[].name`); absent: show the id. */
+  name?: string;
   baseUrl: string;
   state: string;
   /** Deliveries still owed: pending, in flight, waiting to retry, paused. */

@@ -5,7 +5,7 @@ import { throughputChart } from '../chart.js';
 import { h, replaceChildren } from '../dom.js';
 import { dateTime, duration, num } from '../format.js';
 import { t } from '../i18n/index.js';
-import { badge, confirmAction, errorText, table, type AppContext } from '../ui.js';
+import { badge, confirmAction, destinationName, errorText, table, type AppContext } from '../ui.js';
 import { healthBanner } from './banner.js';
 import { errorFilesPanel } from './errorFiles.js';
 
@@ -75,7 +75,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
       return h(
         'tr',
         { 'data-destination': d.id },
-        h('th', { scope: 'row' }, d.id, h('div', { class: 'muted url' }, d.baseUrl)),
+        h('th', { scope: 'row' }, d.name ?? d.id, h('div', { class: 'muted url' }, d.baseUrl)),
         h('td', {}, destinationState(d, paused)),
         h('td', { class: 'num', 'data-testid': `pending-${d.id}` }, num(d.pending)),
         h('td', { class: 'num', 'data-testid': `delivered-today-${d.id}` }, num(o.deliveredToday[d.id] ?? 0)),
@@ -92,7 +92,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
               class: 'secondary',
               'data-testid': `${paused ? 'resume' : 'pause'}-${d.id}`,
               onclick: () =>
-                act(t(paused ? 'confirm.resume' : 'confirm.pause', { destination: d.id }), () =>
+                act(t(paused ? 'confirm.resume' : 'confirm.pause', { destination: d.name ?? d.id }), () =>
                   ctx.api.act(paused ? { action: 'resume_destination', destinationId: d.id } : { action: 'pause_destination', destinationId: d.id }),
                 ),
             },
@@ -147,7 +147,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
   const loadChart = async () => {
     try {
       chart = await ctx.api.throughput(range);
-      replaceChildren(chartBox, throughputChart(chart));
+      replaceChildren(chartBox, throughputChart(chart, (id) => destinationName(ctx, id)));
     } catch (err) {
       replaceChildren(chartBox, h('p', { class: 'error' }, errorText(err)));
     }

@@ -6,7 +6,7 @@ import { h, replaceChildren } from '../dom.js';
 import { dateTime, num } from '../format.js';
 import { outcomeLabel, t } from '../i18n/index.js';
 import { prettyRaw } from '../pretty.js';
-import { badge, confirmAction, errorText, table, type AppContext } from '../ui.js';
+import { badge, confirmAction, destinationName, errorText, table, type AppContext } from '../ui.js';
 
 interface Issues {
   warnings?: { code: string; field: string; message: string }[];
@@ -50,7 +50,7 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
   const draw = (m: MessageDetailResponse) => {
     const key = m.naturalKey?.split('|').pop() ?? (m.origin ? t('record.originShort', { file: m.origin.file, n: m.origin.recordNumber ?? '?' }) : String(m.id));
     const retryable = m.deliveries.some((d) => ['rejected', 'retry_wait', 'pending'].includes(d.state));
-    const destSelect = h('select', { id: 'resend-dest' }, m.deliveries.map((d) => h('option', { value: d.destinationId }, d.destinationId)));
+    const destSelect = h('select', { id: 'resend-dest' }, m.deliveries.map((d) => h('option', { value: d.destinationId }, destinationName(ctx, d.destinationId))));
     const raw = h('details', { 'data-testid': 'raw', open: rawOpen, ontoggle: (e: Event) => (rawOpen = (e.currentTarget as HTMLDetailsElement).open) }, h('summary', {}, t('record.raw')), m.raw === null ? h('p', {}, t('record.rawPruned')) : h('pre', { class: 'code' }, prettyRaw(m.format, m.raw)));
     const bundle = h(
       'details',
@@ -106,7 +106,7 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
             h(
               'tr',
               { 'data-delivery': d.destinationId },
-              h('th', { scope: 'row' }, d.destinationId),
+              h('th', { scope: 'row' }, destinationName(ctx, d.destinationId)),
               h('td', { 'data-testid': `delivery-state-${d.destinationId}` }, badge(d.state)),
               h('td', { class: 'num' }, num(d.attempts)),
               h('td', {}, d.lastError ? `${d.lastErrorCode ?? ''} ${d.lastError}`.trim() : t('common.none')),
@@ -151,7 +151,7 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
                   'tr',
                   { 'data-outcome': a.outcome },
                   h('td', {}, dateTime(a.startedAt)),
-                  h('td', {}, a.destinationId),
+                  h('td', {}, destinationName(ctx, a.destinationId)),
                   h('td', {}, outcomeLabel(a.outcome), a.errorCode ? h('div', { class: 'muted' }, a.errorCode) : null),
                   h('td', { class: 'num' }, a.httpStatus ? String(a.httpStatus) : t('common.none')),
                   h('td', { class: 'num' }, `${num(a.durationMs)} ms`),

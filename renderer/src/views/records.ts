@@ -4,7 +4,7 @@ import type { RecordListItemDto } from '../../../main/api/contract.js';
 import { h, replaceChildren } from '../dom.js';
 import { dateTime, num } from '../format.js';
 import { t, type MessageKey } from '../i18n/index.js';
-import { badge, errorText, table, type AppContext } from '../ui.js';
+import { badge, destinationName, errorText, table, type AppContext } from '../ui.js';
 
 const STATES = ['received', 'converted', 'invalid', 'pending', 'retry_wait', 'in_flight', 'rejected', 'delivered', 'paused', 'cancelled'];
 const PAGE = 50;
@@ -50,7 +50,7 @@ export function renderRecords(ctx: AppContext, root: HTMLElement, initial: Recor
       h('td', {}, r.maBn ?? t('common.none')),
       h('td', {}, dateTime(r.receivedAt)),
       h('td', {}, badge(r.state), r.version > 1 ? h('span', { class: 'muted' }, ` v${r.version}`) : null),
-      h('td', {}, r.deliveries.map((d) => h('span', { class: 'delivery' }, `${d.destinationId}: `, badge(d.state)))),
+      h('td', {}, r.deliveries.map((d) => h('span', { class: 'delivery' }, `${destinationName(ctx, d.destinationId)}: `, badge(d.state)))),
     );
 
   const load = async () => {

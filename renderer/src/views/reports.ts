@@ -4,7 +4,7 @@ import type { ReportResponse } from '../../../main/api/contract.js';
 import { h, replaceChildren } from '../dom.js';
 import { date, dateTime, day, dayKey, delayHours, num, percent } from '../format.js';
 import { lang, t } from '../i18n/index.js';
-import { errorText, table, type AppContext } from '../ui.js';
+import { destinationName, errorText, table, type AppContext } from '../ui.js';
 
 function qualityCard(label: string, count: number, total: number, testId: string): HTMLElement {
   return h('div', { class: 'counter', 'data-testid': testId }, h('span', {}, label), h('strong', {}, percent(count, total)), h('small', {}, t('reports.ofRecords', { count: num(count), total: num(total) })));
@@ -35,7 +35,7 @@ function signatures(): HTMLElement {
   );
 }
 
-function drawReport(r: ReportResponse): HTMLElement[] {
+function drawReport(r: ReportResponse, nameOf: (id: string) => string = (id) => id): HTMLElement[] {
   const totals = r.days.reduce(
     (acc, d) => {
       const k = d.destinationId;
@@ -54,10 +54,10 @@ function drawReport(r: ReportResponse): HTMLElement[] {
       [t('reports.day'), t('overview.destination'), t('reports.received'), t('reports.delivered'), t('reports.rejected')],
       [
         ...r.days.map((d) =>
-          h('tr', { 'data-day': d.day, 'data-destination': d.destinationId }, h('td', {}, day(d.day)), h('td', {}, d.destinationId), h('td', { class: 'num' }, num(d.received)), h('td', { class: 'num' }, num(d.delivered)), h('td', { class: 'num' }, num(d.rejected))),
+          h('tr', { 'data-day': d.day, 'data-destination': d.destinationId }, h('td', {}, day(d.day)), h('td', {}, nameOf(d.destinationId)), h('td', { class: 'num' }, num(d.received)), h('td', { class: 'num' }, num(d.delivered)), h('td', { class: 'num' }, num(d.rejected))),
         ),
         ...Object.entries(totals).map(([dest, v]) =>
-          h('tr', { class: 'total', 'data-total': dest }, h('th', { scope: 'row' }, t('common.total')), h('td', {}, dest), h('td', { class: 'num' }, num(q.received)), h('td', { class: 'num' }, num(v.delivered)), h('td', { class: 'num' }, num(v.rejected))),
+          h('tr', { class: 'total', 'data-total': dest }, h('th', { scope: 'row' }, t('common.total')), h('td', {}, nameOf(dest)), h('td', { class: 'num' }, num(q.received)), h('td', { class: 'num' }, num(v.delivered)), h('td', { class: 'num' }, num(v.rejected))),
         ),
       ],
       { 'data-testid': 'report-days' },
@@ -87,7 +87,7 @@ function drawReport(r: ReportResponse): HTMLElement[] {
       t('reports.latency'),
       [t('overview.destination'), t('reports.delivered'), t('reports.median'), t('reports.p90'), t('reports.within24h')],
       r.latency.map((l) =>
-        h('tr', {}, h('th', { scope: 'row' }, l.destinationId), h('td', { class: 'num' }, num(l.delivered)), h('td', { class: 'num' }, hours(l.medianHours)), h('td', { class: 'num' }, hours(l.p90Hours)), h('td', { class: 'num' }, l.within24h === null ? t('common.none') : percent(l.within24h, 1))),
+        h('tr', {}, h('th', { scope: 'row' }, nameOf(l.destinationId)), h('td', { class: 'num' }, num(l.delivered)), h('td', { class: 'num' }, hours(l.medianHours)), h('td', { class: 'num' }, hours(l.p90Hours)), h('td', { class: 'num' }, l.within24h === null ? t('common.none') : percent(l.within24h, 1))),
       ),
       { 'data-testid': 'report-latency' },
     ),
@@ -106,7 +106,7 @@ export function renderReports(ctx: AppContext, root: HTMLElement): () => void {
     if (from.value > to.value) return replaceChildren(out, h('p', { class: 'error', role: 'alert' }, t('reports.badRange')));
     try {
       const r = await ctx.api.report(range());
-      replaceChildren(out, printHeader(ctx, r), ...drawReport(r), signatures());
+      replaceChildren(out, printHeader(ctx, r), ...drawReport(r, (id) => destinationName(ctx, id)), signatures());
     } catch (err) {
       replaceChildren(out, h('p', { class: 'error', role: 'alert' }, errorText(err)));
     }

@@ -62,7 +62,7 @@ function drawConfig(ctx: AppContext, c: ConfigViewResponse): HTMLElement[] {
           },
           t('settings.testConnection'),
         );
-        return h('div', { class: 'config-item', 'data-destination': id }, h('h3', {}, id), keyValues(d), button, result);
+        return h('div', { class: 'config-item', 'data-destination': id }, h('h3', {}, typeof d.name === 'string' ? `${d.name} (${id})` : id), keyValues(d), button, result);
       }),
     ),
   ];
