@@ -1,6 +1,7 @@
 // The agent: wires store, sources, convert and delivery workers and the status API, and
 // starts/stops them in order (DESIGN §2). Stopping waits for in-flight work so nothing
 // committed is left half-done; anything interrupted resumes at the next start.
+import { InboxCounter } from './inboxFiles.js';
 import { CredentialRecheck } from '../pipeline/credentialRecheck.js';
 import { testConnection } from '../api/connectionTest.js';
 import { ErrorFiles, type ErrorFolder } from './errorFiles.js';
@@ -89,6 +90,8 @@ export class Agent {
   private dataDirLock?: DataDirLock;
   /** Files the watched folders could not take in, for the status screens. */
   readonly errorFiles: ErrorFiles;
+  /** Counts files waiting unread in the watched folders. */
+  private readonly inbox = new InboxCounter();
   /** Resumes a destination paused for refused credentials once they are accepted again. */
   private readonly credentialRecheck: CredentialRecheck;
 
@@ -283,7 +286,9 @@ export class Agent {
       sources: this.sources.map((s) => {
         const st = s.status();
         const c = sourceCounts.get(s.id);
-        return { id: s.id, type: st.type, state: st.state, received: c?.received ?? 0, lastReceivedAt: iso(c?.lastReceivedAt), detail: st.detail, progress: st.progress, address: st.address };
+        const cfg = this.current.sources.find((x) => x.id === s.id);
+        const waitingFiles = cfg?.type === 'folder' ? this.inbox.waiting(cfg.path) : undefined;
+        return { id: s.id, type: st.type, state: st.state, received: c?.received ?? 0, lastReceivedAt: iso(c?.lastReceivedAt), detail: st.detail, progress: st.progress, address: st.address, ...(waitingFiles === undefined ? {} : { waitingFiles }) };
       }),
       destinations: this.deliveryWorkers.map((w) => {
         const c = destCounts.get(w.id);

@@ -12,6 +12,8 @@ export interface SourceStatusDto {
   progress?: { file: string; bytesRead: number; bytesTotal: number; records: number };
   /** Network sources: where senders connect (host:port). */
   address?: string;
+  /** Folder sources: files in the folder not read yet. */
+  waitingFiles?: number;
 }
 
 export interface DestinationStatusDto {
@@ -216,6 +218,8 @@ export interface OverviewResponse {
   pausedByOperator: string[];
   /** Invalid records not yet replaced by a newer version of the same record. */
   openInvalid: number;
+  /** Records (not record × destination) still owed to at least one destination. */
+  recordsAwaitingDelivery?: number;
   /** Ministry-managed configuration in force, if any. */
   managed: ManagedConfigDto | null;
 }

@@ -173,6 +173,8 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       deliveredToday: today.delivered,
       pausedByOperator: store.pausedDestinations(),
       openInvalid: store.openInvalidCount(),
+      // Counted only while something is owed: the sum of pending says whether.
+      recordsAwaitingDelivery: status.destinations.some((d) => d.pending > 0) ? store.recordsAwaitingDelivery() : 0,
       managed: managed(status),
     };
   };

@@ -90,6 +90,8 @@ export interface ReadModels {
   sourceCounts(): SourceCounts[];
   destinationCounts(): DestinationCounts[];
   lastReceivedAt(): number | null;
+  /** Records (not record × destination) still owed to at least one destination. */
+  recordsAwaitingDelivery(): number;
   /** The file a record was read from and its 1-based HOSO number there (folder sources only). */
   recordOrigin(messageId: number): { file: string; recordNumber: number | null } | undefined;
   /** Counts by state and bucketed distributions for GET /metrics (metrics.ts). */

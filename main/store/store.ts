@@ -167,6 +167,9 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   lastReceivedAt() {
     return this.reader.lastReceivedAt();
   }
+  recordsAwaitingDelivery() {
+    return this.reader.recordsAwaitingDelivery();
+  }
   recordOrigin(messageId: number) {
     return this.reader.recordOrigin(messageId);
   }

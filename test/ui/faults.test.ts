@@ -161,4 +161,25 @@ describe('faults in the status UI', () => {
     expect(text).not.toContain('Cài đặt');
     expect(text).not.toContain('Xuất CSV');
   });
+
+  it('counts the backlog in records, per destination, and says "đang tạm dừng" instead of a time when paused', async () => {
+    await page.getByRole('link', { name: 'Tổng quan', exact: true }).click();
+    await page.getByTestId('pause-ministry').click();
+    await page.getByTestId('confirm-ok').click();
+    await waitFor(() => dest('ministry').state === 'paused', { what: 'ministry paused' });
+    const before = dest('province').delivered;
+    h.drop('hang-cho.xml', envelopeOf(manyClaims(3, 'BL')));
+    await waitFor(() => dest('province').delivered === before + 3 && dest('ministry').pending === 3, { what: 'province done, ministry waiting' });
+
+    const backlog = page.getByTestId('backlog');
+    // Three records, owed to one destination: 3, not 3 × 2 stores.
+    await expect.poll(() => backlog.getByTestId('backlog-records').innerText()).toMatch(/^Còn 3 hồ sơ chờ gửi/);
+    expect(await backlog.getByTestId('backlog-eta-ministry').innerText()).toBe('đang tạm dừng');
+    expect(await backlog.locator('[data-backlog-destination="province"]').count()).toBe(0);
+
+    await page.getByTestId('resume-ministry').click();
+    await page.getByTestId('confirm-ok').click();
+    await waitFor(() => dest('ministry').pending === 0, { what: 'ministry caught up' });
+    await expect.poll(() => backlog.count()).toBe(0);
+  });
 });
