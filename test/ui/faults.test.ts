@@ -182,4 +182,22 @@ describe('faults in the status UI', () => {
     await waitFor(() => dest('ministry').pending === 0, { what: 'ministry caught up' });
     await expect.poll(() => backlog.count()).toBe(0);
   });
+
+  // Last: it stops the agent.
+  it('shows stale data as such when the agent stops answering: "mất kết nối" banner, grey badges', async () => {
+    await page.getByRole('link', { name: 'Tổng quan', exact: true }).click();
+    const badge = page.locator('tr[data-destination="province"] .badge');
+    await badge.waitFor();
+    const green = await badge.evaluate((el) => getComputedStyle(el).color);
+    expect(await page.getByTestId('stale').isVisible()).toBe(false);
+
+    await h.agent.stop();
+    const stale = page.getByTestId('stale');
+    await stale.waitFor({ timeout: 30_000 });
+    expect(await stale.innerText()).toMatch(/^Mất kết nối với tác tử\. Số liệu trên màn hình là từ lúc \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}/);
+    const grey = await badge.evaluate((el) => getComputedStyle(el).color);
+    expect(grey).not.toBe(green);
+    expect(grey).toBe('rgb(102, 112, 133)');
+    await shot('stale.png');
+  });
 });

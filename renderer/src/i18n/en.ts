@@ -16,6 +16,8 @@ export const en: Record<MessageKey, string> = {
   'lang.switchLabel': 'Chuyển giao diện sang tiếng Việt',
   'live.connected': 'Live updates on',
   'live.reconnecting': 'Lost the connection to the agent, reconnecting…',
+  'stale.title': "Lost the connection to the agent.",
+  'stale.detail': "The figures on screen are from {at} and may be out of date. Check that the VHR agent is still running (tray icon or service); the screen updates by itself once it reconnects.",
   'error.noToken': 'No access token. Open the UI with the uiUrl link in api.json (in the data folder), or from the VHR Agent app.',
   'error.unauthorized': 'The access token is wrong or has changed. Open the UI again with the new uiUrl link in api.json.',
   'error.network': 'Cannot reach the sync agent on this computer. Check that it is still running, then reload the page.',

@@ -14,6 +14,8 @@ export const vi = {
   'lang.switchLabel': 'Switch the interface to English',
   'live.connected': 'Đang cập nhật trực tiếp',
   'live.reconnecting': 'Mất kết nối tới phần mềm, đang thử kết nối lại…',
+  'stale.title': "Mất kết nối với tác tử.",
+  'stale.detail': "Số liệu trên màn hình là từ lúc {at} và có thể đã cũ. Kiểm tra tác tử VHR còn chạy (biểu tượng ở khay hệ thống hoặc dịch vụ); màn hình tự cập nhật khi kết nối lại.",
   'error.noToken': 'Chưa có mã truy cập. Hãy mở giao diện bằng đường dẫn uiUrl trong tệp api.json (thư mục dữ liệu), hoặc mở từ ứng dụng VHR Agent.',
   'error.unauthorized': 'Mã truy cập không đúng hoặc đã thay đổi. Hãy mở lại giao diện bằng đường dẫn uiUrl mới trong tệp api.json.',
   'error.network': 'Không kết nối được tới phần mềm đồng bộ trên máy này. Kiểm tra phần mềm còn chạy không, rồi tải lại trang.',
