@@ -379,3 +379,15 @@ export interface AuditEntryDto {
 export interface AuditListResponse {
   items: AuditEntryDto[];
 }
+
+/** One line of the agent's log (GET /api/logs). */
+export interface LogEntryDto {
+  at: string;
+  level: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+export interface LogListResponse {
+  items: LogEntryDto[];
+}

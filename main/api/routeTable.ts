@@ -7,6 +7,7 @@ import type {
   ConfigViewResponse,
   ConnectionTestResponse,
   ErrorFileListResponse,
+  LogListResponse,
   ManagedConfigResponse,
   ManagedImportResponse,
   MessageDetailResponse,
@@ -86,6 +87,8 @@ export const ROUTES = {
   messages: json<{ limit?: number; before?: number }, MessageListResponse>()('GET', '/api/messages'),
   message: json<void, MessageDetailResponse>()('GET', '/api/messages/:id'),
   retryMessage: json<void, { retried: number }>()('POST', '/api/messages/:id/retry'),
+  /** The agent's log, newest first: `level` = least severe included (error|warn|info|debug), `since`/`until` ISO times. */
+  logs: json<{ level?: string; since?: string; until?: string; limit?: number }, LogListResponse>()('GET', '/api/logs'),
 
   // ── Ministry-managed configuration (docs/managed-config.md §8) ────────────────────
   managedConfig: json<void, ManagedConfigResponse>()('GET', '/api/config/managed'),

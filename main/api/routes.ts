@@ -1,7 +1,8 @@
 // Status API endpoints over the store and the running workers.
 import type { ReadModels } from '../store/ports.js';
 import type { MessageRow } from '../store/types.js';
-import { handle, notFound, type ApiRoute } from './server.js';
+import { badRequest, handle, notFound, type ApiRoute } from './server.js';
+import { LOG_LEVELS, readLogs, type LogLevel } from './logs.js';
 import { basename } from 'node:path';
 import { ROUTES } from './routeTable.js';
 import { problemText } from '../../connectors/formats/problemTexts.js';
@@ -39,6 +40,8 @@ export function recordContext(store: Pick<ReadModels, 'recordOrigin'>, m: Pick<M
 export interface RouteDeps {
   store: ReadModels;
   status: () => StatusResponse;
+  /** The folder of the agent's log files (<dataDir>/logs). */
+  logsDir?: () => string;
   /** Makes a record's waiting or rejected deliveries due now; returns how many. */
   retryMessage: (id: number) => number;
 }
@@ -94,6 +97,21 @@ export function apiRoutes(deps: RouteDeps): ApiRoute[] {
         })),
       };
       return { json: body };
+    }),
+    handle(ROUTES.logs, ({ query }) => {
+      const level = query.get('level') ?? 'info';
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) return badRequest(`"level" must be one of ${LOG_LEVELS.join(', ')}`);
+      const time = (name: string): number | undefined | null => {
+        const v = query.get(name);
+        if (!v) return undefined;
+        const t = Date.parse(v);
+        return Number.isNaN(t) ? null : t;
+      };
+      const since = time('since');
+      const until = time('until');
+      if (since === null || until === null) return badRequest('"since" and "until" must be ISO 8601 times, e.g. 2026-12-01T08:00:00+07:00');
+      const limit = Math.min(2000, Math.max(1, Number(query.get('limit') ?? 200) || 200));
+      return { json: { items: deps.logsDir ? readLogs(deps.logsDir(), { level: level as LogLevel, since, until, limit }) : [] } };
     }),
     handle(ROUTES.retryMessage, ({ params }) => {
       const id = parseId(params.id);

@@ -53,6 +53,31 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('GET /api/logs', () => {
+  it('returns the log newest first, filtered by level and time, behind the token', async () => {
+    h = await startHarness();
+    h.drop('rong.xml', '');
+    await waitFor(() => (h!.agent.status().errorFiles?.count ?? 0) === 1, { what: 'the empty file moved to error/' });
+    const info = JSON.parse(readFileSync(join(h.dataDir, 'api.json'), 'utf8')) as ApiInfo;
+    const get = async (query: Record<string, string>) => {
+      const res = await fetch(`${info.url}${pathTo(ROUTES.logs, { query })}`, { headers: { Authorization: `Bearer ${info.token}` } });
+      return { status: res.status, body: (await res.json()) as { items?: { at: string; level: string; message: string; fields: Record<string, unknown> }[] } };
+    };
+    // The log file is written asynchronously: wait for the warning to reach it.
+    const warn = await waitFor(async () => {
+      const r = await get({ level: 'warn' });
+      return r.body.items?.length ? r : undefined;
+    }, { what: 'the warning in the log file' });
+    expect(warn.body.items!.map((e) => [e.level, e.message, e.fields.file])).toEqual([['warn', 'file moved to error folder', 'rong.xml']]);
+    const all = (await get({ level: 'info' })).body.items!;
+    expect(all.map((e) => e.message)).toContain('agent started');
+    expect(all.map((e) => e.at)).toEqual([...all.map((e) => e.at)].sort().reverse());
+    expect((await get({ level: 'info', since: new Date(Date.now() + 60_000).toISOString() })).body.items).toEqual([]);
+    expect((await get({ level: 'loud' })).status).toBe(400);
+    expect((await fetch(`${info.url}${pathTo(ROUTES.logs)}`)).status).toBe(401);
+  });
+});
+
 describe('the strict exposition parser used above', () => {
   it('refuses what Prometheus would refuse', () => {
     expect(() => parsePrometheusText('a 1')).toThrow(/line feed/);

@@ -188,14 +188,15 @@ describe('faults in the status UI', () => {
     await page.getByRole('link', { name: 'Tổng quan', exact: true }).click();
     const badge = page.locator('tr[data-destination="province"] .badge');
     await badge.waitFor();
-    const green = await badge.evaluate((el) => getComputedStyle(el).color);
+    const colourOf = (el: unknown) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color;
+    const green = await badge.evaluate(colourOf);
     expect(await page.getByTestId('stale').isVisible()).toBe(false);
 
     await h.agent.stop();
     const stale = page.getByTestId('stale');
     await stale.waitFor({ timeout: 30_000 });
     expect(await stale.innerText()).toMatch(/^Mất kết nối với tác tử\. Số liệu trên màn hình là từ lúc \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}/);
-    const grey = await badge.evaluate((el) => getComputedStyle(el).color);
+    const grey = await badge.evaluate(colourOf);
     expect(grey).not.toBe(green);
     expect(grey).toBe('rgb(102, 112, 133)');
     await shot('stale.png');
