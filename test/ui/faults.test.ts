@@ -117,6 +117,12 @@ describe('faults in the status UI', () => {
     await expect.poll(() => result.innerText()).toBe('Đã tiếp tục gửi.');
     await waitFor(() => dest('province').delivered === deliveredBefore + 2 && dest('province').state === 'ok', { what: 'province delivered after resume' });
     expect(await h.fhir.countResources('province', 'Encounter')).toBe(deliveredBefore + 2);
+    // Settings read in people's units and words, not raw keys and milliseconds.
+    const province = page.locator('.config-item[data-destination="province"]');
+    expect(await province.locator('[data-key="timeoutMs"]').innerText()).toBe('5 giây');
+    expect(await province.locator('dt[title="timeoutMs"]').innerText()).toBe('Thời gian chờ mỗi lần gửi');
+    expect(await page.locator('[data-key="maxFileBytes"]').first().innerText()).toBe('2 GiB');
+    expect(await page.locator('[data-key="quietMs"]').first().innerText()).toBe('0,05 giây');
   });
 
   it('prints a report without menu or buttons, with its header, period, print time and signature lines', async () => {
