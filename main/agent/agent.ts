@@ -1,6 +1,10 @@
 // The agent: wires store, sources, convert and delivery workers and the status API, and
 // starts/stops them in order (DESIGN §2). Stopping waits for in-flight work so nothing
 // committed is left half-done; anything interrupted resumes at the next start.
+import { InboxCounter } from './inboxFiles.js';
+import { CredentialRecheck } from '../pipeline/credentialRecheck.js';
+import { testConnection } from '../api/connectionTest.js';
+import { ErrorFiles, type ErrorFolder } from './errorFiles.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +52,8 @@ export interface AgentOptions {
   updateCheckIntervalMs?: number;
   /** How often open status screens are refreshed (default 1 s); the UI tests make it short. */
   eventIntervalMs?: number;
+  /** How often destinations paused for refused credentials are checked again (default 5 minutes). */
+  credentialRecheckMs?: number;
   /** The desktop app wraps the keyring with the OS key store (Electron safeStorage). */
   keyProtection?: Pick<KeyringOptions, 'protect' | 'unprotect'>;
   /** Conversion engine settings beyond the configuration (tests: time limits, a misbehaving task module). */
@@ -59,6 +65,9 @@ export function payloadCipherFor(config: AgentConfig, protection: AgentOptions['
   const { encryptAtRest, dataKey } = config.security;
   return openKeyring({ path: join(config.dataDir, 'keys.json'), envKey: dataKey ? resolveSecret(dataKey) : undefined, ...protection }, encryptAtRest);
 }
+
+const errorFoldersOf = (config: AgentConfig): ErrorFolder[] =>
+  config.sources.flatMap((s) => (s.type === 'folder' ? [{ sourceId: s.id, dir: s.errorDir }] : []));
 
 export class Agent {
   readonly store: Store;
@@ -85,6 +94,12 @@ export class Agent {
   apiInfo?: ApiInfo;
   /** Held from start() to stop(): one data folder, one agent. */
   private dataDirLock?: DataDirLock;
+  /** Files the watched folders could not take in, for the status screens. */
+  readonly errorFiles: ErrorFiles;
+  /** Counts files waiting unread in the watched folders. */
+  private readonly inbox = new InboxCounter();
+  /** Resumes a destination paused for refused credentials once they are accepted again. */
+  private readonly credentialRecheck: CredentialRecheck;
 
   constructor(localConfig: AgentConfig, opts: AgentOptions = {}) {
     this.opts = opts;
@@ -127,6 +142,17 @@ export class Agent {
       },
     });
     for (const s of config.sources) this.sources.push(this.createSource(s));
+    this.credentialRecheck = new CredentialRecheck({
+      workers: () => this.deliveryWorkers,
+      check: async (id) => {
+        const dest = this.current.destinations.find((d) => d.id === id);
+        if (!dest) return { ok: false, code: 'unknown' };
+        return testConnection(dest);
+      },
+      logger: this.logger,
+      intervalMs: opts.credentialRecheckMs,
+    });
+    this.errorFiles = new ErrorFiles(errorFoldersOf(config), join(config.dataDir, 'error-files-seen.json'), now);
     this.apiToken = this.loadOrCreateToken();
     this.api = createAgentApi(this, {
       host: config.statusApi.host,
@@ -264,6 +290,7 @@ export class Agent {
     await applyOperatorPauses(uiDepsOf(this));
     for (const s of this.sources) await s.start();
     this.housekeeping.start();
+    this.credentialRecheck.start();
     this.running = true;
     this.managed.start();
     logger.info('agent started', { version: AGENT_VERSION, facility: config.facility.code, api: url, sources: this.sources.length, destinations: this.deliveryWorkers.length });
@@ -275,6 +302,7 @@ export class Agent {
     await this.applying;
     this.running = false;
     this.housekeeping.stop();
+    await this.credentialRecheck.stop();
     for (const s of this.sources) await s.stop().catch((err) => this.logger.error('source stop failed', { source: s.id, error: (err as Error).message }));
     await this.convertWorker.close();
     await Promise.all(this.deliveryWorkers.map((w) => w.stop()));
@@ -297,7 +325,9 @@ export class Agent {
       sources: this.sources.map((s) => {
         const st = s.status();
         const c = sourceCounts.get(s.id);
-        return { id: s.id, type: st.type, state: st.state, received: c?.received ?? 0, lastReceivedAt: iso(c?.lastReceivedAt), detail: st.detail, progress: st.progress, address: st.address, warning: st.warning };
+        const cfg = this.current.sources.find((x) => x.id === s.id);
+        const waitingFiles = cfg?.type === 'folder' ? this.inbox.waiting(cfg.path) : undefined;
+        return { id: s.id, type: st.type, state: st.state, received: c?.received ?? 0, lastReceivedAt: iso(c?.lastReceivedAt), detail: st.detail, progress: st.progress, address: st.address, warning: st.warning, ...(waitingFiles === undefined ? {} : { waitingFiles }) };
       }),
       destinations: this.deliveryWorkers.map((w) => {
         const c = destCounts.get(w.id);
@@ -305,8 +335,10 @@ export class Agent {
         const e = w.runtime.lastError;
         return {
           id: w.id,
+          ...(cfg.name ? { name: cfg.name } : {}),
           baseUrl: cfg.baseUrl,
           state: w.runtime.state,
+          ...(w.runtime.pausedBy ? { pausedBy: w.runtime.pausedBy } : {}),
           pending: c?.pending ?? 0,
           delivered: c?.delivered ?? 0,
           rejected: c?.rejected ?? 0,
@@ -322,6 +354,7 @@ export class Agent {
       counts: this.store.messageCounts(),
       alerts: this.store.openAlerts().map((a) => ({ kind: a.kind, target: a.target, message: a.message, messageVi: a.messageVi, openedAt: new Date(a.openedAt).toISOString() })),
       managed: this.managed.status(),
+      errorFiles: this.errorFiles.summary(),
       ...(this.managed.updateStatus() ? { update: this.managed.updateStatus() } : {}),
     };
   }
@@ -378,6 +411,7 @@ export class Agent {
     // Same array objects: the status UI's routes hold references to them.
     this.deliveryWorkers.splice(0, this.deliveryWorkers.length, ...workers);
     this.sources.splice(0, this.sources.length, ...sources);
+    this.errorFiles.setFolders(errorFoldersOf(next));
     if (housekeepingChanged) {
       this.housekeeping.stop();
       this.housekeeping = this.createHousekeeping(next);

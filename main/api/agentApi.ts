@@ -1,6 +1,7 @@
 // The status API of a running agent, wired in one place: the core endpoints, the managed
 // configuration and the status UI's, on one loopback server (DESIGN §8, §9). The agent and
 // the UI tests both start it through this function, so what the tests see is what runs.
+import { join } from 'node:path';
 import { ApiServer, type ApiRoute, type LanListenerOptions } from './server.js';
 import { sessionRoutes } from './sessionRoutes.js';
 import { ROUTES } from './routeTable.js';
@@ -38,6 +39,7 @@ export function agentRoutes(agent: ApiAgent, opts: Pick<AgentApiOptions, 'now' |
   const core = apiRoutes({
     store: agent.store,
     status: () => agent.status(),
+    logsDir: () => join(agent.config.dataDir, 'logs'),
     retryMessage: (id) => {
       const n = agent.store.retryNow(id, opts.now());
       ui.wakeDeliveries();

@@ -14,10 +14,14 @@ export interface SourceStatusDto {
   address?: string;
   /** Something to put right though the source works (e.g. an MLLP listener open to every sender). */
   warning?: string;
+  /** Folder sources: files in the folder not read yet. */
+  waitingFiles?: number;
 }
 
 export interface DestinationStatusDto {
   id: string;
+  /** Name for people (config `destinations[].name`); absent: show the id. */
+  name?: string;
   baseUrl: string;
   state: string;
   /** Deliveries still owed: pending, in flight, waiting to retry, paused. */
@@ -25,6 +29,8 @@ export interface DestinationStatusDto {
   delivered: number;
   rejected: number;
   lastSuccessAt: string | null;
+  /** Why sending is paused, while state is paused: operator, auth (credentials refused) or misconfigured. */
+  pausedBy?: string;
   lastError?: { code: string; message: string; messageVi: string; at: string };
   /** Timeouts after the request was sent, retried safely (idempotent writes), counted apart. */
   ambiguous?: number;
@@ -51,6 +57,37 @@ export interface StatusResponse {
   update?: UpdateStatusDto;
   /** Open incidents (destination down, credentials refused, backlog, no input …). */
   alerts: AlertDto[];
+  /** Files the watched folders moved to their error folders (additive to DESIGN §10). */
+  errorFiles?: ErrorFilesSummary;
+}
+
+export interface ErrorFilesSummary {
+  /** Files in the error folders now. */
+  count: number;
+  /** Of those, the ones that arrived after an officer last marked the list as seen. */
+  new: number;
+  /** When the newest arrived. */
+  lastAt: string | null;
+}
+
+/** One file a watched folder could not take in. */
+export interface ErrorFileDto {
+  sourceId: string;
+  name: string;
+  /** The error folder it is in (open it to look at the file and its .error.txt). */
+  folder: string;
+  code: string | null;
+  /** The reason in Vietnamese, and what to do. */
+  reason: string;
+  action: string;
+  at: string;
+  isNew: boolean;
+}
+
+export interface ErrorFileListResponse {
+  items: ErrorFileDto[];
+  total: number;
+  seenAt: string | null;
 }
 
 export interface AlertDto {
@@ -119,6 +156,10 @@ export interface MessageSummaryDto {
   receivedAt: string;
   convertedAt: string | null;
   resourceCount: number | null;
+  /** The file it was read from (file name) and its HOSO number there; absent for MLLP. */
+  origin?: { file: string; recordNumber: number | null };
+  /** An invalid record: why, and what to do, in Vietnamese. */
+  problem?: { reason: string; action: string };
 }
 
 export interface MessageListResponse {
@@ -213,6 +254,8 @@ export interface OverviewResponse {
   pausedByOperator: string[];
   /** Invalid records not yet replaced by a newer version of the same record. */
   openInvalid: number;
+  /** Records (not record × destination) still owed to at least one destination. */
+  recordsAwaitingDelivery?: number;
   /** Ministry-managed configuration in force, if any. */
   managed: ManagedConfigDto | null;
 }
@@ -432,4 +475,16 @@ export interface SessionResponse {
 /** The session token goes in `Authorization: Bearer …` like the loopback token. */
 export interface SignInResponse extends SessionResponse {
   token: string;
+}
+
+/** One line of the agent's log (GET /api/logs). */
+export interface LogEntryDto {
+  at: string;
+  level: string;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+export interface LogListResponse {
+  items: LogEntryDto[];
 }

@@ -16,6 +16,7 @@ export const HealthProblemCode = {
   invalid: 'invalid',
   backlog: 'backlog',
   noInput: 'no_input',
+  errorFiles: 'error_files',
 } as const;
 export type HealthProblemCode = (typeof HealthProblemCode)[keyof typeof HealthProblemCode];
 
@@ -68,6 +69,9 @@ export function assessHealth(status: StatusResponse, extras: HealthExtras = {}):
     if (a.kind === 'backlog') problems.push({ code: HealthProblemCode.backlog, level: HealthLevel.warning, subject: a.target, detail: a.messageVi });
     if (a.kind === 'no_input') problems.push({ code: HealthProblemCode.noInput, level: HealthLevel.warning, detail: a.messageVi });
   }
+  // Files moved to error/ stay amber until an officer has seen them in the "Tệp lỗi" panel.
+  const newErrorFiles = status.errorFiles?.new ?? 0;
+  if (newErrorFiles > 0) problems.push({ code: HealthProblemCode.errorFiles, level: HealthLevel.warning, count: newErrorFiles });
   const invalid = extras.openInvalid ?? 0;
   if (invalid > 0) problems.push({ code: HealthProblemCode.invalid, level: HealthLevel.warning, count: invalid });
   const rank = { error: 0, warning: 1 } as const;

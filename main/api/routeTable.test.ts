@@ -1,4 +1,4 @@
-// The route table is the one place a path is written: each entry distinct and under /api/,
+// The route table is the one place a path is written: each entry distinct and under /api/ (or /metrics),
 // URLs built from it encode their parameters, and the agent's wiring serves every entry.
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -11,14 +11,16 @@ import { tempDir } from '../../test/support/tempDir.js';
 const entries = Object.values(ROUTES);
 
 describe('route table', () => {
-  it('has one entry per method and path, every path under the API prefix', () => {
+  it('has one entry per method and path, every path under the API prefix but /metrics', () => {
     const keys = entries.map((r) => `${r.method} ${r.path}`);
     expect(new Set(keys).size).toBe(keys.length);
-    for (const r of entries) expect(r.path.startsWith(API_PREFIX)).toBe(true);
+    for (const r of entries) expect(r.path.startsWith(API_PREFIX) || r.path === '/metrics').toBe(true);
+    expect(entries.filter((r) => !r.path.startsWith(API_PREFIX)).map((r) => r.path)).toEqual(['/metrics']);
   });
 
   it('keeps the public contract of DESIGN §10', () => {
     expect([ROUTES.status.method, ROUTES.status.path, ROUTES.status.reply]).toEqual(['GET', '/api/status', 'json']);
+    expect([ROUTES.metrics.method, ROUTES.metrics.path, ROUTES.metrics.reply]).toEqual(['GET', '/metrics', 'text']);
   });
 
   it('builds URLs with encoded parameters and leaves out empty query values', () => {

@@ -6,6 +6,8 @@ import type {
   AuditListResponse,
   ConfigViewResponse,
   ConnectionTestResponse,
+  ErrorFileListResponse,
+  LogListResponse,
   ManagedConfigResponse,
   ManagedImportResponse,
   MessageDetailResponse,
@@ -22,13 +24,19 @@ import type {
   ThroughputResponse,
 } from './contract.js';
 
-/** Every path below starts with this; anything else is the UI's static files. */
+/** Every path below starts with this, or is /metrics; anything else is the UI's static files. */
 export const API_PREFIX = '/api/';
+
+/** Prometheus scrapes this conventional path (DESIGN §10), with the same bearer token. */
+export const METRICS_PATH = '/metrics';
+
+/** Paths that need the bearer token: the API and the metrics. */
+export const isApiPath = (pathname: string): boolean => pathname.startsWith(API_PREFIX) || pathname === METRICS_PATH;
 
 export type HttpMethod = 'GET' | 'POST';
 
-/** How the answer travels: a JSON document, a CSV file, or a server-sent event stream. */
-export type ReplyKind = 'json' | 'csv' | 'events';
+/** How the answer travels: a JSON document, a CSV file, plain text, or a server-sent event stream. */
+export type ReplyKind = 'json' | 'csv' | 'text' | 'events';
 
 /**
  * One endpoint. `request` (query parameters of a GET, body of a POST) and `response` are
@@ -77,9 +85,13 @@ export interface RecordQuery extends DayRangeQuery {
 export const ROUTES = {
   // ── Core (DESIGN §10: the shape of GET /api/status is a public contract) ─────────────
   status: json<void, StatusResponse>()('GET', '/api/status'),
+  /** Prometheus text exposition format 0.0.4 (metrics.ts); outside /api/, same bearer token. */
+  metrics: { method: 'GET', path: METRICS_PATH, reply: 'text' } as Route<'GET', typeof METRICS_PATH, void, string, 'text'>,
   messages: json<{ limit?: number; before?: number }, MessageListResponse>()('GET', '/api/messages'),
   message: json<void, MessageDetailResponse>()('GET', '/api/messages/:id'),
   retryMessage: json<void, { retried: number }>()('POST', '/api/messages/:id/retry'),
+  /** The agent's log, newest first: `level` = least severe included (error|warn|info|debug), `since`/`until` ISO times. */
+  logs: json<{ level?: string; since?: string; until?: string; limit?: number }, LogListResponse>()('GET', '/api/logs'),
 
   // ── Ministry-managed configuration (docs/managed-config.md §8) ────────────────────
   managedConfig: json<void, ManagedConfigResponse>()('GET', '/api/config/managed'),
@@ -109,6 +121,10 @@ export const ROUTES = {
   /** LAN listener only, and the only endpoint there without a bearer token. 401 wrong, 429 locked. */
   signIn: json<SignInRequest, SignInResponse>()('POST', '/api/session/sign-in'),
   signOut: json<void, { signedOut: true }>()('POST', '/api/session/sign-out'),
+  /** Files moved to the error folders, newest first, with the reason in Vietnamese. */
+  errorFiles: json<{ limit?: number }, ErrorFileListResponse>()('GET', '/api/ui/error-files'),
+  /** The officer has seen the list: health goes back to green for these files. */
+  errorFilesSeen: json<void, { seenAt: string }>()('POST', '/api/ui/error-files/seen'),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

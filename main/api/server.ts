@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { formatEvent, type EventSubscription } from './events.js';
-import { API_PREFIX, type AnyRoute, type HttpMethod, type PathParams, type ResponseOf } from './routeTable.js';
+import { isApiPath, type AnyRoute, type HttpMethod, type PathParams, type ResponseOf } from './routeTable.js';
 import type { ApiErrorBody } from './contract.js';
 import { refusal } from '../auth/access.js';
 import type { Principal } from '../auth/lanAuth.js';
@@ -58,7 +58,7 @@ export type ErrorReply = { status: number; json: ApiErrorBody };
 /** What a handler may answer, by the route's reply kind: its response type, or an error. */
 export type ReplyFor<R extends AnyRoute> = R['reply'] extends 'json'
   ? { status?: number; json: ResponseOf<R> } | ErrorReply
-  : R['reply'] extends 'csv'
+  : R['reply'] extends 'csv' | 'text'
     ? { text: string; contentType: string } | ErrorReply
     : { events: EventSubscription };
 
@@ -254,7 +254,7 @@ export class ApiServer {
     if (origin !== undefined && origin !== ownOrigin) {
       return this.send(res, 403, { error: 'forbidden', message: 'cross-origin requests are not allowed' });
     }
-    if (!url.pathname.startsWith(API_PREFIX)) return this.serveStatic(url.pathname, res);
+    if (!isApiPath(url.pathname)) return this.serveStatic(url.pathname, res);
     if (channel === 'lan') return this.handleLan(req, res, url);
 
     const auth = req.headers.authorization;

@@ -8,10 +8,12 @@ import type { OperatorLedger, ReadModels } from '../store/ports.js';
 import { badRequest, handle, notFound, type ApiRoute, type ErrorReply, type ReplyFor } from './server.js';
 import { ROUTES } from './routeTable.js';
 import type { Principal } from '../auth/lanAuth.js';
+import { recordContext } from './routes.js';
 import type {
   AuditListResponse,
   ConnectionTestResponse,
   ConfigViewResponse,
+  ErrorFileListResponse,
   ManagedConfigDto,
   OperatorActionRequest,
   OperatorActionResponse,
@@ -44,6 +46,14 @@ export interface UiRouteDeps {
   now?: () => number;
   /** How often open screens are refreshed over server-sent events (ms). */
   eventIntervalMs?: number;
+  /** Files the watched folders moved to their error folders. */
+  errorFiles?: ErrorFileLedger;
+}
+
+/** What the error-files panel reads and marks (main/agent/errorFiles.ts). */
+export interface ErrorFileLedger {
+  list(limit?: number): ErrorFileListResponse;
+  markSeen(): string;
 }
 
 const HOUR_MS = 3_600_000;
@@ -169,6 +179,8 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       deliveredToday: today.delivered,
       pausedByOperator: store.pausedDestinations(),
       openInvalid: store.openInvalidCount(),
+      // Counted only while something is owed: the sum of pending says whether.
+      recordsAwaitingDelivery: status.destinations.some((d) => d.pending > 0) ? store.recordsAwaitingDelivery() : 0,
       managed: managed(status),
     };
   };
@@ -319,6 +331,7 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       const body: RecordListResponse = {
         items: hits.map((h) => ({
           ...h,
+          ...recordContext(deps.store, h),
           receivedAt: iso(h.receivedAt),
           convertedAt: h.convertedAt === null ? null : iso(h.convertedAt),
         })),
@@ -363,6 +376,12 @@ export function uiRoutes(deps: UiRouteDeps): ApiRoute[] {
       return { text: `\uFEFF${lines.join('\r\n')}\r\n`, contentType: 'text/csv; charset=utf-8' };
     }),
     handle(ROUTES.config, () => ({ json: maskedConfig(deps.config, managed()) })),
+    handle(ROUTES.errorFiles, ({ query }) => ({ json: deps.errorFiles?.list(Math.min(1000, positiveInt(query.get('limit')) ?? 200)) ?? { items: [], total: 0, seenAt: null } })),
+    handle(ROUTES.errorFilesSeen, () => {
+      const seenAt = deps.errorFiles?.markSeen() ?? iso(now());
+      feed.poke();
+      return { json: { seenAt } };
+    }),
     handle(ROUTES.testConnection, async ({ params }) => {
       const dest = deps.config.destinations.find((d) => d.id === params.id);
       if (!dest) return notFound(`no destination ${params.id}`);
@@ -384,6 +403,7 @@ export interface UiAgent {
   readonly config: AgentConfig;
   status(): StatusResponse;
   readonly deliveryWorkers: readonly { readonly id: string; wake(): void; setPaused(paused: boolean): void }[];
+  readonly errorFiles?: ErrorFileLedger;
 }
 
 /** The route dependencies of a running agent: pause/resume its delivery worker. */
@@ -395,6 +415,7 @@ export function uiDepsOf(agent: UiAgent, extra: Pick<UiRouteDeps, 'managed' | 'n
       return agent.config;
     },
     status: () => agent.status(),
+    errorFiles: agent.errorFiles,
     wakeDeliveries: () => agent.deliveryWorkers.forEach((w) => w.wake()),
     // A paused worker keeps its queue and shows "paused"; resuming makes it claim again at once.
     setDestinationRunning: async (id, running) => {

@@ -1,10 +1,14 @@
-// `vhr-agent config keygen | sign | verify | import` (DESIGN §10, docs/managed-config.md §9):
-// the ministry's side of managed configuration (keys, signing, checking) and the facility's
-// file import for sites without a network path to the ministry.
+// `vhr-agent config check | keygen | sign | verify | import` (DESIGN §10, docs/managed-config.md §9):
+// the check of a facility's configuration file for headless installs; the ministry's side of
+// managed configuration (keys, signing, checking) and the facility's file import for sites
+// without a network path to the ministry.
 // Exit codes: 0 done; 1 refused or not valid (reason on stderr); 2 bad usage (from cli.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AgentConfig } from '../config/schema.js';
+import { ConfigError, type AgentConfig } from '../config/schema.js';
+import { loadConfigFile } from '../config/load.js';
+import { usabilityProblems, type UsabilityOptions } from '../config/usability.js';
+import { configPath, defaultConfigPath } from '../config/location.js';
 import type { ApiInfo, ManagedImportResponse } from '../api/contract.js';
 import { pathTo, ROUTES } from '../api/routeTable.js';
 import { AGENT_VERSION } from '../paths.js';
@@ -29,6 +33,30 @@ function readText(path: string, what: string, io: Io): string | undefined {
     io.err(`vhr-agent: cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     return undefined;
   }
+}
+
+/**
+ * `config check --config FILE`: exit 0 when the configuration is valid and usable here
+ * (folders, ports, secret references), 1 with every problem on stderr: key path, what is
+ * wrong, how to fix it. Schema problems (YAML traps included) come first; the machine is
+ * checked only for a valid file, since an invalid one names no settled paths.
+ */
+export async function configCheck(path: string, io: Io = processIo, opts: UsabilityOptions = {}): Promise<number> {
+  let config: AgentConfig;
+  try {
+    config = loadConfigFile(path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    io.err(`vhr-agent: ${path}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}\n${err.problems.map((p) => `  - ${p}\n`).join('')}`);
+    return 1;
+  }
+  const problems = await usabilityProblems(config, opts);
+  if (problems.length) {
+    io.err(`vhr-agent: ${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p.key}: ${p.problem}; fix: ${p.fix}\n`).join('')}`);
+    return 1;
+  }
+  io.out(`${path}: usable (facility ${config.facility.code}, ${config.sources.length} source${config.sources.length === 1 ? '' : 's'}, ${config.destinations.length} destination${config.destinations.length === 1 ? '' : 's'})\n`);
+  return 0;
 }
 
 /** `config keygen --out DIR`: DIR/ministry.key (private, 0600) and DIR/ministry.pub. */
@@ -221,8 +249,22 @@ const DOC_HELP = 'docs/managed-config.md describes the document, the keys and th
 
 export const command: CommandGroup = {
   name: 'config',
-  summary: 'ministry-signed configuration: keys, signing, checking, import',
+  summary: 'check a configuration file; ministry-signed configuration: keys, signing, checking, import',
   subcommands: [
+    defineCommand({
+      name: 'check',
+      summary: 'check a configuration file is valid and usable on this machine',
+      usage: '[--config FILE]',
+      options: { config: { ...CONFIG_OPTION, description: `configuration file (default: the one location of this platform, ${defaultConfigPath()})` } },
+      details:
+        'Checks the file (YAML traps included: leading zeros, Windows paths in double quotes), then this machine:\n' +
+        'folders exist and are readable (network shares and unmounted mount points detected), ports free,\n' +
+        'secret references resolvable. Exit 0 when usable, 1 with every problem on stderr (key path and fix).',
+      run: ({ values, positionals }) => {
+        if (positionals.length) throw new UsageError('config check takes no file name; give it with --config FILE');
+        return configCheck(configPath(typeof values.config === 'string' ? values.config : undefined));
+      },
+    }),
     defineCommand({
       name: 'keygen',
       summary: 'make the ministry signing keys: DIR/ministry.key, DIR/ministry.pub',

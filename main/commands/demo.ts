@@ -34,10 +34,12 @@ sources:
     quietMs: 300
 destinations:
   - id: province
+    name: Sở Y tế (thử nghiệm)
     type: fhir
     baseUrl: ${storeUrl}/province/fhir
     mode: transaction
   - id: ministry
+    name: Bộ Y tế (thử nghiệm)
     type: fhir
     baseUrl: ${storeUrl}/ministry/fhir
     mode: transaction

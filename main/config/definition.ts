@@ -159,6 +159,7 @@ const Tls = Type.Object(
 const Destination = Type.Object(
   {
     id: ID,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 120, description: 'Name shown to people in the UI and reports, e.g. "Sở Y tế Hà Nội" or "Bộ Y tế"; absent: the id.' })),
     type: words(['fhir'] as const, { default: 'fhir' }),
     baseUrl: Type.String({ description: 'Base URL of the FHIR R4 store: https:// (or http:// on a trusted network).' }),
     auth: byType([NoAuth, BearerAuth, OAuth2Auth, MtlsAuth] as const, { typeDefault: 'none', default: {}, description: 'How the agent proves who it is to the store.' }),

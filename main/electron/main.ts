@@ -2,7 +2,7 @@
 // configuration when one runs (the service, docs/service.md: main/viewer/attach.ts), else the
 // agent core in a utility process; one hardened window showing the UI the agent serves, a tray
 // icon showing its health, start at login, updates. No business logic lives here.
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, Tray, utilityProcess, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray, utilityProcess, type UtilityProcess } from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
@@ -18,7 +18,7 @@ import type { CoreMessage } from './core.js';
 import { resolveConfigPath } from '../service/locations.js';
 import { TRAY_TOOLTIP, trayBitmap } from './trayIcon.js';
 import { startUpdater } from './updater.js';
-import { allowNavigation, allowPermission, CREDENTIALS_CHANNEL, mayReceiveCredentials, statusWindowOptions, WINDOW_CSP, WINDOW_OPEN_REPLY } from './windowOptions.js';
+import { allowNavigation, allowPermission, CREDENTIALS_CHANNEL, mayReceiveCredentials, OPEN_ERROR_FOLDER_CHANNEL, statusWindowOptions, WINDOW_CSP, WINDOW_OPEN_REPLY } from './windowOptions.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const headless = process.argv.includes('--headless');
@@ -93,6 +93,13 @@ function harden(): void {
   // The preload asks once for the API address and token; only the agent's own page gets them.
   ipcMain.on(CREDENTIALS_CHANNEL, (event) => {
     event.returnValue = api && mayReceiveCredentials(event.senderFrame?.url, api.url) ? { apiBaseUrl: api.url, token: api.token } : null;
+  });
+  // Only a folder the agent itself lists as an error folder is opened: the page cannot name another.
+  ipcMain.handle(OPEN_ERROR_FOLDER_CHANNEL, async (event, folder: unknown) => {
+    if (!api || typeof folder !== 'string' || !mayReceiveCredentials(event.senderFrame?.url, api.url)) return false;
+    const res = await callAgent(api, ROUTES.errorFiles, { timeoutMs: 5000 });
+    if (!res.ok || !res.body.items.some((f) => f.folder === folder)) return false;
+    return (await shell.openPath(folder)) === '';
   });
 }
 

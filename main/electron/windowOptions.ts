@@ -3,6 +3,8 @@
 
 /** Channel on which the preload asks for the API base URL and token. */
 export const CREDENTIALS_CHANNEL = 'vhr:credentials';
+/** The error-files panel asks the app to open an error folder in the file manager. */
+export const OPEN_ERROR_FOLDER_CHANNEL = 'vhr:open-error-folder';
 
 export interface StatusWindowOptions {
   width: number;

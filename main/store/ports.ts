@@ -6,6 +6,7 @@ import type { AppliedInput, ManagedAuditRow, RefusedInput } from './managedConfi
 import type { ActionResult, AuditRow, KeyRotation, ResendFilter } from './operatorActions.js';
 import type { DailyRow, LatencyStats, QualityCounts, ThroughputBucket } from './reports.js';
 import type { RecordHit, RecordSearch } from './search.js';
+import type { MetricsSnapshot } from './metrics.js';
 import type { FileState } from './states.js';
 import type { SessionRow, UserRow } from './userAccounts.js';
 import type { DayScore, RuleCountRow } from './findings.js';
@@ -100,6 +101,12 @@ export interface ReadModels {
   sourceCounts(): SourceCounts[];
   destinationCounts(): DestinationCounts[];
   lastReceivedAt(): number | null;
+  /** Records (not record × destination) still owed to at least one destination. */
+  recordsAwaitingDelivery(): number;
+  /** The file a record was read from and its 1-based HOSO number there (folder sources only). */
+  recordOrigin(messageId: number): { file: string; recordNumber: number | null } | undefined;
+  /** Counts by state and bucketed distributions for GET /metrics (metrics.ts). */
+  metricsSnapshot(boundsMs: readonly number[]): MetricsSnapshot;
   message(id: number): MessageRow | undefined;
   listMessages(limit: number, beforeId?: number): MessageRow[];
   messageDetail(id: number): { raw: Buffer | null; bundle: string | null; issues: string | null } | undefined;

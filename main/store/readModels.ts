@@ -24,6 +24,10 @@ const statements = preparedStatements((db: Db) => ({
     'SELECT message_id, destination_id, state, attempts, next_attempt_at, last_error_code, last_error, last_response, delivered_at, parts_done, parts_total, superseded_by FROM deliveries WHERE message_id = ? ORDER BY destination_id',
   ),
   attemptsOf: db.prepare('SELECT * FROM delivery_attempts WHERE message_id = ? ORDER BY id'),
+  // Honest backlog: records owed to at least one destination (deliveries_queue and in-flight rows).
+  awaiting: db.prepare("SELECT count(DISTINCT message_id) AS n FROM deliveries WHERE state IN ('pending', 'in_flight', 'retry_wait', 'paused')"),
+  // The file a record came from (basename shown) and its position there, for the record views.
+  origin: db.prepare('SELECT f.path AS path, m.record_index AS record_index FROM messages m JOIN ingested_files f ON f.id = m.file_id WHERE m.id = ?'),
   listMessages: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?`),
 }));
 
@@ -32,6 +36,17 @@ export class RecordReader {
     private readonly db: Db,
     private readonly cipher: PayloadCipher,
   ) {}
+
+  /** Records (not deliveries) still owed to at least one destination. */
+  recordsAwaitingDelivery(): number {
+    return (statements(this.db).awaiting.get() as { n: number }).n;
+  }
+
+  /** Where a record was read from: its file's path and its 1-based HOSO number in that file; undefined for MLLP. */
+  recordOrigin(messageId: number): { file: string; recordNumber: number | null } | undefined {
+    const r = statements(this.db).origin.get(messageId) as { path: string; record_index: number | null } | undefined;
+    return r ? { file: r.path, recordNumber: r.record_index === null ? null : r.record_index + 1 } : undefined;
+  }
 
   messageCounts(): { received: number; converted: number; invalid: number } {
     const rows = statements(this.db).countsByState.all() as { state: string; n: number }[];

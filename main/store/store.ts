@@ -15,6 +15,7 @@ import { PayloadCipher, plaintextCipher } from './payloadCipher.js';
 import { PayloadKeys } from './payloadKeys.js';
 import type { AlertLog, ConfigState, ConversionQueue, DeliveryQueue, Hl7AckLedger, IntakeSink, OperatorLedger, ReadModels, Retention, SharedCommit, UserAccounts } from './ports.js';
 import { RecordReader } from './readModels.js';
+import { metricsSnapshot } from './metrics.js';
 import * as reports from './reports.js';
 import { RetentionStore } from './retention.js';
 import * as search from './search.js';
@@ -206,6 +207,15 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
   }
   lastReceivedAt() {
     return this.reader.lastReceivedAt();
+  }
+  recordsAwaitingDelivery() {
+    return this.reader.recordsAwaitingDelivery();
+  }
+  recordOrigin(messageId: number) {
+    return this.reader.recordOrigin(messageId);
+  }
+  metricsSnapshot(boundsMs: readonly number[]) {
+    return metricsSnapshot(this.db, boundsMs);
   }
   message(id: number) {
     return this.reader.message(id);

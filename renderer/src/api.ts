@@ -76,6 +76,8 @@ export class Api {
   report = (query: DayRangeQuery) => this.json(ROUTES.reports, { query });
   reportCsv = async (query: RequestOf<typeof ROUTES.reportsCsv>) => (await this.request(ROUTES.reportsCsv, { query })).blob();
   config = () => this.json(ROUTES.config);
+  errorFiles = () => this.json(ROUTES.errorFiles, { query: { limit: 200 } });
+  markErrorFilesSeen = () => this.json(ROUTES.errorFilesSeen);
   testConnection = (id: string) => this.json(ROUTES.testConnection, { params: { id } });
   audit = () => this.json(ROUTES.audit, { query: { limit: 100 } });
   session = () => this.json(ROUTES.session);

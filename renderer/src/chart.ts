@@ -10,7 +10,8 @@ const H = 220;
 const PAD = { left: 44, right: 12, top: 12, bottom: 28 };
 const LINE_COLOURS = ['#1b7f3b', '#7a3db8', '#c25e00', '#0b6e99'];
 
-export function throughputChart(data: ThroughputResponse): HTMLElement {
+/** `nameOf` turns a destination id into the name people know it by. */
+export function throughputChart(data: ThroughputResponse, nameOf: (id: string) => string = (id) => id): HTMLElement {
   const dests = Object.keys(data.buckets[0]?.delivered ?? {});
   const max = Math.max(1, ...data.buckets.flatMap((b) => [b.received, ...Object.values(b.delivered)]));
   const n = data.buckets.length;
@@ -45,14 +46,14 @@ export function throughputChart(data: ThroughputResponse): HTMLElement {
     'table',
     { class: 'visually-hidden' },
     h('caption', {}, t('overview.chartLabel', { unit })),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, unit), h('th', { scope: 'col' }, t('overview.legendReceived')), dests.map((d) => h('th', { scope: 'col' }, t('overview.legendDelivered', { destination: d }))))),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, unit), h('th', { scope: 'col' }, t('overview.legendReceived')), dests.map((d) => h('th', { scope: 'col' }, t('overview.legendDelivered', { destination: nameOf(d) }))))),
     h('tbody', {}, data.buckets.map((b) => h('tr', {}, h('th', { scope: 'row' }, shortTime(b.start, daily)), h('td', {}, num(b.received)), dests.map((d) => h('td', {}, num(b.delivered[d] ?? 0)))))),
   );
   const legend = h(
     'ul',
     { class: 'legend' },
     h('li', {}, h('span', { class: 'swatch swatch-received' }), t('overview.legendReceived')),
-    dests.map((d, k) => h('li', {}, h('span', { class: `swatch swatch-line-${k % LINE_COLOURS.length}` }), t('overview.legendDelivered', { destination: d }))),
+    dests.map((d, k) => h('li', {}, h('span', { class: `swatch swatch-line-${k % LINE_COLOURS.length}` }), t('overview.legendDelivered', { destination: nameOf(d) }))),
   );
   const figure = h('figure', { class: 'chart-figure' });
   figure.append(root, legend, table);

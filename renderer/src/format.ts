@@ -7,9 +7,31 @@ export function num(n: number): string {
   return new Intl.NumberFormat(locale()).format(n);
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** dd/mm/yyyy, the way dates are written in Vietnam (in both languages, so printouts agree). */
+export function date(d: Date): string {
+  return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
+}
+
+/** dd/mm/yyyy HH:mm:ss on the agent's clock as this browser shows it. */
 export function dateTime(isoText: string | null | undefined): string {
   if (!isoText) return t('common.never');
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium' }).format(new Date(isoText));
+  const d = new Date(isoText);
+  return `${date(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** A day key `YYYY-MM-DD` (API, date inputs) written dd/mm/yyyy. */
+export function day(key: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(key);
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : key;
+}
+
+/** A delay given in hours, in days and hours once it passes a day ("283 ngày 22 giờ", "5 giờ 24 phút"). */
+export function delayHours(hours: number): string {
+  if (hours < 24) return duration(hours * 3_600_000);
+  const whole = Math.round(hours);
+  return t('time.daysHours', { d: Math.floor(whole / 24), h: whole % 24 });
 }
 
 export function shortTime(isoText: string, withDay: boolean): string {

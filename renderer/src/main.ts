@@ -1,4 +1,5 @@
 // The status UI's entry: credentials, layout, hash routes, live overview over SSE, language.
+import { dateTime } from './format.js';
 import type { OverviewResponse } from '../../main/api/contract.js';
 import { Api } from './api.js';
 import { forgetCredentials, keepSessionToken, onLan, readCredentials } from './auth.js';
@@ -114,9 +115,19 @@ function start(api: Api, session?: SessionResponse): void {
     );
     drawLive();
   };
+  // When the agent stops answering, what is on screen is old: say so, and grey every badge
+  // (styles.css, body.stale) so no green "Hoạt động" stays up for an agent that is gone.
+  const staleBanner = h('div', { class: 'banner banner-stale', role: 'alert', 'data-testid': 'stale', hidden: true });
+  let lostAt: Date | null = null;
   const drawLive = () => {
     liveText.textContent = live ? t('live.connected') : t('live.reconnecting');
     liveText.className = `live ${live ? 'on' : 'off'}`;
+    const stale = !live && overview !== null;
+    if (stale && !lostAt) lostAt = new Date();
+    if (!stale) lostAt = null;
+    document.body.classList.toggle('stale', stale);
+    staleBanner.hidden = !stale;
+    if (stale) replaceChildren(staleBanner, h('strong', {}, t('stale.title')), ' ', t('stale.detail', { at: dateTime(lostAt!.toISOString()) }));
   };
 
   const route_ = () => {
@@ -133,7 +144,7 @@ function start(api: Api, session?: SessionResponse): void {
     document.title = `${main.querySelector('h1')?.textContent ?? ''} — VHR Agent`;
   };
 
-  replaceChildren(app, header, notices, main);
+  replaceChildren(app, header, staleBanner, notices, main);
   window.addEventListener('hashchange', route_);
   route_();
 

@@ -60,3 +60,8 @@ export function table(caption: string, headers: string[], rows: HTMLTableRowElem
     h('tbody', {}, rows),
   );
 }
+
+/** A destination's name for people (config `destinations[].name`), else its id. */
+export function destinationName(ctx: Pick<AppContext, 'overview'>, id: string): string {
+  return ctx.overview()?.status.destinations.find((d) => d.id === id)?.name ?? id;
+}

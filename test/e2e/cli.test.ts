@@ -127,7 +127,7 @@ describe('vhr-agent help', () => {
     expect(cli(['--help']).stdout).toBe(r.stdout);
     const group = cli(['config', '--help']);
     expect(group.code).toBe(0);
-    expect(lines(group.stdout).filter((l) => l.startsWith('  vhr-agent config '))).toHaveLength(4);
+    expect(lines(group.stdout).filter((l) => l.startsWith('  vhr-agent config '))).toHaveLength(5);
   }, 120_000);
 
   it('bad usage exits 2 and says what is wrong, followed by the usage', () => {
@@ -137,12 +137,40 @@ describe('vhr-agent help', () => {
     const missing = cli(['generate', '--records', '5', '--out']);
     expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([2, 'vhr-agent: --out needs a value']);
     const noSub = cli(['config']);
-    expect([noSub.code, noSub.stderr.split('\n')[0]]).toEqual([2, 'vhr-agent: config needs keygen, sign, verify or import']);
+    expect([noSub.code, noSub.stderr.split('\n')[0]]).toEqual([2, 'vhr-agent: config needs check, keygen, sign, verify or import']);
     expect(cli(['keys', 'spin']).code).toBe(2);
     expect(cli(['help', 'frobnicate']).code).toBe(2);
     const noArgs = cli([]);
     expect([noArgs.code, noArgs.stdout]).toEqual([2, cli(['help']).stdout]);
   }, 120_000);
+});
+
+describe('vhr-agent config check', () => {
+  it('exits 0 for a usable file and 1 with every problem, its key and its fix, on stderr', () => {
+    const tmp = tempDir('vhr-cli-check-');
+    try {
+      const file = join(tmp.path, 'config.yaml');
+      const yaml = (code: string, path: string) => `facility: { code: ${code} }\ndataDir: ./data\nsources:\n  - { id: his, type: folder, path: ${path} }\n`;
+      writeFileSync(file, yaml('"01001"', '.'));
+      const ok = cli(['config', 'check', '--config', file]);
+      expect([ok.code, ok.stderr]).toEqual([0, '']);
+      expect(ok.stdout).toBe(`${file}: usable (facility 01001, 1 source, 0 destinations)\n`);
+      writeFileSync(file, yaml('01001', '.'));
+      const zero = cli(['config', 'check', '--config', file]);
+      expect(zero.code).toBe(1);
+      expect(zero.stderr).toMatch(/facility\.code: YAML reads 01001 as the number 1001/);
+      writeFileSync(file, yaml('"01001"', './khong-co'));
+      const missing = cli(['config', 'check', '--config', file]);
+      expect(missing.code).toBe(1);
+      expect(lines(missing.stderr)).toEqual([`vhr-agent: ${file}: 1 problem`, expect.stringMatching(/^ {2}- sources\[0\]\.path: the HIS export folder .*khong-co does not exist; fix: /)]);
+      expect(cli(['config', 'check', 'config.yaml']).code).toBe(2);
+      // Without --config: the platform's one location (main/config/location.ts), absent on this machine.
+      const byDefault = cli(['config', 'check']);
+      expect([byDefault.code, byDefault.stderr]).toEqual([1, expect.stringContaining('cannot read the configuration file /etc/vhr-agent/config.yaml: ENOENT')]);
+    } finally {
+      tmp.cleanup();
+    }
+  }, 60_000);
 });
 
 describe('vhr-agent demo (npm start)', () => {

@@ -2,7 +2,7 @@
 // real loopback FHIR store (province and ministry), fast retries.
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent } from '../../main/agent/agent.js';
+import { Agent, type AgentOptions } from '../../main/agent/agent.js';
 import { parseConfigText } from '../../main/config/load.js';
 import { createLogger } from '../../main/log.js';
 import { startLocalFhirStore, type LocalFhirStore } from '../../main/localstore/fhirStore.js';
@@ -30,6 +30,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** More sources (YAML list items), e.g. an MLLP listener. */
   sources?: string[];
+  /** Options of the agent itself (intervals of its timers). */
+  agent?: Pick<AgentOptions, 'credentialRecheckMs'>;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -53,7 +55,7 @@ ${opts.retry ?? 'retry: { baseDelayMs: 20, maxDelayMs: 200, jitter: 0 }'}
 ${opts.extra ?? ''}
 `;
   for (const [k, v] of Object.entries(opts.env ?? {})) process.env[k] = v;
-  const agent = new Agent(parseConfigText(yaml, tmp.path), { logger: createLogger({ dataDir: tmp.path }) });
+  const agent = new Agent(parseConfigText(yaml, tmp.path), { logger: createLogger({ dataDir: tmp.path }), ...opts.agent });
   await agent.start();
   const inbox = join(tmp.path, 'inbox');
   return {

@@ -62,13 +62,14 @@ describe('watched folder', () => {
 
     expect(files(config.processedDir)).toEqual(['good.xml']);
     const reason = (name: string) => readFileSync(join(config.errorDir, `${name}.error.txt`), 'utf8');
-    expect(reason('truncated.xml')).toMatch(/\[ENVELOPE_TRUNCATED\] \(dòng\/line 1, .*\): the file ends before the XML is complete/);
+    expect(reason('truncated.xml')).toMatch(/^Tệp \/ File: truncated.xml\nLỗi \[ENVELOPE_TRUNCATED\] \(dòng 1, cột \d+\): Tệp bị cắt ngang.*\n {2}Error: the file ends before the XML is complete/);
+    expect(reason('truncated.xml')).toMatch(/\nCần làm: Kiểm tra lại trên phần mềm HIS và xuất lại tệp/);
     expect(reason('truncated.xml')).toMatch(/2 readable record\(s\) of this file were kept/);
-    expect(reason('bad-base64.xml')).toMatch(/Record #2 \(dòng\/line 1\) \[BAD_BASE64\]: XML1: NOIDUNGFILE is not base64: character "\*" at position 12/);
-    expect(reason('empty.xml')).toMatch(/\[ENVELOPE_EMPTY\]: the file is empty/);
-    expect(reason('not-xml.xml')).toMatch(/\[ENVELOPE_NOT_XML\].*not XML/);
-    expect(reason('wrong-root.xml')).toMatch(/\[ENVELOPE_WRONG_ROOT\].*<TONG_HOP>, expected <GIAMDINHHS>/);
-    expect(reason('latin1.xml')).toMatch(/\[ENVELOPE_ENCODING\].*not valid UTF-8/);
+    expect(reason('bad-base64.xml')).toMatch(/Hồ sơ số 2 \(dòng 1\) \[BAD_BASE64\]: Nội dung một bảng của hồ sơ không đọc được.*\n {2}Record #2: XML1: NOIDUNGFILE is not base64: character "\*" at position 12/);
+    expect(reason('empty.xml')).toMatch(/\[ENVELOPE_EMPTY\][^:\n]*: Tệp rỗng.*\n {2}Error: the file is empty/);
+    expect(reason('not-xml.xml')).toMatch(/\[ENVELOPE_NOT_XML\][^:\n]*: Tệp không phải XML.*\n.*not XML/);
+    expect(reason('wrong-root.xml')).toMatch(/\[ENVELOPE_WRONG_ROOT\][^\n]*\n.*<TONG_HOP>, expected <GIAMDINHHS>/);
+    expect(reason('latin1.xml')).toMatch(/\[ENVELOPE_ENCODING\][^:\n]*: Tệp không đúng bảng mã UTF-8.*\n.*not valid UTF-8/);
     // Nothing lost: good records of damaged files are kept; the bad one is stored, invalid, with its bytes.
     expect(keys().filter(Boolean)).toEqual(['94170|B1', '94170|B3', '94170|OK0001', '94170|OK0002', '94170|TR0001', '94170|TR0002']);
     const bad = store.listMessages(1000).find((m) => m.state === 'invalid')!;
@@ -133,7 +134,7 @@ describe('watched folder with HL7v2 files', () => {
     const rows = store.listMessages(100);
     expect(rows.filter((m) => m.format === 'hl7v2').map((m) => m.state).sort()).toEqual(['invalid', 'received', 'received', 'received']);
     expect(rows.filter((m) => m.format === 'xml130')).toHaveLength(2);
-    expect(readFileSync(join(config.errorDir, 'broken.hl7.error.txt'), 'utf8')).toMatch(/Record #1 .*\[HL7V2_BAD_ENCODING_CHARACTERS\]/);
+    expect(readFileSync(join(config.errorDir, 'broken.hl7.error.txt'), 'utf8')).toMatch(/Hồ sơ số 1 .*\[HL7V2_BAD_ENCODING_CHARACTERS\]: Bản tin HL7v2 có ký tự phân cách/);
     // The same file again: every message is a duplicate of what is stored.
     writeFileSync(join(config.path, 'adt-again.hl7'), hl7('ADT-A01-01.hl7'));
     await waitFor(() => files(config.processedDir).includes('adt-again.hl7'));

@@ -6,6 +6,7 @@
 import chokidar, { type FSWatcher } from 'chokidar';
 import { mkdirSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { problemText } from '../../formats/problemTexts.js';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from '../../../main/log.js';
 import type { IntakeSink } from '../../../main/store/ports.js';
@@ -286,18 +287,23 @@ function emptyResult(): FileIntakeResult {
   return { fileId: 0, outcome: 'done', recordsInFile: 0, newRecords: 0, duplicates: 0, recordsKept: 0, problems: [], header: {} };
 }
 
-/** The `<name>.error.txt` beside a rejected file: what is wrong, where, and what was kept. */
+/** The `<name>.error.txt` beside a rejected file: what is wrong, where, what was kept and what
+ * to do — Vietnamese first for the records officer, then the agent's English for IT staff.
+ * The second line always reads `Lỗi [CODE] …` so the status UI can name the reason.
+ */
 export function describeFailure(name: string, r: FileIntakeResult, keptAs?: string): string {
   const lines: string[] = [];
   // Names are shown escaped: a name with a newline or control characters cannot forge lines.
   lines.push(`Tệp / File: ${printableName(name)}`);
-  if (keptAs && keptAs !== name) lines.push(`Lưu trong thư mục lỗi với tên / Kept in the error folder as: ${printableName(keptAs)}`);
+  const firstCode = r.error?.code ?? r.problems[0]?.code;
   if (r.error) {
-    const where = r.error.line ? ` (dòng/line ${r.error.line}${r.error.column ? `, cột/column ${r.error.column}` : ''})` : '';
-    lines.push(`Lỗi / Error [${r.error.code}]${where}: ${r.error.message}`);
+    const where = r.error.line ? ` (dòng ${r.error.line}${r.error.column ? `, cột ${r.error.column}` : ''})` : '';
+    lines.push(`Lỗi [${r.error.code}]${where}: ${problemText(r.error.code).reason}`);
+    lines.push(`  Error: ${r.error.message}`);
   }
   for (const p of r.problems) {
-    lines.push(`Hồ sơ / Record #${p.record} (dòng/line ${p.line}) [${p.code}]: ${p.message}`);
+    lines.push(`Hồ sơ số ${p.record} (dòng ${p.line}) [${p.code}]: ${problemText(p.code).reason}`);
+    lines.push(`  Record #${p.record}: ${p.message}`);
   }
   const kept = r.recordsKept;
   lines.push(
@@ -306,6 +312,7 @@ export function describeFailure(name: string, r: FileIntakeResult, keptAs?: stri
       : 'Không có hồ sơ nào được nhận từ tệp này. / No record of this file was kept.',
   );
   if (r.problems.length) lines.push('Hồ sơ lỗi được lưu nguyên bản để xem và gửi lại. / Records with problems are stored as received, for review and resending.');
-  lines.push('Sửa tệp trên HIS và xuất lại vào thư mục nhận. / Fix the export in the HIS and drop it into the inbox again.');
+  lines.push(`Cần làm: ${problemText(firstCode).action} / Fix the export in the HIS and drop it into the inbox again.`);
+  if (keptAs && keptAs !== name) lines.push(`Lưu trong thư mục lỗi với tên / Kept in the error folder as: ${printableName(keptAs)}`);
   return lines.join('\n') + '\n';
 }

@@ -78,7 +78,7 @@ describe('file names', () => {
     expect(list(config.processedDir)).toEqual(['_con.xml', 'ctrl__[31m.xml', 'evil.xml', 'tên tệp tiếng Việt.xml'].sort());
     const errors = list(config.errorDir);
     expect(errors.filter((f) => !f.endsWith('.error.txt'))).toEqual([`${'x'.repeat(196)}.xml`, '_NUL', 'evil.xml'].sort());
-    for (const f of errors.filter((e) => !e.endsWith('.error.txt'))) expect(readFileSync(join(config.errorDir, `${f}.error.txt`), 'utf8')).toMatch(/(Lỗi \/ Error|Hồ sơ \/ Record #1.*) \[[A-Z0-9_]+\]/);
+    for (const f of errors.filter((e) => !e.endsWith('.error.txt'))) expect(readFileSync(join(config.errorDir, `${f}.error.txt`), 'utf8')).toMatch(/^Tệp \/ File: .*\n(Lỗi|Hồ sơ số 1 \(dòng \d+\)) \[[A-Z0-9_]+\]/);
     expect(existsSync(join(tmp.path, 'evil.xml')) || existsSync(join(tmp.path, '..', 'evil.xml'))).toBe(false);
     // Four claim records, and the broken HL7v2 message kept as invalid for review.
     expect(store.messageCounts()).toEqual({ received: 5, converted: 0, invalid: 1 });
@@ -91,7 +91,7 @@ describe('oversize files', () => {
     writeFileSync(join(config.path, 'huge.xml'), envelopeOf(manyClaims(40)));
     writeFileSync(join(config.path, 'small.xml'), envelopeOf(manyClaims(1, 'SM')));
     await waitFor(() => list(config.errorDir).includes('huge.xml.error.txt') && list(config.processedDir).includes('small.xml'), { what: 'files handled' });
-    expect(readFileSync(join(config.errorDir, 'huge.xml.error.txt'), 'utf8')).toMatch(/\[FILE_TOO_LARGE\]: the file is \d+ bytes, above this source's limit of 4096 bytes \(maxFileBytes\)/);
+    expect(readFileSync(join(config.errorDir, 'huge.xml.error.txt'), 'utf8')).toMatch(/\[FILE_TOO_LARGE\]: Tệp lớn quá mức cho phép.*\n {2}Error: the file is \d+ bytes, above this source's limit of 4096 bytes \(maxFileBytes\)/);
     expect(store.listMessages(10).map((m) => m.naturalKey)).toEqual(['94170|SM0001']);
   });
 });

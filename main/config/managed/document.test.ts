@@ -54,7 +54,7 @@ describe('managed document schema', () => {
       'destinations[0].id: is required',
       'destinations[0].baseUrl: must be an https:// (or http://) URL, got "ftp://x"',
       'destinations[1].auth.token: must be a reference such as env:PROVINCE_TOKEN (or file:PATH, keychain:SERVICE/ACCOUNT), never the secret itself',
-      'destinations[1].baseURL: unknown key (known keys: id, type, baseUrl, auth, mode, operationMode, tls, timeoutMs, concurrency, maxBatch, maxEntriesPerRequest)',
+      'destinations[1].baseURL: unknown key (known keys: id, name, type, baseUrl, auth, mode, operationMode, tls, timeoutMs, concurrency, maxBatch, maxEntriesPerRequest)',
       'destinations[2].id: "a" is listed twice',
       'retry.factor: must be a number, got "fast"',
       'retry.speed: unknown key (known keys: baseDelayMs, maxDelayMs, factor, jitter, probeIntervalMs)',

@@ -18,7 +18,9 @@ export function healthBanner(o: OverviewResponse): HTMLElement {
       'ul',
       {},
       health.problems.map((p) => {
-        const params = { subject: p.subject ?? '', count: p.count ?? 0 };
+        // People read the destination's name, not its config id.
+        const subject = o.status.destinations.find((d) => d.id === p.subject)?.name ?? p.subject ?? '';
+        const params = { subject, count: p.count ?? 0 };
         return h(
           'li',
           { 'data-problem': p.code },

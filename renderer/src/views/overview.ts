@@ -5,31 +5,55 @@ import { throughputChart } from '../chart.js';
 import { h, replaceChildren } from '../dom.js';
 import { dateTime, duration, num } from '../format.js';
 import { t } from '../i18n/index.js';
-import { badge, confirmAction, errorText, table, type AppContext } from '../ui.js';
+import { badge, confirmAction, destinationName, errorText, table, type AppContext } from '../ui.js';
 import { healthBanner } from './banner.js';
+import { errorFilesPanel } from './errorFiles.js';
 
-/** Samples survive screen changes so the rate is known as soon as the overview opens again. */
-let samples: BacklogSample[] = [];
+/** Samples per destination survive screen changes so rates are known as soon as the overview opens again. */
+const samples = new Map<string, BacklogSample[]>();
 
-function backlogSection(o: OverviewResponse): HTMLElement | null {
-  const pending = o.status.destinations.reduce((n, d) => n + d.pending, 0);
-  const delivered = o.status.destinations.reduce((n, d) => n + d.delivered, 0);
+/**
+ * The honest backlog (DESIGN §8): records still owed (not record × destination), records and
+ * files not yet read or converted, and for each destination its own rate and time to finish —
+ * or "đang tạm dừng" when nothing is being sent there.
+ */
+function backlogSection(o: OverviewResponse, pausedIds: ReadonlySet<string>): HTMLElement | null {
+  const s = o.status;
   const now = Date.now();
-  samples = keepRecent([...samples, { at: now, pending, delivered }], now);
-  if (pending === 0) return null;
-  const est = estimateBacklog(samples);
-  const done = delivered;
-  let detail: string;
-  if (est.ratePerMinute === null) detail = t('overview.backlogMeasuring');
-  else if (est.etaMs === null) detail = t('overview.backlogStalled');
-  else detail = t('overview.backlogRate', { rate: num(Math.round(est.ratePerMinute)), eta: duration(est.etaMs) });
+  const toConvert = Math.max(0, s.counts.received - s.counts.converted - s.counts.invalid);
+  const filesWaiting = s.sources.reduce((n, src) => n + (src.waitingFiles ?? 0), 0);
+  const owed = o.recordsAwaitingDelivery ?? Math.max(0, ...s.destinations.map((d) => d.pending));
+  const rows = s.destinations.map((d) => {
+    const kept = keepRecent([...(samples.get(d.id) ?? []), { at: now, pending: d.pending, delivered: d.delivered }], now);
+    samples.set(d.id, kept);
+    if (d.pending === 0) return null;
+    let detail: string;
+    if (pausedIds.has(d.id) || d.state === 'paused') detail = t('overview.backlogPaused');
+    else {
+      const est = estimateBacklog(kept);
+      if (est.ratePerMinute === null) detail = t('overview.backlogMeasuring');
+      else if (est.etaMs === null) detail = t('overview.backlogStalled');
+      else detail = t('overview.backlogRate', { rate: num(Math.round(est.ratePerMinute)), eta: duration(est.etaMs) });
+    }
+    return h(
+      'li',
+      { 'data-backlog-destination': d.id },
+      h('strong', {}, d.name ?? d.id),
+      ': ',
+      t('overview.backlogAt', { count: num(d.pending) }),
+      ' — ',
+      h('span', { 'data-testid': `backlog-eta-${d.id}` }, detail),
+      h('progress', { max: d.delivered + d.pending, value: d.delivered, 'aria-label': d.name ?? d.id }),
+    );
+  });
+  if (owed === 0 && toConvert === 0 && filesWaiting === 0) return null;
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'backlog-title', 'data-testid': 'backlog' },
     h('h2', { id: 'backlog-title' }, t('overview.backlog')),
-    h('p', {}, t('overview.backlogLeft', { left: num(est.left) })),
-    h('progress', { max: done + pending, value: done, 'aria-label': t('overview.backlog') }),
-    h('p', { class: 'muted' }, detail),
+    h('p', { 'data-testid': 'backlog-records' }, t('overview.backlogLeft', { left: num(owed) })),
+    toConvert > 0 || filesWaiting > 0 ? h('p', { class: 'muted', 'data-testid': 'backlog-unread' }, t('overview.backlogUnread', { records: num(toConvert), files: num(filesWaiting) })) : null,
+    h('ul', { class: 'backlog-destinations' }, rows),
   );
 }
 
@@ -42,6 +66,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
   let chart: ThroughputResponse | null = null;
   const chartBox = h('div', { class: 'chart-box' }, t('common.loading'));
   const body = h('div', {});
+  const errorFiles = errorFilesPanel(ctx);
 
   const act = async (question: string, run: () => Promise<{ affected: number }>) => {
     if (!(await confirmAction(question))) return;
@@ -74,11 +99,12 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
       ),
     );
     const destRows = s.destinations.map((d) => {
-      const paused = o.pausedByOperator.includes(d.id);
+      // "Tiếp tục gửi" on every paused destination: by an operator, or for refused credentials.
+      const paused = o.pausedByOperator.includes(d.id) || d.state === 'paused';
       return h(
         'tr',
         { 'data-destination': d.id },
-        h('th', { scope: 'row' }, d.id, h('div', { class: 'muted url' }, d.baseUrl)),
+        h('th', { scope: 'row' }, d.name ?? d.id, h('div', { class: 'muted url' }, d.baseUrl)),
         h('td', {}, destinationState(d, paused)),
         h('td', { class: 'num', 'data-testid': `pending-${d.id}` }, num(d.pending)),
         h('td', { class: 'num', 'data-testid': `delivered-today-${d.id}` }, num(o.deliveredToday[d.id] ?? 0)),
@@ -95,7 +121,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
               class: 'secondary',
               'data-testid': `${paused ? 'resume' : 'pause'}-${d.id}`,
               onclick: () =>
-                act(t(paused ? 'confirm.resume' : 'confirm.pause', { destination: d.id }), () =>
+                act(t(paused ? 'confirm.resume' : 'confirm.pause', { destination: d.name ?? d.id }), () =>
                   ctx.api.act(paused ? { action: 'resume_destination', destinationId: d.id } : { action: 'pause_destination', destinationId: d.id }),
                 ),
             },
@@ -116,6 +142,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
       );
     });
     const ingesting = s.sources.filter((src) => src.progress);
+    errorFiles.update(s.errorFiles);
     replaceChildren(
       body,
       healthBanner(o),
@@ -134,7 +161,8 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
           h('progress', { max: src.progress!.bytesTotal, value: src.progress!.bytesRead, 'aria-label': src.progress!.file }),
         ),
       ),
-      backlogSection(o),
+      backlogSection(o, new Set(o.pausedByOperator)),
+      errorFiles.element,
       table(t('overview.sources'), [t('overview.source'), t('overview.type'), t('overview.state'), t('overview.receivedToday'), t('overview.receivedTotal'), t('overview.lastReceived')], sourceRows, { 'data-testid': 'sources' }),
       table(
         t('overview.destinations'),
@@ -148,7 +176,7 @@ export function renderOverview(ctx: AppContext, root: HTMLElement): () => void {
   const loadChart = async () => {
     try {
       chart = await ctx.api.throughput(range);
-      replaceChildren(chartBox, throughputChart(chart));
+      replaceChildren(chartBox, throughputChart(chart, (id) => destinationName(ctx, id)));
     } catch (err) {
       replaceChildren(chartBox, h('p', { class: 'error' }, errorText(err)));
     }

@@ -6,7 +6,7 @@ import { h, replaceChildren } from '../dom.js';
 import { dateTime, num } from '../format.js';
 import { outcomeLabel, t } from '../i18n/index.js';
 import { prettyRaw } from '../pretty.js';
-import { badge, confirmAction, errorText, table, type AppContext } from '../ui.js';
+import { badge, confirmAction, destinationName, errorText, table, type AppContext } from '../ui.js';
 import { findingsSection } from './recordFindings.js';
 
 interface Issues {
@@ -49,9 +49,9 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
   };
 
   const draw = (m: MessageDetailResponse) => {
-    const key = m.naturalKey?.split('|').pop() ?? String(m.id);
+    const key = m.naturalKey?.split('|').pop() ?? (m.origin ? t('record.originShort', { file: m.origin.file, n: m.origin.recordNumber ?? '?' }) : String(m.id));
     const retryable = m.deliveries.some((d) => ['rejected', 'retry_wait', 'pending'].includes(d.state));
-    const destSelect = h('select', { id: 'resend-dest' }, m.deliveries.map((d) => h('option', { value: d.destinationId }, d.destinationId)));
+    const destSelect = h('select', { id: 'resend-dest' }, m.deliveries.map((d) => h('option', { value: d.destinationId }, destinationName(ctx, d.destinationId))));
     const raw = h('details', { 'data-testid': 'raw', open: rawOpen, ontoggle: (e: Event) => (rawOpen = (e.currentTarget as HTMLDetailsElement).open) }, h('summary', {}, t('record.raw')), m.raw === null ? h('p', {}, t('record.rawPruned')) : h('pre', { class: 'code' }, prettyRaw(m.format, m.raw)));
     const bundle = h(
       'details',
@@ -62,6 +62,16 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
     replaceChildren(
       body,
       h('h1', {}, t('record.title', { key })),
+      m.problem
+        ? h(
+            'section',
+            { class: 'banner banner-warning', role: 'alert', 'data-testid': 'record-problem' },
+            h('strong', {}, t('record.problemTitle')),
+            h('p', { 'data-testid': 'record-problem-reason' }, m.problem.reason),
+            h('p', { 'data-testid': 'record-problem-action' }, h('strong', {}, t('record.problemAction')), ' ', m.problem.action),
+            m.origin ? h('p', { 'data-testid': 'record-origin' }, t('record.originLong', { file: m.origin.file, n: m.origin.recordNumber ?? '?' })) : null,
+          )
+        : null,
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'summary-title' },
@@ -73,6 +83,7 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
           h('dd', { 'data-testid': 'record-state' }, badge(m.state)),
           h('dt', {}, t('record.source')),
           h('dd', {}, m.sourceId),
+          m.origin ? [h('dt', {}, t('record.file')), h('dd', { 'data-testid': 'record-file' }, t('record.fileAndNumber', { file: m.origin.file, n: m.origin.recordNumber ?? '?' }))] : null,
           h('dt', {}, t('record.format')),
           h('dd', {}, m.format),
           h('dt', {}, t('record.version')),
@@ -83,7 +94,7 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
           h('dd', {}, dateTime(m.convertedAt)),
           h('dt', {}, t('record.resources')),
           h('dd', {}, m.resourceCount === null ? t('common.none') : num(m.resourceCount)),
-          m.errorMessage ? [h('dt', {}, t('record.error')), h('dd', { class: 'error' }, `${m.errorCode ?? ''} ${m.errorMessage}`.trim())] : null,
+          m.errorMessage ? [h('dt', {}, t('record.error')), h('dd', { class: 'error muted' }, `${m.errorCode ?? ''} ${m.errorMessage}`.trim())] : null,
         ),
       ),
       h(
@@ -96,7 +107,7 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
             h(
               'tr',
               { 'data-delivery': d.destinationId },
-              h('th', { scope: 'row' }, d.destinationId),
+              h('th', { scope: 'row' }, destinationName(ctx, d.destinationId)),
               h(
                 'td',
                 { 'data-testid': `delivery-state-${d.destinationId}` },
@@ -149,7 +160,7 @@ export function renderRecord(ctx: AppContext, root: HTMLElement, id: number): ()
                   'tr',
                   { 'data-outcome': a.outcome },
                   h('td', {}, dateTime(a.startedAt)),
-                  h('td', {}, a.destinationId),
+                  h('td', {}, destinationName(ctx, a.destinationId)),
                   h('td', {}, outcomeLabel(a.outcome), a.errorCode ? h('div', { class: 'muted' }, a.errorCode) : null),
                   h('td', { class: 'num' }, a.httpStatus ? String(a.httpStatus) : t('common.none')),
                   h('td', { class: 'num' }, `${num(a.durationMs)} ms`),

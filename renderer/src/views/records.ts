@@ -4,7 +4,7 @@ import type { RecordListItemDto } from '../../../main/api/contract.js';
 import { h, replaceChildren } from '../dom.js';
 import { dateTime, num } from '../format.js';
 import { t, type MessageKey } from '../i18n/index.js';
-import { badge, errorText, table, type AppContext } from '../ui.js';
+import { badge, destinationName, errorText, table, type AppContext } from '../ui.js';
 
 const STATES = ['received', 'converted', 'invalid', 'pending', 'retry_wait', 'in_flight', 'rejected', 'delivered', 'paused', 'cancelled'];
 const PAGE = 50;
@@ -37,8 +37,16 @@ export function renderRecords(ctx: AppContext, root: HTMLElement, initial: Recor
       'tr',
       { 'data-record': r.id },
       h('td', { class: 'num' }, h('a', { href: `#/records/${r.id}` }, String(r.id))),
-      h('td', {}, h('a', { href: `#/records/${r.id}`, 'data-testid': 'record-key' }, r.recordKey ?? t('common.none'))),
-      h('td', { 'data-testid': 'record-patient' }, r.patientName ?? t('common.none')),
+      h(
+        'td',
+        {},
+        h('a', { href: `#/records/${r.id}`, 'data-testid': 'record-key' }, r.recordKey ?? (r.origin ? t('record.originShort', { file: r.origin.file, n: r.origin.recordNumber ?? '?' }) : t('common.none'))),
+      ),
+      h(
+        'td',
+        { 'data-testid': 'record-patient' },
+        r.patientName ?? (r.problem ? h('span', { class: 'error', 'data-testid': 'record-problem' }, r.problem.reason) : t('common.none')),
+      ),
       h('td', {}, r.maBn ?? t('common.none')),
       h('td', {}, dateTime(r.receivedAt)),
       h('td', {}, badge(r.state), r.version > 1 ? h('span', { class: 'muted' }, ` v${r.version}`) : null),
@@ -46,7 +54,7 @@ export function renderRecords(ctx: AppContext, root: HTMLElement, initial: Recor
         'td',
         {},
         r.deliveries.map((d) =>
-          h('span', { class: 'delivery' }, `${d.destinationId}: `, badge(d.state), d.part ? h('span', { class: 'muted' }, ` ${t('record.part', { part: String(d.part.part), of: String(d.part.of) })}`) : null),
+          h('span', { class: 'delivery' }, `${destinationName(ctx, d.destinationId)}: `, badge(d.state), d.part ? h('span', { class: 'muted' }, ` ${t('record.part', { part: String(d.part.part), of: String(d.part.of) })}`) : null),
         ),
       ),
     );

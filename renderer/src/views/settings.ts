@@ -6,11 +6,59 @@ import { dateTime, num } from '../format.js';
 import { t, type MessageKey } from '../i18n/index.js';
 import { errorText, table, type AppContext } from '../ui.js';
 
+/** Labels people read for the usual keys; any other key is shown as written in the file. */
+const KEY_LABELS: Partial<Record<string, MessageKey>> = {
+  type: 'settings.key.type',
+  path: 'settings.key.path',
+  format: 'settings.key.format',
+  quietMs: 'settings.key.quietMs',
+  processedDir: 'settings.key.processedDir',
+  errorDir: 'settings.key.errorDir',
+  maxFileBytes: 'settings.key.maxFileBytes',
+  maxRecordBytes: 'settings.key.maxRecordBytes',
+  baseUrl: 'settings.key.baseUrl',
+  mode: 'settings.key.mode',
+  timeoutMs: 'settings.key.timeoutMs',
+  'auth.type': 'settings.key.authType',
+  'auth.tokenUrl': 'settings.key.tokenUrl',
+  'auth.clientId': 'settings.key.clientId',
+  'auth.clientSecret': 'settings.key.clientSecret',
+  'auth.token': 'settings.key.token',
+  name: 'settings.key.name',
+};
+
+/** A value in the unit people think in: seconds and minutes for *Ms, MiB/GiB for *Bytes. */
+function readable(key: string, v: unknown): string {
+  if (typeof v === 'number' && /Ms$/.test(key)) {
+    if (v >= 60_000 && v % 60_000 === 0) return t('settings.unit.minutes', { n: num(v / 60_000) });
+    return t('settings.unit.seconds', { n: num(v / 1000) });
+  }
+  if (typeof v === 'number' && /Bytes$/.test(key)) {
+    const gib = v / 1024 ** 3;
+    return gib >= 1 ? `${num(Math.round(gib * 10) / 10)} GiB` : `${num(Math.round((v / 1024 ** 2) * 10) / 10)} MiB`;
+  }
+  if (Array.isArray(v)) return v.length ? v.map(String).join(', ') : '—';
+  return String(v ?? '—');
+}
+
+/** One row per setting, nested ones (auth, tls) flattened to dotted keys; secrets arrive masked. */
 function keyValues(o: Record<string, unknown>): HTMLElement {
+  const rows: [string, unknown][] = [];
+  const walk = (prefix: string, value: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(value)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(key, v as Record<string, unknown>);
+      else rows.push([key, v]);
+    }
+  };
+  walk('', o);
   return h(
     'dl',
     { class: 'facts' },
-    Object.entries(o).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? '—'))]),
+    rows.flatMap(([k, v]) => {
+      const label = KEY_LABELS[k];
+      return [h('dt', { title: k }, label ? t(label) : k), h('dd', { 'data-key': k }, readable(k, v))];
+    }),
   );
 }
 
@@ -49,6 +97,9 @@ function drawConfig(ctx: AppContext, c: ConfigViewResponse): HTMLElement[] {
                 const r = await ctx.api.testConnection(id);
                 result.className = `test-result ${r.ok ? 'ok' : 'error'}`;
                 result.textContent = `${document.documentElement.lang === 'en' ? r.message : r.messageVi} (${num(r.durationMs)} ms)`;
+                // A good connection to a paused destination: offer to send again at once.
+                const paused = ctx.overview()?.status.destinations.find((x) => x.id === id)?.state === 'paused';
+                if (r.ok && paused) result.append(' ', resumeOffer(ctx, id, result));
               } catch (err) {
                 result.className = 'test-result error';
                 result.textContent = errorText(err);
@@ -59,7 +110,7 @@ function drawConfig(ctx: AppContext, c: ConfigViewResponse): HTMLElement[] {
           },
           t('settings.testConnection'),
         );
-        return h('div', { class: 'config-item', 'data-destination': id }, h('h3', {}, id), keyValues(d), button, result);
+        return h('div', { class: 'config-item', 'data-destination': id }, h('h3', {}, typeof d.name === 'string' ? `${d.name} (${id})` : id), keyValues(d), button, result);
       }),
     ),
   ];
@@ -133,4 +184,27 @@ export function renderSettings(ctx: AppContext, root: HTMLElement): () => void {
     (err) => replaceChildren(auditBox, h('p', { class: 'error', role: 'alert' }, errorText(err))),
   );
   return () => undefined;
+}
+
+/** "Tiếp tục gửi" beside a good connection test of a paused destination. */
+function resumeOffer(ctx: AppContext, id: string, result: HTMLElement): HTMLElement {
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      'data-testid': `resume-after-test-${id}`,
+      onclick: async () => {
+        button.disabled = true;
+        try {
+          await ctx.api.act({ action: 'resume_destination', destinationId: id });
+          result.textContent = t('settings.resumed');
+        } catch (err) {
+          ctx.notify(errorText(err), 'error');
+          button.disabled = false;
+        }
+      },
+    },
+    t('overview.resume'),
+  );
+  return button;
 }
