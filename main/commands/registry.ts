@@ -10,6 +10,7 @@ export interface RegistryEntry {
 
 export const COMMANDS: readonly RegistryEntry[] = [
   { name: 'run', load: async () => (await import('./run.js')).command },
+  { name: 'setup', load: async () => (await import('./setup.js')).command },
   { name: 'demo', load: async () => (await import('./demo.js')).command },
   { name: 'convert', load: async () => (await import('./convert.js')).command },
   { name: 'validate', load: async () => (await import('./validate.js')).command },
