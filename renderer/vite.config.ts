@@ -1,6 +1,7 @@
 // Builds the status UI into dist/renderer, which the agent serves on loopback (DESIGN §8).
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -17,5 +18,7 @@ export default defineConfig({
     assetsInlineLimit: 0,
     target: 'es2022',
     sourcemap: false,
+    // The status UI, and the first-run setup page served by `vhr-agent setup`.
+    rollupOptions: { input: { main: join(here, 'index.html'), setup: join(here, 'setup.html') } },
   },
 });
