@@ -2,6 +2,7 @@
 // answer, and "Lưu cấu hình" that the server honours only when every check passes. Vietnamese
 // first; the English switch swaps every label and message in place, keeping what was typed.
 import './styles.css';
+import './setup.css';
 import type { ConnectionTestResponse } from '../../main/api/contract.js';
 import { pathTo, type AnyRoute, type RequestOf, type ResponseOf } from '../../main/api/routeTable.js';
 import { SETUP_ROUTES, type SetupAuthType, type SetupCheck, type SetupDestination, type SetupDraft } from '../../main/setup/routes.js';

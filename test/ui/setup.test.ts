@@ -125,6 +125,7 @@ describe('first-run setup', () => {
     const refused = await resultOf('province-result');
     expect(refused.ok).toBe('false');
     expect(gateRefusals).toContain('Bearer token-sai');
+    expect(refused.text).toContain('không chấp nhận thông tin đăng nhập (HTTP 401)');
 
     await page.fill('#ministry-url', fhir.baseUrl('ministry'));
     await page.click('#ministry-test');
