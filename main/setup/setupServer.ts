@@ -91,7 +91,13 @@ export async function checkDestination(dataDir: string, d: SetupDestination): Pr
   const reference = `file:${secretFile(dataDir || '/', d.id)}`;
   const started = Date.now();
   const check = await testConnection(config.destinations[0]!, { resolveSecret: (ref) => (ref === reference ? d.secret! : resolveSecret(ref)) });
-  return toConnectionTestResponse(d.id, check, Date.now() - started);
+  const answer = toConnectionTestResponse(d.id, check, Date.now() - started);
+  // The delivery wording says sending is paused; at setup nothing is sent yet, so say what to change.
+  const failed = check.steps.find((s) => !s.ok);
+  if (failed && (failed.name === 'auth' || /\b(401|403)\b/.test(failed.detail))) {
+    return { ...answer, code: 'auth', messageVi: `${d.name} không chấp nhận ${d.auth === 'oauth2' ? 'client ID hoặc client secret' : d.auth === 'bearer' ? 'mã truy cập (token)' : 'kết nối không xác thực'} đã nhập (${failed.detailVi.replace(/[.;].*$/, '')}). Hãy nhập lại đúng thông tin do ${d.name} cấp rồi kiểm tra lại.` };
+  }
+  return answer;
 }
 
 const pick = (doc: Record<string, unknown>, key: string) => ({ [key]: doc[key] });

@@ -125,7 +125,8 @@ describe('first-run setup', () => {
     const refused = await resultOf('province-result');
     expect(refused.ok).toBe('false');
     expect(gateRefusals).toContain('Bearer token-sai');
-    expect(refused.text).toContain('không chấp nhận thông tin đăng nhập (HTTP 401)');
+    expect(refused.text).toContain('Sở Y tế (thử nghiệm) không chấp nhận mã truy cập (token) đã nhập');
+    expect(refused.text).toContain('HTTP 401');
 
     await page.fill('#ministry-url', fhir.baseUrl('ministry'));
     await page.click('#ministry-test');
