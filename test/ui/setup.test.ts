@@ -96,6 +96,14 @@ describe('first-run setup', () => {
     await page.locator('#code').waitFor();
     expect(page.url()).not.toContain('token=');
     expect(await page.inputValue('#dataDir')).toBe(join(root, 'data'));
+    // English on request, and back; typed values stay.
+    await page.fill('#name', 'giữ nguyên');
+    await page.click('#lang');
+    expect(await page.textContent('h1')).toBe('First-run setup — VHR Agent');
+    expect(await page.textContent('label[for="folder"]')).toBe('HIS export folder (XML)');
+    await page.click('#lang');
+    expect(await page.textContent('h1')).toBe('Cài đặt lần đầu — VHR Agent');
+    expect(await page.inputValue('#name')).toBe('giữ nguyên');
   });
 
   it('refuses a mistyped HIS folder with a Vietnamese reason, and accepts the real one', async () => {
