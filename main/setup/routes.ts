@@ -37,6 +37,8 @@ export interface SetupCheck {
 
 export interface SetupDefaults {
   configPath: string;
+  /** A configuration is already there: saving replaces it (the page says so before). */
+  exists: boolean;
   dataDir: string;
 }
 

@@ -4,7 +4,7 @@
 // `config check` runs) and the destination connection test — and writes the configuration only
 // when all of them pass, then loads it back with the real loader before saying it is done.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ConnectionTestResponse } from '../api/contract.js';
 import { testConnection } from '../../connectors/destinations/fhir/connectionCheck.js';
@@ -160,7 +160,7 @@ export async function startSetupServer(opts: SetupServerOptions): Promise<Runnin
   const json = (reply: unknown): ApiReply => ({ json: reply });
   const body = <T>(b: unknown): Partial<T> => (b && typeof b === 'object' ? (b as Partial<T>) : {});
   const routes: ApiRoute[] = [
-    { ...SETUP_ROUTES.defaults, handle: () => json({ configPath: opts.configPath, dataDir }) },
+    { ...SETUP_ROUTES.defaults, handle: () => json({ configPath: opts.configPath, exists: existsSync(opts.configPath), dataDir }) },
     { ...SETUP_ROUTES.checkFacility, handle: (r) => json(checkFacility(body<SetupDraft['facility']>(r.body))) },
     { ...SETUP_ROUTES.checkFolder, handle: async (r) => json(await checkFolder(String(body<{ path: string }>(r.body).path ?? ''), opts.usability)) },
     { ...SETUP_ROUTES.checkPort, handle: async (r) => json(await checkPort(Number(body<{ port: number }>(r.body).port))) },

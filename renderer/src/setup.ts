@@ -199,6 +199,9 @@ async function main(): Promise<void> {
     h('h2', {}, say('Nơi nhận hồ sơ', 'Destinations')),
     DESTINATIONS.map((d) => destinationCard(token, d)),
     h('p', { class: 'muted' }, say(`Tệp cấu hình sẽ được ghi vào ${defaults.configPath}`, `The configuration will be written to ${defaults.configPath}`)),
+    defaults.exists
+      ? h('p', { class: 'banner banner-warning', id: 'replace-warning' }, say('Đã có tệp cấu hình ở vị trí này: lưu sẽ thay thế tệp cũ.', 'A configuration file is already there: saving replaces it.'))
+      : null,
     h('div', { class: 'field buttons' }, save),
     saveResult,
   );

@@ -96,6 +96,7 @@ describe('first-run setup', () => {
     await page.locator('#code').waitFor();
     expect(page.url()).not.toContain('token=');
     expect(await page.inputValue('#dataDir')).toBe(join(root, 'data'));
+    expect(await page.locator('#replace-warning').count()).toBe(0);
     // English on request, and back; typed values stay.
     await page.fill('#name', 'giữ nguyên');
     await page.click('#lang');
