@@ -320,7 +320,9 @@ export class DeliveryWorker {
     const learned = learnedEntryLimit({ status: c.httpStatus, bodyText: c.operationOutcomeText ?? c.message, entriesSent });
     if (learned === undefined) return false;
     const current = this.entryLimit();
-    if (current !== undefined && learned >= current) return false;
+    // Another lane may have learned a smaller limit while this request was in flight: the
+    // refusal is still "too large", so cut again under the limit already known.
+    if (current !== undefined && learned >= current) return current < entriesSent;
     this.learnedLimit = learned;
     this.opts.store.learnLimit(this.id, { maxEntries: learned, httpStatus: c.httpStatus, reason: c.operationOutcomeText ?? c.message }, this.now());
     this.opts.logger.warn('destination entry limit learned', { destination: this.id, maxEntries: learned, status: c.httpStatus, entriesSent });
