@@ -21,6 +21,7 @@ function threadEntry(): URL {
 
 export class BackgroundCheckpointer {
   private readonly worker: Worker;
+  private exited = false;
 
   constructor(
     private readonly db: Db,
@@ -28,6 +29,7 @@ export class BackgroundCheckpointer {
     intervalMs = 200,
   ) {
     this.worker = new Worker(threadEntry(), { workerData: { path, intervalMs } });
+    this.worker.once('exit', () => (this.exited = true));
     // A thread that cannot run leaves checkpoints to the store's connection, as before.
     this.worker.on('error', () => this.db.open && this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`));
     this.worker.unref();
@@ -36,7 +38,11 @@ export class BackgroundCheckpointer {
 
   async stop(): Promise<void> {
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    if (this.exited) return;
     const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Unref'd while it runs so it never keeps the agent up; while stopping, the wait for its
+    // exit must keep the process alive, or a stop with nothing else pending ends mid-way.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await done;
   }
