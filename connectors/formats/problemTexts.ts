@@ -21,6 +21,8 @@ const TEXTS: Readonly<Record<string, ProblemText>> = {
   ENVELOPE_RECORD_TOO_LARGE: { reason: 'Một hồ sơ trong tệp lớn quá mức cho phép.', action: 'Kiểm tra hồ sơ đó trên HIS (tệp đính kèm quá lớn?); ' + CALL_IT },
   ENVELOPE_DOCTYPE: { reason: 'Tệp chứa khai báo DOCTYPE, không được phép trong hồ sơ XML.', action: CALL_IT },
   ENVELOPE_TOO_DEEP: { reason: 'Cấu trúc XML lồng nhau quá sâu, không phải hồ sơ hợp lệ.', action: CALL_IT },
+  FILE_NOT_REGULAR: { reason: 'Mục trong thư mục nhận không phải tệp thường (liên kết tắt, đường ống hoặc socket), nên không được mở để đọc.', action: 'Sao chép chính tệp hồ sơ (không phải liên kết tắt) vào thư mục nhận; ' + CALL_IT },
+  ENVELOPE_NO_RECORD: { reason: 'Tệp hồ sơ không chứa hồ sơ (HOSO) nào.', action: EXPORT_AGAIN },
   FILE_TOO_LARGE: { reason: 'Tệp lớn quá mức cho phép nên không được đọc.', action: 'Xuất thành nhiều tệp nhỏ hơn, hoặc nhờ CNTT tăng giới hạn maxFileBytes.' },
   HL7_FILE_TOO_LARGE: { reason: 'Tệp HL7 lớn quá mức cho phép nên không được đọc.', action: 'Xuất thành nhiều tệp nhỏ hơn.' },
   HL7_NO_MESSAGE: { reason: 'Tệp không chứa bản tin HL7v2 nào.', action: EXPORT_AGAIN },

@@ -60,7 +60,7 @@ describe('links and special files in the inbox', () => {
     expect(lstatSync(join(config.errorDir, 'export.xml')).isSymbolicLink()).toBe(true);
     expect(readlinkSync(join(config.errorDir, 'export.xml'))).toBe(secret);
     expect(readFileSync(secret, 'utf8')).toBe(envelopeOf(manyClaims(2, 'SECRET')));
-    expect(readFileSync(join(config.errorDir, 'export.xml.error.txt'), 'utf8')).toMatch(/\[FILE_NOT_REGULAR\]: the entry is a symbolic link; links are never followed/);
+    expect(readFileSync(join(config.errorDir, 'export.xml.error.txt'), 'utf8')).toMatch(/\[FILE_NOT_REGULAR\]: Mục trong thư mục nhận không phải tệp thường[^\n]*\n  Error: the entry is a symbolic link; links are never followed/);
     expect(inboxEntries()).toEqual([]);
   });
 
@@ -72,8 +72,8 @@ describe('links and special files in the inbox', () => {
     await startSource();
     writeFileSync(join(config.path, 'good.xml'), envelopeOf(manyClaims(1, 'OK')));
     await waitFor(() => list(config.processedDir).includes('good.xml') && reportOf('pipe.xml.error.txt') && reportOf('sock.hl7.error.txt'), { what: 'all handled' });
-    expect(readFileSync(join(config.errorDir, 'pipe.xml.error.txt'), 'utf8')).toMatch(/\[FILE_NOT_REGULAR\]: the entry is a named pipe \(FIFO\), not a file; it was not opened/);
-    expect(readFileSync(join(config.errorDir, 'sock.hl7.error.txt'), 'utf8')).toMatch(/\[FILE_NOT_REGULAR\]: the entry is a socket/);
+    expect(readFileSync(join(config.errorDir, 'pipe.xml.error.txt'), 'utf8')).toMatch(/\[FILE_NOT_REGULAR\][^\n]*\n  Error: the entry is a named pipe \(FIFO\), not a file; it was not opened/);
+    expect(readFileSync(join(config.errorDir, 'sock.hl7.error.txt'), 'utf8')).toMatch(/\[FILE_NOT_REGULAR\][^\n]*\n  Error: the entry is a socket/);
     expect(lstatSync(join(config.errorDir, 'pipe.xml')).isFIFO()).toBe(true);
     expect(store.listMessages(10).map((m) => m.naturalKey)).toEqual(['94170|OK0001']);
     expect(source.filesFailed).toBe(2);
@@ -91,7 +91,7 @@ describe('links planted in error/ and processed/', () => {
     await waitFor(() => reportOf('bad (2).xml.error.txt'), { what: 'report written' });
     expect(readFileSync(victim, 'utf8')).toBe('keep me\n');
     expect(readlinkSync(join(config.errorDir, 'bad.xml.error.txt'))).toBe(victim);
-    expect(readFileSync(join(config.errorDir, 'bad (2).xml.error.txt'), 'utf8')).toMatch(/^Tệp \/ File: bad\.xml\nLỗi \/ Error \[ENVELOPE_NOT_XML\]/);
+    expect(readFileSync(join(config.errorDir, 'bad (2).xml.error.txt'), 'utf8')).toMatch(/^Tệp \/ File: bad\.xml\nLỗi \[ENVELOPE_NOT_XML\]/);
     expect(readFileSync(join(config.errorDir, 'bad.xml'), 'utf8')).toBe('not xml at all');
   });
 
@@ -133,8 +133,8 @@ describe('report text and refused content', () => {
     const stray = 'A'.repeat(17 * 1024 * 1024);
     writeFileSync(join(config.path, 'stray.xml'), envelopeOf(manyClaims(1, 'ST')).replace('<THONGTINHOSO>', `<THONGTINHOSO><GHICHU>${stray}</GHICHU>`));
     await waitFor(() => reportOf('empty.xml.error.txt') && reportOf('stray.xml.error.txt'), { what: 'both refused', timeoutMs: 30_000 });
-    expect(readFileSync(join(config.errorDir, 'empty.xml.error.txt'), 'utf8')).toMatch(/\[ENVELOPE_NO_RECORD\]: the file holds no HOSO record/);
-    expect(readFileSync(join(config.errorDir, 'stray.xml.error.txt'), 'utf8')).toMatch(/\[ENVELOPE_RECORD_TOO_LARGE\].*one XML item \(text, tag or comment\) is larger than 16777216 characters/);
+    expect(readFileSync(join(config.errorDir, 'empty.xml.error.txt'), 'utf8')).toMatch(/\[ENVELOPE_NO_RECORD\]: Tệp hồ sơ không chứa hồ sơ \(HOSO\) nào\.\n  Error: the file holds no HOSO record/);
+    expect(readFileSync(join(config.errorDir, 'stray.xml.error.txt'), 'utf8')).toMatch(/\[ENVELOPE_RECORD_TOO_LARGE\][^\n]*\n  Error: .*one XML item \(text, tag or comment\) is larger than 16777216 characters/);
     expect(list(config.processedDir)).toEqual([]);
     expect(store.messageCounts().received).toBe(0);
   });
