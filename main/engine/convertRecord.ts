@@ -51,7 +51,22 @@ export type RecordResult =
       /** Extra per-record outputs by name (recordOutputs.ts), e.g. the search fields. */
       outputs: Record<string, string>;
     }
-  | { ok: false; code: string; message: string; issuesJson: string | null; findingsJson: string | null };
+  | RecordFailure;
+
+/** A record that did not convert: its code, the reason in plain words, what was found on the way. */
+export interface RecordFailure {
+  ok: false;
+  code: string;
+  message: string;
+  issuesJson: string | null;
+  findingsJson: string | null;
+}
+
+/**
+ * What a converted record carries besides its bundle. The bundle travels as text here, as
+ * transferred bytes out of a thread (protocol.ts) and as a Buffer to the pool's caller (pool.ts).
+ */
+export type ConvertedFacts = Omit<Extract<RecordResult, { ok: true }>, 'bundleJson'>;
 
 /**
  * Converts one stored record (raw bytes, or the text of a claim record already decoded).

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ProfilePack } from '../../connectors/formats/types.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
-import { ConvertErrorCode } from './convertRecord.js';
+import { ConvertErrorCode, type ConvertedFacts, type RecordFailure } from './convertRecord.js';
 import type { JobMessage, ThreadInit, ThreadMessage } from './protocol.js';
 
 export interface EngineJob {
@@ -22,20 +22,7 @@ export interface EngineJob {
   validate: boolean;
 }
 
-export type EngineResult =
-  | {
-      ok: true;
-      bundle: Buffer;
-      issuesJson: string;
-      entryCount: number;
-      orderKey: string | null;
-      naturalKey: string;
-      qualityJson: string | null;
-      findingsJson: string | null;
-      /** Extra per-record outputs by name (recordOutputs.ts), e.g. `searchFieldsJson`. */
-      outputs: Record<string, string>;
-    }
-  | { ok: false; code: string; message: string; issuesJson: string | null; findingsJson: string | null };
+export type EngineResult = (ConvertedFacts & { bundle: Buffer }) | RecordFailure;
 
 export interface EngineOptions {
   /** Conversion threads (default: cores − 1, at least 1). */
@@ -153,8 +140,12 @@ export class ConversionEngine {
       thread.job = thread.timer = undefined;
       this.stats.converted++;
       if (m.ok) {
-        job.resolve({ ok: true, bundle: Buffer.from(m.bundle.buffer, m.bundle.byteOffset, m.bundle.byteLength), issuesJson: m.issuesJson, entryCount: m.entryCount, orderKey: m.orderKey, naturalKey: m.naturalKey, qualityJson: m.qualityJson, findingsJson: m.findingsJson, outputs: m.outputs });
-      } else job.resolve({ ok: false, code: m.code, message: m.message, issuesJson: m.issuesJson, findingsJson: m.findingsJson });
+        const { kind: _kind, seq: _seq, bundle, ...facts } = m;
+        job.resolve({ ...facts, bundle: Buffer.from(bundle.buffer, bundle.byteOffset, bundle.byteLength) });
+      } else {
+        const { kind: _kind, seq: _seq, ...failure } = m;
+        job.resolve(failure);
+      }
     }
     this.dispatch();
   }

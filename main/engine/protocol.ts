@@ -1,6 +1,7 @@
 // What crosses between the main thread and a conversion thread: raw bytes (or the record's
 // text) in, serialised results out — strings and one byte buffer, never object graphs, so
 // the structured clone is a copy of bytes and the bundle's buffer is moved, not copied.
+import type { ConvertedFacts, RecordFailure } from './convertRecord.js';
 
 /** Set once per thread, at start. */
 export interface ThreadInit {
@@ -24,21 +25,9 @@ export interface JobMessage {
 
 /** A result as a task module produces it (worker.ts adds the sequence number). */
 export type TaskResult =
-  | {
-      ok: true;
-      /** The Bundle as UTF-8 JSON; its ArrayBuffer is owned by the result alone (it is transferred). */
-      bundle: Uint8Array;
-      issuesJson: string;
-      entryCount: number;
-      orderKey: string | null;
-      naturalKey: string;
-      qualityJson: string | null;
-      /** Claim-check findings as JSON (CompactFinding[]), claim records only. */
-      findingsJson: string | null;
-      /** Extra per-record outputs by name (recordOutputs.ts). */
-      outputs: Record<string, string>;
-    }
-  | { ok: false; code: string; message: string; issuesJson: string | null; findingsJson: string | null };
+  /** The Bundle as UTF-8 JSON; its ArrayBuffer is owned by the result alone (it is transferred). */
+  | (ConvertedFacts & { bundle: Uint8Array })
+  | RecordFailure;
 
 export type ThreadMessage = { kind: 'ready' } | ({ kind: 'result'; seq: number } & TaskResult);
 

@@ -15,7 +15,8 @@ export function runJob(job: JobMessage): TaskResult {
   const ctx: ConvertContext = { facilityCode: job.facilityCode, now: new Date(job.now), profilePack };
   const r = convertRecord(job.format, job.raw, ctx, { validate: job.validate });
   if (!r.ok) return r;
-  return { ok: true, bundle: ownBytes(r.bundleJson), issuesJson: r.issuesJson, entryCount: r.entryCount, orderKey: r.orderKey, naturalKey: r.naturalKey, qualityJson: r.qualityJson, findingsJson: r.findingsJson, outputs: r.outputs };
+  const { bundleJson, ...facts } = r;
+  return { ...facts, bundle: ownBytes(bundleJson) };
 }
 
 /** UTF-8 bytes in a buffer of their own, safe to transfer (Buffer.from shares a pooled slab for small strings). */
