@@ -75,7 +75,7 @@ colour: blue
       'destinations[0].auth.token: give a reference such as env:PROVINCE_TOKEN, never the secret itself',
       'destinations[0].timeoutMs: must be a number from 100 to 600000, got -1',
       'statusApi.host: the status API listens on loopback only (127.0.0.1 or ::1), got "0.0.0.0"',
-      'colour: unknown key (known keys: facility, dataDir, sources, destinations, statusApi, retry, logging, alerts, security, retention, profilePack, managed, hl7v2)',
+      'colour: unknown key (known keys: facility, dataDir, sources, destinations, statusApi, retry, logging, alerts, security, retention, conversion, profilePack, managed, hl7v2)',
     ]);
   });
 
