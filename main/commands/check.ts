@@ -2,7 +2,7 @@
 // XML. One JSON finding a line on stdout: {"file","record","maLk","rule","severity","table",
 // "row","field","message"} (plus "messageEn", and "expected" for amounts); never a personal
 // value. Exit 0 when no finding is an error, 1 when some are, 2 on bad usage. Streams every
-// file through the envelope reader, so a month of exports takes seconds (bench/check.ts).
+// file through the envelope reader, one record in memory at a time (speed: bench/check.ts).
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defineCommand, UsageError } from './command.js';
@@ -10,8 +10,6 @@ import { EnvelopeError, splitEnvelope } from '../../connectors/formats/xml130/en
 import { checkClaimRecord } from '../../connectors/formats/xml130/checks/engine.js';
 import type { Finding, Severity } from '../../connectors/formats/xml130/checks/findings.js';
 import { sniffFileFormat } from '../../connectors/sources/folder/sniff.js';
-
-export const CHECK_USAGE = 'vhr-agent check [--format auto|xml130] FILE...';
 
 export interface CheckLine {
   file: string;
@@ -34,21 +32,6 @@ export const FILE_RULES = {
   notClaimXml: { rule: 'FILE.NOT_CLAIM_XML', vi: 'Tệp không phải XML giám định BHYT (GIAMDINHHS)', en: 'The file is not claim XML (GIAMDINHHS)' },
   envelope: { rule: 'FILE.ENVELOPE_BROKEN', vi: 'Tệp XML hỏng, các hồ sơ sau chỗ hỏng không được kiểm tra', en: 'The claim XML is damaged; records after the damage were not checked' },
 } as const;
-
-export class CheckUsageError extends Error {}
-
-function options(argv: string[]): { format: 'auto' | 'xml130'; files: string[] } {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { format: { type: 'string', default: 'auto' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new CheckUsageError((err as Error).message);
-  }
-  const format = parsed.values.format;
-  if (format !== 'auto' && format !== 'xml130') throw new CheckUsageError(`--format must be auto or xml130, got ${format}`);
-  if (parsed.positionals.length === 0) throw new CheckUsageError('check needs at least one FILE');
-  return { format, files: parsed.positionals };
-}
 
 /** Checks every record of `files`, calling `emit` per finding; resolves to the exit code. */
 export async function checkFiles(files: readonly string[], format: 'auto' | 'xml130', emit: (line: CheckLine) => void): Promise<0 | 1> {
@@ -108,19 +91,6 @@ function line(file: string, record: number, maLk: string | null, f: Finding): Ch
   };
 }
 
-/** The command: arguments after `check`; findings as NDJSON on stdout. */
-export async function runCheck(argv: string[], stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
-  let opts;
-  try {
-    opts = options(argv);
-  } catch (err) {
-    if (!(err instanceof CheckUsageError)) throw err;
-    stderr.write(`vhr-agent: ${err.message}\nUsage: ${CHECK_USAGE}\n`);
-    return 2;
-  }
-  return checkFiles(opts.files, opts.format, (l) => stdout.write(`${JSON.stringify(l)}\n`));
-}
-
 export const command = defineCommand({
   name: 'check',
   summary: 'pre-submission checks of claim XML: one JSON finding a line',
@@ -131,10 +101,26 @@ export const command = defineCommand({
   details:
     'One JSON line per finding on stdout: {"file","record","maLk","rule","severity","table","row","field","message"}.\n' +
     'Never a name or other personal value. Exit 0 when no finding is an error, 1 when some are, 2 on bad usage.',
-  run: ({ values, positionals }) => {
-    const format = values.format ?? 'auto';
-    if (format !== 'auto' && format !== 'xml130') throw new UsageError(`--format must be auto or xml130, got ${format}`);
-    if (positionals.length === 0) throw new UsageError('check needs at least one FILE');
-    return checkFiles(positionals, format, (l) => process.stdout.write(`${JSON.stringify(l)}\n`));
-  },
+  run: ({ values, positionals }) => checkWith(values, positionals, process.stdout),
 });
+
+/** The command's one path: its arguments checked, findings as NDJSON on `stdout`. */
+function checkWith(values: { format?: string }, positionals: readonly string[], stdout: NodeJS.WritableStream): Promise<0 | 1> {
+  const format = values.format ?? 'auto';
+  if (format !== 'auto' && format !== 'xml130') throw new UsageError(`--format must be auto or xml130, got ${format}`);
+  if (positionals.length === 0) throw new UsageError('check needs at least one FILE');
+  return checkFiles(positionals, format, (l) => stdout.write(`${JSON.stringify(l)}\n`));
+}
+
+/** The command with its own streams (tests): arguments after `check`; exit 2 on bad usage, as from the CLI. */
+export async function runCheck(argv: string[], stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { format: { type: 'string' } }, allowPositionals: true, strict: true });
+    return await checkWith(values, positionals, stdout);
+  } catch (err) {
+    const parseProblem = typeof (err as { code?: unknown }).code === 'string' && (err as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+    if (!(err instanceof UsageError) && !parseProblem) throw err;
+    stderr.write(`vhr-agent: ${(err as Error).message}\nUsage: vhr-agent check ${command.usage}\n`);
+    return 2;
+  }
+}

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, type AgentConfig } from '../config/schema.js';
 import { loadConfigFile } from '../config/load.js';
 import { usabilityProblems, type UsabilityOptions } from '../config/usability.js';
-import { configPath, defaultConfigPath } from '../config/location.js';
+import { documentedLocations, resolveConfigPath } from '../service/locations.js';
 import type { ApiInfo, ManagedImportResponse } from '../api/contract.js';
 import { pathTo, ROUTES } from '../api/routeTable.js';
 import { AGENT_VERSION } from '../paths.js';
@@ -255,14 +255,14 @@ export const command: CommandGroup = {
       name: 'check',
       summary: 'check a configuration file is valid and usable on this machine',
       usage: '[--config FILE]',
-      options: { config: { ...CONFIG_OPTION, description: `configuration file (default: the one location of this platform, ${defaultConfigPath()})` } },
+      options: { config: { ...CONFIG_OPTION, description: `configuration file (default: the one location of this platform, ${documentedLocations().configFile})` } },
       details:
         'Checks the file (YAML traps included: leading zeros, Windows paths in double quotes), then this machine:\n' +
         'folders exist and are readable (network shares and unmounted mount points detected), ports free,\n' +
         'secret references resolvable. Exit 0 when usable, 1 with every problem on stderr (key path and fix).',
       run: ({ values, positionals }) => {
         if (positionals.length) throw new UsageError('config check takes no file name; give it with --config FILE');
-        return configCheck(configPath(typeof values.config === 'string' ? values.config : undefined));
+        return configCheck(resolveConfigPath(typeof values.config === 'string' ? values.config : undefined));
       },
     }),
     defineCommand({

@@ -164,7 +164,7 @@ describe('vhr-agent config check', () => {
       expect(missing.code).toBe(1);
       expect(lines(missing.stderr)).toEqual([`vhr-agent: ${file}: 1 problem`, expect.stringMatching(/^ {2}- sources\[0\]\.path: the HIS export folder .*khong-co does not exist; fix: /)]);
       expect(cli(['config', 'check', 'config.yaml']).code).toBe(2);
-      // Without --config: the platform's one location (main/config/location.ts), absent on this machine.
+      // Without --config: the platform's one location (main/service/locations.ts), absent on this machine.
       const byDefault = cli(['config', 'check']);
       expect([byDefault.code, byDefault.stderr]).toEqual([1, expect.stringContaining('cannot read the configuration file /etc/vhr-agent/config.yaml: ENOENT')]);
     } finally {
