@@ -47,8 +47,11 @@ export function startPlain(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port })));
 }
 
-/** Sends `count` messages on one connection, each after the previous ACK; returns latencies (ms). */
-async function sendSequential(port: number, prefix: string, count: number): Promise<number[]> {
+/**
+ * Sends `count` messages on one connection, at most `window` of them waiting for their ACK at
+ * any time (1: each after the previous ACK, as most senders do); returns latencies (ms).
+ */
+async function sendSequential(port: number, prefix: string, count: number, window = 1): Promise<number[]> {
   const socket: Socket = await new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
     s.once('error', reject);
@@ -56,18 +59,25 @@ async function sendSequential(port: number, prefix: string, count: number): Prom
   socket.setNoDelay(true);
   const decoder = new MllpDecoder(1 << 20);
   const latencies: number[] = [];
-  let pending: (() => void) | undefined;
-  socket.on('data', (chunk: Buffer) => {
-    for (const e of decoder.push(chunk)) if (e.kind === 'frame') pending?.();
-  });
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await new Promise<void>((resolve) => {
-      pending = resolve;
-      socket.write(encodeFrame(message(`${prefix}-${i}`)));
+  const sentAt: number[] = [];
+  let sent = 0;
+  let acked = 0;
+  await new Promise<void>((resolve) => {
+    const send = () => {
+      sentAt.push(performance.now());
+      socket.write(encodeFrame(message(`${prefix}-${sent++}`)));
+    };
+    socket.on('data', (chunk: Buffer) => {
+      for (const e of decoder.push(chunk)) {
+        if (e.kind !== 'frame') continue;
+        // ACKs come back in message order on one connection.
+        latencies.push(performance.now() - sentAt[acked++]!);
+        if (sent < count) send();
+        else if (acked === count) resolve();
+      }
     });
-    latencies.push(performance.now() - t0);
-  }
+    while (sent < Math.min(window, count)) send();
+  });
   socket.destroy();
   return latencies;
 }
@@ -79,30 +89,58 @@ export interface Figures {
   max: number;
 }
 
-/**
- * The senders run in a worker thread, on their own event loop and core, so that the
- * listener's figures are its own and not shared with the load it is measuring.
- */
-export function measure(port: number, connections: number, perConnection: number, tag: string): Promise<Figures> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { port, connections, perConnection, tag } });
-    worker.once('message', (f: Figures) => resolve(f));
-    worker.once('error', reject);
-  });
+/** What one run of senders saw: every ACK latency (ms) and the wall time it took (s). */
+export interface Run {
+  latencies: number[];
+  seconds: number;
 }
 
-async function senders(port: number, connections: number, perConnection: number, tag: string): Promise<Figures> {
-  const t0 = performance.now();
-  const all = await Promise.all(Array.from({ length: connections }, (_, c) => sendSequential(port, `${tag}-${c}`, perConnection)));
-  const seconds = (performance.now() - t0) / 1000;
-  const lat = all.flat().sort((a, b) => a - b);
+/** Figures of one or several runs taken together (e.g. interleaved with another listener's). */
+export function figuresOf(...runs: Run[]): Figures {
+  const lat = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
   const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
   return { perSecond: lat.length / seconds, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1]! };
 }
 
+/**
+ * The senders run in a worker thread, on their own event loop and core, so that the
+ * listener's figures are its own and not shared with the load it is measuring.
+ */
+export function measureRun(port: number, connections: number, perConnection: number, tag: string, window = 1): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { port, connections, perConnection, tag, window } });
+    worker.once('message', (r: Run) => resolve(r));
+    worker.once('error', reject);
+  });
+}
+
+export async function measure(port: number, connections: number, perConnection: number, tag: string, window = 1): Promise<Figures> {
+  return figuresOf(await measureRun(port, connections, perConnection, tag, window));
+}
+
+async function senders(port: number, connections: number, perConnection: number, tag: string, window: number): Promise<Run> {
+  const t0 = performance.now();
+  const all = await Promise.all(Array.from({ length: connections }, (_, c) => sendSequential(port, `${tag}-${c}`, perConnection, window)));
+  return { latencies: all.flat(), seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The listener without storage on a thread of its own, as the agent's MLLP intake runs: the
+ * fair upper bound for it in the same process and run.
+ */
+export function startPlainThread(): Promise<{ port: number; stop: () => Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { role: 'plain' } });
+    worker.once('message', (port: number) => resolve({ port, stop: () => worker.terminate().then(() => undefined) }));
+    worker.once('error', reject);
+  });
+}
+
 if (!isMainThread && parentPort) {
-  const d = workerData as { port: number; connections: number; perConnection: number; tag: string };
-  parentPort.postMessage(await senders(d.port, d.connections, d.perConnection, d.tag));
+  const d = workerData as { role?: 'plain'; port: number; connections: number; perConnection: number; window?: number; tag: string };
+  if (d.role === 'plain') parentPort.postMessage((await startPlain()).port);
+  else parentPort.postMessage(await senders(d.port, d.connections, d.perConnection, d.tag, d.window ?? 1));
 }
 
 export const fmt = (f: Figures): string => `${f.perSecond.toFixed(0).padStart(6)} msg/s   p50 ${f.p50.toFixed(2)} ms   p99 ${f.p99.toFixed(2)} ms   max ${f.max.toFixed(1)} ms`;

@@ -17,6 +17,7 @@ import type { DataDirLock } from './dataDirLock.js';
 import { Store } from '../store/store.js';
 import { openKeyring, type KeyringOptions } from '../store/keyring.js';
 import type { PayloadCipher } from '../store/payloadCipher.js';
+import { WriterLock } from '../store/writerLock.js';
 import { ConvertWorker } from '../pipeline/convertWorker.js';
 import type { EngineOptions } from '../engine/pool.js';
 import { DeliveryWorker } from '../pipeline/deliveryWorker.js';
@@ -33,7 +34,7 @@ import { changedDestinationIds } from '../config/managed/merge.js';
 import type { ApiInfo, ManagedConfigDto, StatusResponse } from '../api/contract.js';
 import { AGENT_VERSION, UI_DIR } from '../paths.js';
 import { FolderSource } from '../../connectors/sources/folder/folderSource.js';
-import { MllpListener } from '../../connectors/sources/mllp/listener.js';
+import { MllpThreadSource } from '../intake/mllpThreadSource.js';
 import type { Source, SourceStatus } from '../../connectors/sources/types.js';
 import type { FhirClient } from '../../connectors/destinations/fhir/client.js';
 import { createDestinationClient } from '../../connectors/destinations/fhir/destination.js';
@@ -105,7 +106,8 @@ export class Agent {
     this.opts = opts;
     ensureWritableDataDir(localConfig.dataDir);
     this.logger = opts.logger ?? createLogger({ dataDir: localConfig.dataDir, level: localConfig.logging.level, retainDays: localConfig.logging.retainDays, console: opts.console });
-    this.store = Store.open(join(localConfig.dataDir, 'vhr-agent.db'), payloadCipherFor(localConfig, opts.keyProtection));
+    this.cipher = payloadCipherFor(localConfig, opts.keyProtection);
+    this.store = Store.open(join(localConfig.dataDir, 'vhr-agent.db'), this.cipher, { writerLock: this.writerLock });
     const now = (this.now = opts.now ?? Date.now);
     this.managed = new ManagedConfigService({
       localConfig,
@@ -138,7 +140,7 @@ export class Agent {
       // Enhanced-mode HL7v2 senders get their application ACK once the record converted (or not).
       onOutcome: (id, sourceId, outcome) => {
         const src = this.sources.find((x) => x.id === sourceId);
-        if (src instanceof MllpListener) src.applicationAck(id, outcome);
+        if (src instanceof MllpThreadSource) src.applicationAck(id, outcome);
       },
     });
     for (const s of config.sources) this.sources.push(this.createSource(s));
@@ -166,6 +168,10 @@ export class Agent {
   }
 
   private readonly opts: AgentOptions;
+  /** Seals payloads; the MLLP intake thread seals with the same keys. */
+  private readonly cipher: PayloadCipher;
+  /** Writers of this process (this thread, the MLLP intake threads) take turns on it. */
+  private readonly writerLock = new WriterLock();
 
   /** The status screen on the hospital LAN, when statusApi.lan is enabled (docs/service.md §5). */
   private lanListener(config: AgentConfig) {
@@ -220,21 +226,27 @@ export class Agent {
   private createSource(s: SourceConfig): Source {
     const onStored = () => this.convertWorker.wake();
     if (s.type === 'folder') return new FolderSource({ config: s, store: this.store, logger: this.logger, onCommitted: onStored, now: this.now });
-    return new MllpListener({
-      sourceId: s.id,
-      host: s.host,
-      port: s.port,
-      store: this.store,
-      charset: s.charset,
-      maxMessageBytes: s.maxMessageBytes,
-      ackMode: s.ackMode,
-      acceptProcessingIds: s.acceptProcessingIds.length ? s.acceptProcessingIds : undefined,
-      idleTimeoutMs: s.idleTimeoutMs,
-      allow: s.allow,
-      maxConnections: s.maxConnections,
-      maxBufferedBytes: s.maxBufferedBytes,
-      tls: s.tls,
+    // On a thread of its own: a lab analyzer's ACK never waits behind this event loop.
+    return new MllpThreadSource({
+      dbPath: this.store.path,
+      cipher: this.cipher,
+      writerLock: this.writerLock,
+      logger: this.logger,
       onStored,
+      listener: {
+        sourceId: s.id,
+        host: s.host,
+        port: s.port,
+        charset: s.charset,
+        maxMessageBytes: s.maxMessageBytes,
+        ackMode: s.ackMode,
+        acceptProcessingIds: s.acceptProcessingIds.length ? s.acceptProcessingIds : undefined,
+        idleTimeoutMs: s.idleTimeoutMs,
+        allow: s.allow,
+        maxConnections: s.maxConnections,
+        maxBufferedBytes: s.maxBufferedBytes,
+        tls: s.tls,
+      },
     });
   }
 

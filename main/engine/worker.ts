@@ -3,10 +3,13 @@
 // thread, is the pool's to report (pool.ts); this loop never sees it.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { JobMessage, TaskModule, ThreadInit, ThreadMessage } from './protocol.js';
+import { yieldCpuToForeground } from '../util/threadPriority.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js runs only as a conversion thread');
 const init = workerData as ThreadInit;
+// Converting is background work: MLLP ACKs, commits and the status screen come first.
+yieldCpuToForeground();
 const task = (await import(init.taskModule ?? new URL('./recordTask.js', import.meta.url).href)) as TaskModule;
 
 port.on('message', (job: JobMessage) => {

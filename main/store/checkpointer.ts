@@ -3,21 +3,13 @@
 // ACK in a few hundred waited for a checkpoint's copy and fsyncs. While this runs, a thread
 // of its own checkpoints every `intervalMs`; the store's connection keeps a far larger
 // automatic threshold only as a fallback should that thread fall behind.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { threadEntry } from '../util/threadEntry.js';
 import type { Db } from './database.js';
 
 /** WAL pages before the store's own connection checkpoints anyway (≈ 40 MiB). */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
-
-function threadEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./checkpointThread.js', import.meta.url);
-  const built = new URL('../../dist/main/store/checkpointThread.js', import.meta.url);
-  if (!existsSync(built)) throw new Error(`the checkpoint thread needs the built ${fileURLToPath(built)}: run \`npm run build\` first`);
-  return built;
-}
 
 export class BackgroundCheckpointer {
   private readonly worker: Worker;
@@ -28,7 +20,7 @@ export class BackgroundCheckpointer {
     path: string,
     intervalMs = 200,
   ) {
-    this.worker = new Worker(threadEntry(), { workerData: { path, intervalMs } });
+    this.worker = new Worker(threadEntry(import.meta.url, './checkpointThread.js', 'the checkpoint thread'), { workerData: { path, intervalMs } });
     this.worker.once('exit', () => (this.exited = true));
     // A thread that cannot run leaves checkpoints to the store's connection, as before.
     this.worker.on('error', () => this.db.open && this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`));

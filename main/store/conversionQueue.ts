@@ -1,6 +1,6 @@
 // The conversion queue: received records wait here; converting one stores its bundle, indexes
 // it for search and queues its deliveries in one transaction (DESIGN §4.4).
-import { withDerivedCommits, type Db, type Row } from './database.js';
+import type { Db, Row } from './database.js';
 import { preparedStatements } from './prepared.js';
 import { supersedeOnQueue } from './versions.js';
 import type { PayloadCipher } from './payloadCipher.js';
@@ -64,63 +64,82 @@ export class ConversionStore {
     findings?: StoredFindings | null,
   ): void {
     const fields = searchFieldsOf(JSON.parse(bundleJson) as Parameters<typeof searchFieldsOf>[0]);
-    this.db.transaction(() => this.storeConverted(messageId, Buffer.from(bundleJson, 'utf8'), issuesJson, resourceCount, destinationIds, now, orderKey, quality, fields, findings))();
+    const row = this.sealConverted({ messageId, bundle: Buffer.from(bundleJson, 'utf8'), issuesJson, resourceCount, orderKey, quality, fields, findings });
+    this.db.transaction(() => this.storeConverted(row, destinationIds, now))();
   }
 
   /**
    * The outcomes of a batch of conversions in one transaction: each converted
    * record as in markConverted, its search fields already read in the conversion thread; each
-   * failed one as in markInvalid.
+   * failed one as in markInvalid. Sealing happens before the transaction: the write lock (which
+   * the MLLP intake thread waits for) is held for the SQL alone.
    */
   commitConversions(results: readonly ConversionResult[], destinationIds: readonly string[], now: number): void {
-    // Derived from durable raw records: no fsync of its own (see withDerivedCommits).
-    withDerivedCommits(this.db, () =>
-      this.db.transaction(() => {
-        for (const r of results) {
-          if (r.ok) this.storeConverted(r.messageId, r.bundle, r.issuesJson, r.resourceCount, destinationIds, now, r.orderKey, r.quality, r.searchFields ?? searchFieldsOf(JSON.parse(r.bundle.toString('utf8')) as Parameters<typeof searchFieldsOf>[0]), r.findings);
-          else this.markInvalid(r.messageId, r.code, r.message, r.issuesJson, now, r.findings);
-        }
-      })(),
+    const rows = results.map((r) =>
+      r.ok
+        ? this.sealConverted({
+            messageId: r.messageId,
+            bundle: r.bundle,
+            issuesJson: r.issuesJson,
+            resourceCount: r.resourceCount,
+            orderKey: r.orderKey,
+            quality: r.quality,
+            fields: r.searchFields ?? searchFieldsOf(JSON.parse(r.bundle.toString('utf8')) as Parameters<typeof searchFieldsOf>[0]),
+            findings: r.findings,
+          })
+        : r,
     );
+    // Synced like every commit: a commit that left its pages unsynced would hand their fsync
+    // to the next commit of any connection — an MLLP ACK would wait for megabytes of bundles.
+    this.db.transaction(() => {
+      for (const r of rows) {
+        if ('sealedBundle' in r) this.storeConverted(r, destinationIds, now);
+        else this.markInvalid(r.messageId, r.code, r.message, r.issuesJson, now, r.findings);
+      }
+    })();
   }
 
-  private storeConverted(
-    messageId: number,
-    bundle: Buffer,
-    issuesJson: string,
-    resourceCount: number,
-    destinationIds: readonly string[],
-    now: number,
-    orderKey: string | null,
-    quality: { missing: readonly string[]; normalised: number } | undefined,
-    fields: SearchFields,
-    findings?: StoredFindings | null,
-  ): void {
+  /** A converted record's row, sealed and indexed, ready to be written. */
+  private sealConverted(r: {
+    messageId: number;
+    bundle: Buffer;
+    issuesJson: string;
+    resourceCount: number;
+    orderKey: string | null;
+    quality: { missing: readonly string[]; normalised: number } | undefined;
+    fields: SearchFields;
+    findings?: StoredFindings | null;
+  }): SealedConversion {
     const c = this.cipher;
+    const { fields } = r;
+    return {
+      messageId: r.messageId,
+      sealedBundle: c.sealDeflated(r.bundle),
+      sealedIssues: c.sealText(r.issuesJson),
+      resourceCount: r.resourceCount,
+      warningCount: warningCountOf(r.issuesJson),
+      missing: r.quality ? r.quality.missing.join(',') : null,
+      normalised: r.quality ? r.quality.normalised : null,
+      orderKey: r.orderKey,
+      maBnIndex: fields.maBn ? c.blindIndex(fields.maBn) : null,
+      cccdIndex: fields.cccd ? c.blindIndex(fields.cccd) : null,
+      sealedName: fields.patientName ? c.sealText(fields.patientName) : null,
+      sealedMaBn: fields.maBn ? c.sealText(fields.maBn) : null,
+      encounterEnd: fields.encounterEnd,
+      nameWordIndexes: fields.patientName ? nameWords(fields.patientName).map((w) => c.blindIndex(`name:${w}`)) : [],
+      findings: r.findings ?? null,
+    };
+  }
+
+  private storeConverted(r: SealedConversion, destinationIds: readonly string[], now: number): void {
     const s = statements(this.db);
-    s.markConverted.run(
-      c.seal(bundle),
-      c.sealText(issuesJson),
-      resourceCount,
-      warningCountOf(issuesJson),
-      quality ? quality.missing.join(',') : null,
-      quality ? quality.normalised : null,
-      now,
-      messageId,
-    );
-    for (const d of destinationIds) s.insertDelivery.run(messageId, d, now, now, now, orderKey);
-    supersedeOnQueue(this.db, messageId, now);
-    s.indexFields.run(
-      fields.maBn ? c.blindIndex(fields.maBn) : null,
-      fields.cccd ? c.blindIndex(fields.cccd) : null,
-      fields.patientName ? c.sealText(fields.patientName) : null,
-      fields.maBn ? c.sealText(fields.maBn) : null,
-      fields.encounterEnd,
-      messageId,
-    );
-    s.dropWords.run(messageId);
-    if (fields.patientName) for (const w of nameWords(fields.patientName)) s.addWord.run(c.blindIndex(`name:${w}`), messageId);
-    writeFindings(this.db, messageId, findings ?? null);
+    s.markConverted.run(r.sealedBundle, r.sealedIssues, r.resourceCount, r.warningCount, r.missing, r.normalised, now, r.messageId);
+    for (const d of destinationIds) s.insertDelivery.run(r.messageId, d, now, now, now, r.orderKey);
+    supersedeOnQueue(this.db, r.messageId, now);
+    s.indexFields.run(r.maBnIndex, r.cccdIndex, r.sealedName, r.sealedMaBn, r.encounterEnd, r.messageId);
+    s.dropWords.run(r.messageId);
+    for (const w of r.nameWordIndexes) s.addWord.run(w, r.messageId);
+    writeFindings(this.db, r.messageId, r.findings);
   }
 
   /** `findings`: the claim checks of a record that could be read but not converted (they tell what to fix). */
@@ -130,6 +149,25 @@ export class ConversionStore {
       writeFindings(this.db, messageId, findings ?? null);
     })();
   }
+}
+
+/** What storeConverted writes: everything sealed or hashed already. */
+interface SealedConversion {
+  messageId: number;
+  sealedBundle: Buffer;
+  sealedIssues: Buffer;
+  resourceCount: number;
+  warningCount: number;
+  missing: string | null;
+  normalised: number | null;
+  orderKey: string | null;
+  maBnIndex: string | null;
+  cccdIndex: string | null;
+  sealedName: Buffer | null;
+  sealedMaBn: Buffer | null;
+  encounterEnd: SearchFields['encounterEnd'];
+  nameWordIndexes: string[];
+  findings: StoredFindings | null;
 }
 
 function warningCountOf(issuesJson: string): number {

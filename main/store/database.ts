@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { WriterLock } from './writerLock.js';
 
 export type Db = Database.Database;
 /** One result row as better-sqlite3 gives it. */
@@ -16,6 +17,56 @@ export interface OpenOptions {
    * power loss does not matter; the agent always syncs.
    */
   fsync?: boolean;
+  /**
+   * false: this connection never checkpoints the WAL inside its own commits. For a second
+   * connection whose commits must stay short (the MLLP intake thread's); the agent's own
+   * connection and its checkpoint thread do the checkpoints.
+   */
+  autoCheckpoint?: boolean;
+  /**
+   * Taken by every transaction of this connection before it begins (see writerLock.ts). The
+   * agent shares its store's lock with the MLLP intake thread; by default each store has its own.
+   */
+  writerLock?: WriterLock;
+}
+
+/**
+ * A connection whose transactions take the writer lock first, and then BEGIN IMMEDIATE: the
+ * SQLite lock is then free unless another process writes, so no transaction sleeps in
+ * SQLite's busy handler waiting for a writer of this process. Nested transactions (savepoints)
+ * run inside the lock their outermost one holds.
+ */
+class LockedDatabase extends Database {
+  constructor(
+    path: string,
+    readonly writerLock: WriterLock,
+  ) {
+    super(path);
+  }
+
+  override transaction<F extends (...args: never[]) => unknown>(fn: F): Database.Transaction<F> {
+    const tx = super.transaction(fn);
+    const db = this;
+    type Variant = (this: unknown, ...args: unknown[]) => unknown;
+    const locked = (variant: Variant): Variant =>
+      function (this: unknown, ...args: unknown[]): unknown {
+        if (db.inTransaction) return variant.apply(this, args);
+        db.writerLock.acquire();
+        try {
+          return variant.apply(this, args);
+        } finally {
+          db.writerLock.release();
+        }
+      };
+    const immediate = locked(tx.immediate as unknown as Variant);
+    return Object.assign(immediate, {
+      default: immediate,
+      deferred: locked(tx.deferred as unknown as Variant),
+      immediate,
+      exclusive: locked(tx.exclusive as unknown as Variant),
+      database: this,
+    }) as unknown as Database.Transaction<F>;
+  }
 }
 
 export function openDatabase(path: string, opts: OpenOptions = {}): Db {
@@ -23,10 +74,10 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const isNew = !existsSync(path);
-    db = new Database(path);
+    db = new LockedDatabase(path, opts.writerLock ?? new WriterLock());
     if (isNew) chmodSync(path, 0o600); // patient data: owner only (DESIGN §9)
   } else {
-    db = new Database(path);
+    db = new LockedDatabase(path, opts.writerLock ?? new WriterLock());
   }
   // Retention frees payload space; incremental auto-vacuum gives it back to the disk. It can
   // only be chosen before the first table exists.
@@ -35,28 +86,9 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   db.pragma(opts.fsync === false ? 'synchronous = OFF' : 'synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  if (opts.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
   migrate(db, MIGRATIONS);
   return db;
-}
-
-/**
- * Runs `work` with commits that write the WAL without an fsync of their own (synchronous =
- * NORMAL), for state that is derived from rows already durable (a converted bundle comes
- * from the raw record committed with FULL before any ACK). In WAL mode such a commit is
- * still atomic and survives the process being killed; only a power loss can undo it, and then
- * the record is simply converted again. The next FULL commit (the next MLLP message, a
- * delivery claim) syncs the WAL and with it every frame before it, so nothing leaves the agent
- * on the strength of an unsynced commit. The event loop thus pays no fsync for conversions.
- */
-export function withDerivedCommits<T>(db: Db, work: () => T): T {
-  const level = db.pragma('synchronous', { simple: true }) as number;
-  if (level < 2) return work();
-  db.pragma('synchronous = NORMAL');
-  try {
-    return work();
-  } finally {
-    db.pragma('synchronous = FULL');
-  }
 }
 
 /** Applies, in order, each migration newer than the database; each in its own transaction. */

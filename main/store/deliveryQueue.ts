@@ -71,25 +71,27 @@ export class DeliveryStore {
     private readonly cipher: PayloadCipher,
   ) {}
 
-  /** Claims up to `limit` due deliveries of one destination (state → in_flight). */
+  /**
+   * Claims up to `limit` due deliveries of one destination (state → in_flight). Only the claim
+   * holds the write lock; the bundles are read and opened after it, so that an MLLP commit
+   * waiting for the lock never waits for megabytes of bundles being decrypted.
+   */
   claimDue(destinationId: string, now: number, limit: number): DueDelivery[] {
     const s = statements(this.db);
-    return this.db.transaction(() => {
-      const claimed = s.claimDue.all({ destinationId, now, limit }) as Row[];
-      claimed.sort((a, b) => Number(a.message_id) - Number(b.message_id));
-      return claimed.map((c) => {
-        const m = s.bundleOf.get(c.message_id) as Row;
-        return {
-          messageId: Number(c.message_id),
-          destinationId: String(c.destination_id),
-          attempts: Number(c.attempts),
-          partsDone: Number(c.parts_done ?? 0),
-          partsLimit: c.parts_limit == null ? null : Number(c.parts_limit),
-          naturalKey: (m.natural_key as string | null) ?? null,
-          bundle: this.cipher.openText(m.bundle as Buffer | string),
-        };
-      });
-    })();
+    const claimed = this.db.transaction(() => s.claimDue.all({ destinationId, now, limit }) as Row[])();
+    claimed.sort((a, b) => Number(a.message_id) - Number(b.message_id));
+    return claimed.map((c) => {
+      const m = s.bundleOf.get(c.message_id) as Row;
+      return {
+        messageId: Number(c.message_id),
+        destinationId: String(c.destination_id),
+        attempts: Number(c.attempts),
+        partsDone: Number(c.parts_done ?? 0),
+        partsLimit: c.parts_limit == null ? null : Number(c.parts_limit),
+        naturalKey: (m.natural_key as string | null) ?? null,
+        bundle: this.cipher.openText(m.bundle as Buffer | string),
+      };
+    });
   }
 
   /** Earliest next_attempt_at among waiting deliveries of a destination, or null when none wait. */

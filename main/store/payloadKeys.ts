@@ -46,7 +46,7 @@ export class PayloadKeys {
     const s = statements(this.db);
     const rows = s.page.all(afterId, limit) as Row[];
     const stale = (v: unknown) => v != null && (typeof v === 'string' || PayloadCipher.keyIdOf(v as Buffer) !== (c.encrypting ? c.currentKeyId : null));
-    const reseal = (v: unknown) => (v == null ? null : c.seal(typeof v === 'string' ? Buffer.from(v, 'utf8') : c.open(v as Buffer)));
+    const reseal = (v: unknown) => (v == null ? null : typeof v === 'string' ? c.seal(Buffer.from(v, 'utf8')) : c.reseal(v as Buffer));
     let changed = 0;
     this.db.transaction(() => {
       for (const r of rows) {

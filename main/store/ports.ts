@@ -27,6 +27,9 @@ export interface SharedCommit {
   readonly largestBatch: number;
   readonly batches: number;
   readonly items: number;
+  /** Commits that had to wait for the write lock, and the longest such wait (ms). */
+  readonly lockWaits: number;
+  readonly longestLockWaitMs: number;
 }
 
 /** What sources (watched folders, MLLP) write: files, records, and HL7v2 ACK rows. */
@@ -58,7 +61,7 @@ export interface ConversionQueue {
     findings?: StoredFindings | null,
   ): void;
   markInvalid(messageId: number, code: string, message: string, issuesJson: string | null, now: number, findings?: StoredFindings | null): void;
-  /** A batch of outcomes in one transaction, without an fsync of its own (derived state, see withDerivedCommits). */
+  /** A batch of outcomes in one transaction (callers keep batches small: the write lock is held meanwhile). */
   commitConversions(results: readonly ConversionResult[], destinationIds: readonly string[], now: number): void;
 }
 

@@ -8,6 +8,9 @@ import { AckCode, buildAck, Hl7ErrorCode } from './ack.js';
 
 export type AckMode = 'original' | 'enhanced';
 
+/** Longest wait for the store's write lock before a message is answered "send again later". */
+const LOCK_WAIT_MS = 5_000;
+
 export interface IntakeOptions {
   sourceId: string;
   store: IntakeSink;
@@ -17,8 +20,6 @@ export interface IntakeOptions {
   acceptProcessingIds?: readonly string[];
   ackMode?: AckMode;
   clock?: () => Date;
-  /** How many senders may be waiting for an ACK now (open connections): they share one commit. */
-  expectedWriters?: () => number;
   /**
    * Called after every decision and before the commit. Tests hold it to stop the agent
    * between receive and commit; nothing else should need it.
@@ -67,7 +68,9 @@ export class Hl7Intake {
 
   constructor(private readonly opts: IntakeOptions) {
     this.acks = opts.store.hl7Acks();
-    this.committer = opts.store.groupCommit({ expectedWriters: opts.expectedWriters });
+    // While the agent's own connection commits (conversions, deliveries), wait for the lock in
+    // short steps: an ACK waits as long as the lock is held, not up to SQLite's 100 ms sleeps.
+    this.committer = opts.store.groupCommit({ lockWaitMs: LOCK_WAIT_MS });
     this.clock = opts.clock ?? (() => new Date());
     this.ackMode = opts.ackMode ?? 'original';
   }

@@ -70,6 +70,22 @@ export interface MllpListenerStats {
   acksSent: Record<string, number>;
 }
 
+/** What to write back for one frame, once the frames before it are answered. */
+interface Answer {
+  ack?: string;
+  ackCode?: string;
+  appAck?: string;
+}
+
+/** How the listener's commits went: batches, messages, the largest batch, waits for the write lock. */
+export interface CommitStats {
+  batches: number;
+  messages: number;
+  largestBatch: number;
+  lockWaits: number;
+  longestLockWaitMs: number;
+}
+
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_KEEP_ALIVE_MS = 60_000;
@@ -80,14 +96,10 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 interface Connection {
   socket: Socket;
   decoder: MllpDecoder;
-  /** Frames of this connection are handled strictly one after another. */
-  queue: Promise<void>;
-  /** When its last frame arrived (ms): connections busy lately share commits. */
-  lastFrameAt: number;
+  /** The answer to this connection's last frame: the next one is written after it. */
+  queue: Promise<unknown>;
 }
 
-/** A connection that sent within this window is expected to send again soon. */
-const ACTIVE_WINDOW_MS = 250;
 
 export class MllpListener implements Source {
   readonly id: string;
@@ -134,20 +146,13 @@ export class MllpListener implements Source {
       ackMode: opts.ackMode,
       clock: opts.clock,
       beforeCommit: opts.beforeCommit,
-      // Only connections that sent lately: an idle open connection must not delay the others.
-      expectedWriters: () => {
-        const since = performance.now() - ACTIVE_WINDOW_MS;
-        let n = 0;
-        for (const c of this.connections) if (c.lastFrameAt >= since) n++;
-        return Math.max(1, n);
-      },
     });
   }
 
   /** Commits shared between connections: batches, messages, and the largest batch. */
-  commitStats(): { batches: number; messages: number; largestBatch: number } {
+  commitStats(): CommitStats {
     const c = this.intake.committer;
-    return { batches: c.batches, messages: c.items, largestBatch: c.largestBatch };
+    return { batches: c.batches, messages: c.items, largestBatch: c.largestBatch, lockWaits: c.lockWaits, longestLockWaitMs: c.longestLockWaitMs };
   }
 
   async start(): Promise<{ port: number }> {
@@ -270,7 +275,6 @@ export class MllpListener implements Source {
       socket,
       decoder: new MllpDecoder(this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES),
       queue: Promise.resolve(),
-      lastFrameAt: 0,
     };
     this.connections.add(conn);
     this.counters.connectionsTotal += 1;
@@ -325,25 +329,33 @@ export class MllpListener implements Source {
     }
   }
 
+  /**
+   * A frame is taken in at once — so that frames a sender pipelines on one connection share a
+   * commit — while its answer waits for those before it: ACKs leave in message order.
+   */
   private enqueue(conn: Connection, event: FrameEvent): void {
     if (event.kind === 'junk') {
       this.counters.junkBytes += event.bytes;
       return;
     }
-    conn.lastFrameAt = performance.now();
-    const job = conn.queue.then(() => this.handle(conn, event));
+    const outcome = this.takeIn(conn, event).catch(() => {
+      // Whatever failed, this frame cannot be answered: the sender re-sends on a new connection.
+      conn.socket.destroy();
+      return undefined;
+    });
+    const job = conn.queue.then(() => outcome).then((answer) => answer && this.answer(conn, answer));
     conn.queue = job;
     this.inFlight.add(job);
     void job.finally(() => this.inFlight.delete(job));
   }
 
-  private async handle(conn: Connection, event: Exclude<FrameEvent, { kind: 'junk' }>): Promise<void> {
-    if (this.abort.aborted || conn.socket.destroyed) return;
+  /** Stores the frame (or decides to refuse it); undefined when nothing may be answered. */
+  private async takeIn(conn: Connection, event: Exclude<FrameEvent, { kind: 'junk' }>): Promise<Answer | undefined> {
+    if (this.abort.aborted || conn.socket.destroyed) return undefined;
     this.counters.framesReceived += 1;
     if (event.kind === 'oversize') {
       this.counters.oversize += 1;
-      this.send(conn, this.oversizeAck(event.head, event.size), AckCode.AR);
-      return;
+      return { ack: this.oversizeAck(event.head, event.size), ackCode: AckCode.AR };
     }
     let result: IntakeResult;
     try {
@@ -351,16 +363,21 @@ export class MllpListener implements Source {
     } catch {
       // Unexpected failure before commit: nothing was stored, so nothing may be acknowledged.
       conn.socket.destroy();
-      return;
+      return undefined;
     }
     this.count(result);
-    if (result.outcome === IntakeOutcome.aborted || conn.socket.destroyed) return;
+    if (result.outcome === IntakeOutcome.aborted) return undefined;
     if (result.messageId !== undefined && (result.outcome === IntakeOutcome.stored || result.outcome === IntakeOutcome.storedInvalid)) {
       if (this.opts.ackMode === 'enhanced') this.origin.set(result.messageId, conn);
       this.opts.onStored?.(result.messageId);
     }
-    if (result.ack) this.send(conn, result.ack, result.ackCode);
-    if (result.appAck) this.send(conn, result.appAck);
+    return { ack: result.ack, ackCode: result.ackCode, appAck: result.appAck };
+  }
+
+  private answer(conn: Connection, a: Answer): void {
+    if (conn.socket.destroyed) return;
+    if (a.ack) this.send(conn, a.ack, a.ackCode);
+    if (a.appAck) this.send(conn, a.appAck);
   }
 
   private lastStoreError?: string;
