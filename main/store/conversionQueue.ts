@@ -1,6 +1,6 @@
 // The conversion queue: received records wait here; converting one stores its bundle, indexes
 // it for search and queues its deliveries in one transaction (DESIGN §4.4).
-import type { Db, Row } from './database.js';
+import { withDerivedCommits, type Db, type Row } from './database.js';
 import { preparedStatements } from './prepared.js';
 import { supersedeOnQueue } from './versions.js';
 import type { PayloadCipher } from './payloadCipher.js';
@@ -89,14 +89,16 @@ export class ConversionStore {
           })
         : r,
     );
-    // Synced like every commit: a commit that left its pages unsynced would hand their fsync
-    // to the next commit of any connection — an MLLP ACK would wait for megabytes of bundles.
-    this.db.transaction(() => {
-      for (const r of rows) {
-        if ('sealedBundle' in r) this.storeConverted(r, destinationIds, now);
-        else this.markInvalid(r.messageId, r.code, r.message, r.issuesJson, now, r.findings);
-      }
-    })();
+    // Derived from durable raw records: no fsync of its own (see withDerivedCommits). Bundles
+    // go in deflated, so what the next synced commit flushes stays small.
+    withDerivedCommits(this.db, () =>
+      this.db.transaction(() => {
+        for (const r of rows) {
+          if ('sealedBundle' in r) this.storeConverted(r, destinationIds, now);
+          else this.markInvalid(r.messageId, r.code, r.message, r.issuesJson, now, r.findings);
+        }
+      })(),
+    );
   }
 
   /** A converted record's row, sealed and indexed, ready to be written. */

@@ -91,6 +91,30 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   return db;
 }
 
+/**
+ * Runs `work` with commits that write the WAL without an fsync of their own (synchronous =
+ * NORMAL), for outcomes of work on records already durable: a converted bundle (its raw record
+ * was committed with FULL before any ACK), a delivery claimed, settled or a part confirmed.
+ * In WAL mode such a commit is atomic and survives the process being killed; a power loss can
+ * undo at most the last fraction of a second of them, and then the record is converted or
+ * sent again (writes are idempotent). The next FULL commit (an MLLP message, a file's records)
+ * or the checkpoint thread, every 200 ms, syncs the WAL and every frame before it. So the
+ * writer lock is never held through an fsync of the agent's own bookkeeping, and the MLLP
+ * intake thread — which commits with FULL — never waits behind one. Nested in a transaction,
+ * it is that transaction's commit that counts.
+ */
+export function withDerivedCommits<T>(db: Db, work: () => T): T {
+  if (db.inTransaction) return work();
+  const level = db.pragma('synchronous', { simple: true }) as number;
+  if (level < 2) return work();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return work();
+  } finally {
+    db.pragma('synchronous = FULL');
+  }
+}
+
 /** Applies, in order, each migration newer than the database; each in its own transaction. */
 export function migrate(db: Db, migrations: readonly Migration[]): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');

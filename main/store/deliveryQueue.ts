@@ -1,6 +1,6 @@
 // The delivery queue: one row per record and destination, claimed in message order with one
 // patient's records kept in order (DESIGN §4.7), settled with an attempt row each time.
-import type { Db, Row } from './database.js';
+import { withDerivedCommits, type Db, type Row } from './database.js';
 import { preparedStatements } from './prepared.js';
 import { supersedeIfNewer } from './versions.js';
 import type { PayloadCipher } from './payloadCipher.js';
@@ -71,6 +71,11 @@ export class DeliveryStore {
     private readonly cipher: PayloadCipher,
   ) {}
 
+  /** Claims and settlements are outcomes of durable records: committed without an fsync of their own (withDerivedCommits). */
+  private outcome<T>(fn: () => T): T {
+    return withDerivedCommits(this.db, () => this.db.transaction(fn)());
+  }
+
   /**
    * Claims up to `limit` due deliveries of one destination (state → in_flight). Only the claim
    * holds the write lock; the bundles are read and opened after it, so that an MLLP commit
@@ -78,7 +83,7 @@ export class DeliveryStore {
    */
   claimDue(destinationId: string, now: number, limit: number): DueDelivery[] {
     const s = statements(this.db);
-    const claimed = this.db.transaction(() => s.claimDue.all({ destinationId, now, limit }) as Row[])();
+    const claimed = this.outcome(() => s.claimDue.all({ destinationId, now, limit }) as Row[]);
     claimed.sort((a, b) => Number(a.message_id) - Number(b.message_id));
     return claimed.map((c) => {
       const m = s.bundleOf.get(c.message_id) as Row;
@@ -101,26 +106,26 @@ export class DeliveryStore {
   }
 
   markDelivered(messageId: number, destinationId: string, response: string, attempt: AttemptRecord, now: number): void {
-    this.db.transaction(() => {
+    this.outcome(() => {
       statements(this.db).markDelivered.run(this.sealed(response), now, now, messageId, destinationId);
       this.recordAttempt(attempt);
-    })();
+    });
   }
 
   markRetry(messageId: number, destinationId: string, nextAttemptAt: number, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void {
-    this.db.transaction(() => {
+    this.outcome(() => {
       statements(this.db).markRetry.run(nextAttemptAt, errorCode, this.sealed(error), this.sealed(response), now, messageId, destinationId);
       this.recordAttempt(attempt);
       supersedeIfNewer(this.db, messageId, destinationId, now);
-    })();
+    });
   }
 
   markRejected(messageId: number, destinationId: string, errorCode: string, error: string, response: string | null, attempt: AttemptRecord, now: number): void {
-    this.db.transaction(() => {
+    this.outcome(() => {
       statements(this.db).markRejected.run(errorCode, this.sealed(error), this.sealed(response), now, messageId, destinationId);
       this.recordAttempt(attempt);
       supersedeIfNewer(this.db, messageId, destinationId, now);
-    })();
+    });
   }
 
   /**
@@ -128,15 +133,15 @@ export class DeliveryStore {
    * Written with the part's attempt row, so a restart resumes at the first part not confirmed.
    */
   markPartDone(messageId: number, destinationId: string, progress: PartProgress, response: string | null, attempt: AttemptRecord | null, now: number): void {
-    this.db.transaction(() => {
+    this.outcome(() => {
       statements(this.db).markPartDone.run({ messageId, destinationId, ...progress, response, now });
       if (attempt) this.recordAttempt(attempt);
-    })();
+    });
   }
 
   /** The parts must be cut again (the store taught a smaller limit): start from the first. */
   restartParts(messageId: number, destinationId: string, now: number): void {
-    statements(this.db).restartParts.run(now, messageId, destinationId);
+    this.outcome(() => statements(this.db).restartParts.run(now, messageId, destinationId));
   }
 
   /** The entry limit this destination taught by a refusal, if any. */
@@ -146,17 +151,18 @@ export class DeliveryStore {
   }
 
   learnLimit(destinationId: string, limit: LearnedLimit, now: number): void {
-    statements(this.db).learnLimit.run(destinationId, limit.maxEntries, now, limit.httpStatus, limit.reason.slice(0, 500));
+    this.outcome(() => statements(this.db).learnLimit.run(destinationId, limit.maxEntries, now, limit.httpStatus, limit.reason.slice(0, 500)));
   }
 
   /** The destination answers again: its waiting deliveries are due now, whatever their backoff. */
   resumeDestination(destinationId: string, now: number): number {
-    return statements(this.db).resumeDestination.run({ destinationId, now }).changes;
+    return this.outcome(() => statements(this.db).resumeDestination.run({ destinationId, now }).changes);
   }
 
   /** An attempt that settled nothing on its own (e.g. a batch split after a rejection). */
   recordAttempt(a: AttemptRecord): void {
-    statements(this.db).insertAttempt.run({
+    const response = this.sealed(a.response);
+    this.outcome(() => statements(this.db).insertAttempt.run({
       messageId: a.messageId,
       destinationId: a.destinationId,
       startedAt: a.startedAt,
@@ -164,8 +170,8 @@ export class DeliveryStore {
       outcome: a.outcome,
       errorCode: a.errorCode ?? null,
       httpStatus: a.httpStatus ?? null,
-      response: this.sealed(a.response),
-    });
+      response,
+    }));
   }
 
   /** A store's words may quote the patient: capped, cleaned and sealed (storeWords.ts). */

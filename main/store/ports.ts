@@ -80,7 +80,10 @@ export interface DeliveryQueue {
   learnLimit(destinationId: string, limit: LearnedLimit, now: number): void;
   resumeDestination(destinationId: string, now: number): number;
   resetInFlight(now: number): number;
-  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  /**
+   * Runs `fn` in one transaction (nested calls become savepoints) whose commit is synced by the
+   * next durable commit or the checkpoint thread, not by an fsync of its own (withDerivedCommits).
+   */
   transaction<T>(fn: () => T): T;
 }
 

@@ -3,7 +3,7 @@
 import { AlertStore } from './alertLog.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import { ConversionStore } from './conversionQueue.js';
-import { openDatabase, registerHandle, schemaVersion, type Db, type OpenOptions } from './database.js';
+import { openDatabase, registerHandle, schemaVersion, withDerivedCommits, type Db, type OpenOptions } from './database.js';
 import { DeliveryStore } from './deliveryQueue.js';
 import { GroupCommit, type GroupCommitOptions } from './groupCommit.js';
 import { Hl7AckStore } from './hl7Acks.js';
@@ -82,8 +82,9 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
     return schemaVersion(this.db);
   }
 
+  /** Delivery outcomes of several records at once (see DeliveryQueue.transaction). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return withDerivedCommits(this.db, () => this.db.transaction(fn)());
   }
 
   // ---- intake sink ------------------------------------------------------------------------
