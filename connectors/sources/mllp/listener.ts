@@ -68,6 +68,19 @@ export interface MllpListenerStats {
   /** Bytes of unfinished frames held now, all connections together. */
   bufferedBytes: number;
   acksSent: Record<string, number>;
+  /** Time from a frame's last byte to its ACK being written: what the sender waits for. */
+  ackTime: AckTime;
+}
+
+/** Upper bounds (ms) of the ACK time histogram's buckets. */
+export const ACK_TIME_BOUNDS_MS = [1, 2, 5, 10, 15, 25, 50, 100, 250, 1000] as const;
+
+/** Cumulative-ready histogram of ACK times: counts per bucket of ACK_TIME_BOUNDS_MS (then over the last). */
+export interface AckTime {
+  counts: number[];
+  count: number;
+  sumMs: number;
+  maxMs: number;
 }
 
 /** What to write back for one frame, once the frames before it are answered. */
@@ -132,6 +145,7 @@ export class MllpListener implements Source {
     overBufferLimit: 0,
     bufferedBytes: 0,
     acksSent: {},
+    ackTime: { counts: ACK_TIME_BOUNDS_MS.map(() => 0).concat(0), count: 0, sumMs: 0, maxMs: 0 },
   };
   private readonly allowList: AllowList;
 
@@ -230,7 +244,8 @@ export class MllpListener implements Source {
   }
 
   stats(): MllpListenerStats {
-    return { ...this.counters, bufferedBytes: this.buffered, acksSent: { ...this.counters.acksSent } };
+    const t = this.counters.ackTime;
+    return { ...this.counters, bufferedBytes: this.buffered, acksSent: { ...this.counters.acksSent }, ackTime: { ...t, counts: [...t.counts] } };
   }
 
   /**
@@ -338,12 +353,13 @@ export class MllpListener implements Source {
       this.counters.junkBytes += event.bytes;
       return;
     }
+    const arrivedAt = performance.now();
     const outcome = this.takeIn(conn, event).catch(() => {
       // Whatever failed, this frame cannot be answered: the sender re-sends on a new connection.
       conn.socket.destroy();
       return undefined;
     });
-    const job = conn.queue.then(() => outcome).then((answer) => answer && this.answer(conn, answer));
+    const job = conn.queue.then(() => outcome).then((answer) => answer && this.answer(conn, answer, arrivedAt));
     conn.queue = job;
     this.inFlight.add(job);
     void job.finally(() => this.inFlight.delete(job));
@@ -374,10 +390,23 @@ export class MllpListener implements Source {
     return { ack: result.ack, ackCode: result.ackCode, appAck: result.appAck };
   }
 
-  private answer(conn: Connection, a: Answer): void {
+  private answer(conn: Connection, a: Answer, arrivedAt: number): void {
     if (conn.socket.destroyed) return;
-    if (a.ack) this.send(conn, a.ack, a.ackCode);
+    if (a.ack) {
+      this.send(conn, a.ack, a.ackCode);
+      this.countAckTime(performance.now() - arrivedAt);
+    }
     if (a.appAck) this.send(conn, a.appAck);
+  }
+
+  private countAckTime(ms: number): void {
+    const t = this.counters.ackTime;
+    let i = 0;
+    while (i < ACK_TIME_BOUNDS_MS.length && ms > ACK_TIME_BOUNDS_MS[i]!) i++;
+    t.counts[i]! += 1;
+    t.count += 1;
+    t.sumMs += ms;
+    t.maxMs = Math.max(t.maxMs, ms);
   }
 
   private lastStoreError?: string;
