@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { PayloadCipher, PayloadCipherError, plaintextCipher } from './payloadCipher.js';
+
+const cipher = (id = 1, keys = [{ id: 1, key: Buffer.alloc(32, 7) }]) => new PayloadCipher(keys, id, true);
+
+/** Bytes that compress (repeated text), as claim XML does, then bytes that do not. */
+const payload = Buffer.concat([Buffer.from('<HOSO>' + 'PFRPTkdfSE9QPjxNQV9MSz4'.repeat(150_000)), randomBytes(1_500_000), Buffer.from('</HOSO>')]);
+
+function* pieces(bytes: Buffer, size: number) {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+describe('payloads sealed from chunks', () => {
+  it('open to exactly the bytes given, whatever the chunk sizes', () => {
+    const c = cipher();
+    for (const size of [1_000, 65_536, 1_048_576, 3_000_001]) {
+      const sealed = c.sealChunks(pieces(payload, size));
+      expect(sealed.equals(payload)).toBe(false);
+      expect(c.open(sealed).equals(payload)).toBe(true);
+    }
+    expect(c.open(c.sealChunks([])).length).toBe(0);
+  });
+
+  it('copy each chunk before the next one is asked for (a producer may reuse its buffer)', () => {
+    const c = cipher();
+    function* reused() {
+      const scratch = Buffer.alloc(4096);
+      for (let at = 0; at < payload.length; at += scratch.length) {
+        const n = payload.copy(scratch, 0, at, at + scratch.length);
+        yield scratch.subarray(0, n);
+      }
+    }
+    expect(c.open(c.sealChunks(reused())).equals(payload)).toBe(true);
+  });
+
+  it('are deflated under the seal, and name the key that sealed them', () => {
+    const c = cipher(2, [
+      { id: 1, key: Buffer.alloc(32, 1) },
+      { id: 2, key: Buffer.alloc(32, 2) },
+    ]);
+    const sealed = c.sealChunks(pieces(payload, 65_536));
+    expect(sealed.length).toBeLessThan(payload.length / 2);
+    expect(PayloadCipher.keyIdOf(sealed)).toBe(2);
+    expect(PayloadCipher.keyIdOf(c.seal(payload))).toBe(2);
+  });
+
+  it('refuse a damaged payload or another key, in plain words', () => {
+    const sealed = cipher().sealChunks(pieces(payload, 65_536));
+    const damaged = Buffer.from(sealed);
+    damaged[damaged.length - 10]! ^= 0xff;
+    expect(() => cipher().open(damaged)).toThrow(PayloadCipherError);
+    expect(() => cipher().open(damaged)).toThrow(/integrity check/);
+    expect(() => cipher(1, [{ id: 1, key: Buffer.alloc(32, 9) }]).open(sealed)).toThrow(/integrity check/);
+  });
+
+  it('are stored as they are when encryption is off', () => {
+    const plain = plaintextCipher().sealChunks(pieces(payload, 100_000));
+    expect(plain.equals(payload)).toBe(true);
+    expect(PayloadCipher.keyIdOf(plain)).toBeNull();
+  });
+});
