@@ -314,7 +314,7 @@ export async function* splitEnvelope(
     written += str.length;
     // Only a record's file content (NOIDUNGFILE) may be large; any other item is short.
     const itemLimit = current && path[path.length - 1] === 'NOIDUNGFILE' ? maxRecordChars : Math.min(maxRecordChars, MAX_OTHER_ITEM_CHARS);
-    if (parser.position - reportedAt > itemLimit) {
+    if (written - reportedAt > itemLimit) {
       fail(EnvelopeErrorCode.recordTooLarge, `one XML item (text, tag or comment) is larger than ${itemLimit} characters: refused`);
     }
     while (ready.length) yield ready.shift()!;
