@@ -1,0 +1,35 @@
+// Child process of bench/bigFile.ts: converts the records of one claim file the way the agent
+// does (main/engine: convertRecord on a conversion thread, the stored form of each record as
+// bytes, validation on or off) and prints its figures as one JSON line: the peak RSS of the
+// whole process (threads included) and the baseline, the same process before the record.
+import { createReadStream } from 'node:fs';
+import { ConversionEngine } from '../main/engine/pool.js';
+import { hosoToXml, splitEnvelope, type EnvelopeHeader } from '../connectors/formats/xml130/envelope/envelope.js';
+import { generateStoredRecords } from '../tools/claimXml/generate.js';
+
+const [file, validateArg] = process.argv.slice(2) as [string, string | undefined];
+const validate = validateArg === 'validate';
+const engine = new ConversionEngine({ threads: 1, validates: validate });
+try {
+  // A small record first: the thread is started and its code loaded before the baseline.
+  const [warm] = generateStoredRecords({ records: 1, seed: 1, lines: 5 });
+  const warmed = await engine.convert({ format: 'xml130', raw: Buffer.from(warm!, 'utf8'), facilityCode: '94170', now: new Date(), validate });
+  if (!warmed.ok) throw new Error(`warm-up record did not convert: ${warmed.message}`);
+  const baselineKiB = process.resourceUsage().maxRSS;
+  const start = process.hrtime.bigint();
+  let header: EnvelopeHeader = {};
+  const results: { ok: boolean; entries: number; bundleBytes: number; code?: string }[] = [];
+  for await (const ev of splitEnvelope(createReadStream(file, { highWaterMark: 256 * 1024 }))) {
+    if (ev.kind === 'header') {
+      header = ev.header;
+      continue;
+    }
+    const raw = Buffer.from(hosoToXml(ev.hoso, header), 'utf8');
+    const r = await engine.convert({ format: 'xml130', raw, facilityCode: header.maCskcb ?? '00000', now: new Date(), validate });
+    results.push(r.ok ? { ok: true, entries: r.entryCount, bundleBytes: r.bundle.length } : { ok: false, entries: 0, bundleBytes: 0, code: r.code });
+  }
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  process.stdout.write(JSON.stringify({ results, secs, baselineKiB, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
+} finally {
+  await engine.close();
+}
