@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { Store } from '../main/store/store.js';
 import { openKeyring } from '../main/store/keyring.js';
 import { intakeClaimFile } from '../connectors/sources/folder/claimFileIntake.js';
+import { peakRssKiB } from './peakMemory.js';
 
 const [file, dataDir] = process.argv.slice(2) as [string, string];
 const store = Store.open(join(dataDir, 'vhr-agent.db'), openKeyring({ path: join(dataDir, 'keys.json') }));
-const baselineKiB = process.resourceUsage().maxRSS;
+const baselineKiB = peakRssKiB().kib;
 const start = process.hrtime.bigint();
 const result = await intakeClaimFile({ store, sourceId: 'his', path: file, batchRecords: 200 });
 const secs = Number(process.hrtime.bigint() - start) / 1e9;
@@ -21,7 +22,8 @@ process.stdout.write(
     received: stored.received,
     secs,
     baselineKiB,
-    maxRssKiB: process.resourceUsage().maxRSS,
+    maxRssKiB: peakRssKiB().kib,
+    peakSource: peakRssKiB().source,
     heapUsedMiB: process.memoryUsage().heapUsed / 1024 ** 2,
   }) + '\n',
 );

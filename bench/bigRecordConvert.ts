@@ -8,6 +8,7 @@ import { ConversionEngine } from '../main/engine/pool.js';
 import { splitEnvelope, type EnvelopeHeader } from '../connectors/formats/xml130/envelope/envelope.js';
 import { storedRecordBytes } from '../connectors/sources/folder/storedRecord.js';
 import { generateStoredRecords } from '../tools/claimXml/generate.js';
+import { peakRssKiB } from './peakMemory.js';
 
 const [file, validateArg] = process.argv.slice(2) as [string, string | undefined];
 const validate = validateArg === 'validate';
@@ -17,7 +18,7 @@ try {
   const [warm] = generateStoredRecords({ records: 1, seed: 1, lines: 5 });
   const warmed = await engine.convert({ format: 'xml130', raw: Buffer.from(warm!, 'utf8'), facilityCode: '94170', now: new Date(), validate });
   if (!warmed.ok) throw new Error(`warm-up record did not convert: ${warmed.message}`);
-  const baselineKiB = process.resourceUsage().maxRSS;
+  const baselineKiB = peakRssKiB().kib;
   const start = process.hrtime.bigint();
   let header: EnvelopeHeader = {};
   // Each record's stored bytes, built from its pieces (never as one string): what the agent's
@@ -37,7 +38,7 @@ try {
     results.push(r.ok ? { ok: true, entries: r.entryCount, bundleBytes: r.bundle.length } : { ok: false, entries: 0, bundleBytes: 0, code: r.code });
   }
   const secs = Number(process.hrtime.bigint() - start) / 1e9;
-  process.stdout.write(JSON.stringify({ results, secs, baselineKiB, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
+  process.stdout.write(JSON.stringify({ results, secs, baselineKiB, maxRssKiB: peakRssKiB().kib, peakSource: peakRssKiB().source }) + '\n');
 } finally {
   await engine.close();
 }

@@ -11,8 +11,9 @@ const MAGIC = Buffer.from([0x56, 0x45, 0x01]);
  * Format version 2, for payloads sealed from chunks (sealChunks): the same header, and a body
  * that is a run of frames, each [plain length u32][deflated length u32][raw deflate] of at most
  * FRAME_PLAIN_BYTES, all under one AES-256-GCM. A very large claim record (base64 of XML)
- * shrinks several times, and SQLite, which copies a bound value twice on insert, then copies
- * that much less (docs/memory.md).
+ * shrinks several times, and SQLite, which copies a bound value twice on insert (the bound
+ * copy, then the row it builds), then copies that much less: this is what keeps the intake of
+ * one 200 MB record under twice its size in memory (DESIGN §4.2, bench/bigFile.ts).
  */
 const MAGIC_FRAMED = Buffer.from([0x56, 0x45, 0x02]);
 const IV_BYTES = 12;
