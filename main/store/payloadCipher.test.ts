@@ -54,6 +54,18 @@ describe('payloads sealed from chunks', () => {
     expect(() => cipher(1, [{ id: 1, key: Buffer.alloc(32, 9) }]).open(sealed)).toThrow(/integrity check/);
   });
 
+  it('are what a whole payload of 4 MiB or more is sealed as; smaller ones keep format 1', () => {
+    const c = cipher();
+    const large = c.seal(payload);
+    expect([...large.subarray(0, 3)]).toEqual([0x56, 0x45, 0x02]);
+    expect(c.open(large).equals(payload)).toBe(true);
+    const small = payload.subarray(0, 1_000_000);
+    const sealed = c.seal(small);
+    expect([...sealed.subarray(0, 3)]).toEqual([0x56, 0x45, 0x01]);
+    expect(sealed.length).toBe(small.length + 33);
+    expect(c.open(sealed).equals(small)).toBe(true);
+  });
+
   it('are stored as they are when encryption is off', () => {
     const plain = plaintextCipher().sealChunks(pieces(payload, 100_000));
     expect(plain.equals(payload)).toBe(true);

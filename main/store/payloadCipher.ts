@@ -20,6 +20,11 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = MAGIC.length + 2 + IV_BYTES + TAG_BYTES;
 const FRAME_PLAIN_BYTES = 1024 * 1024;
+/**
+ * Whole payloads this large are sealed in format 2 too (a huge record's bundle, or its raw bytes
+ * sealed again under a new key), so that they stay as small in the store as at intake.
+ */
+export const FRAMED_FROM_BYTES = 4 * 1024 * 1024;
 const FRAME_HEADER_BYTES = 8;
 
 export interface DataKey {
@@ -60,6 +65,7 @@ export class PayloadCipher {
 
   seal(plain: Buffer): Buffer {
     if (!this.encrypting) return plain;
+    if (plain.length >= FRAMED_FROM_BYTES) return this.sealChunks([plain]);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, iv);
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
