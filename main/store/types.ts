@@ -3,7 +3,8 @@ import type { SearchFields } from './searchFields.js';
 
 /**
  * A record's original bytes given as a sequence of chunks (a very large claim record, see
- * claimFileIntake.ts): stored sealed chunk by chunk, never held whole (DESIGN §4.2).
+ * connectors/sources/folder/storedRecord.ts): hashed and sealed chunk by chunk, so that the
+ * record is never held whole as one buffer (DESIGN §4.2).
  */
 export interface RawChunks {
   /** Total bytes of all chunks. */
