@@ -6,10 +6,18 @@ import type { Db, Row } from './database.js';
 import { preparedStatements } from './prepared.js';
 import type { PayloadCipher } from './payloadCipher.js';
 import { FileState, MessageState } from './states.js';
-import type { FileProgress, InsertResult, NewRecord } from './types.js';
+import type { FileProgress, InsertResult, NewRecord, RawChunks } from './types.js';
 
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** sha256 of a record's bytes, whole or in chunks (the same bytes give the same hash). */
+function rawHash(raw: Buffer | RawChunks): string {
+  if (Buffer.isBuffer(raw)) return sha256(raw);
+  const h = createHash('sha256');
+  for (const chunk of raw.chunks()) h.update(chunk);
+  return h.digest('hex');
 }
 
 const statements = preparedStatements((db: Db) => ({
@@ -72,7 +80,7 @@ export class Intake {
 
   private insertRecordInTx(r: NewRecord, fileId: number | null, now: number): InsertResult {
     const s = statements(this.db);
-    const hash = sha256(r.raw);
+    const hash = rawHash(r.raw);
     const dup = s.messageByHash.get(r.sourceId, hash) as Row | undefined;
     if (dup) return { id: Number(dup.id), duplicate: true };
     const prev = r.naturalKey ? ((s.maxVersion.get(r.naturalKey) as { v: number | null }).v ?? 0) : 0;
@@ -82,8 +90,8 @@ export class Intake {
       hash,
       naturalKey: r.naturalKey,
       version: prev + 1,
-      raw: this.cipher.seal(r.raw),
-      rawSize: r.raw.length,
+      raw: Buffer.isBuffer(r.raw) ? this.cipher.seal(r.raw) : this.cipher.sealChunks(r.raw.chunks()),
+      rawSize: Buffer.isBuffer(r.raw) ? r.raw.length : r.raw.size,
       fileId,
       recordIndex: r.recordIndex ?? null,
       state: r.invalid ? MessageState.invalid : MessageState.received,

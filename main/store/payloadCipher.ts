@@ -2,23 +2,30 @@
 // and record issues are sealed with AES-256-GCM before they reach SQLite, so a copied
 // database file alone reveals no patient data. Search fields are kept as keyed hashes
 // (blind indexes): an officer can still find a record by CCCD, MA_BN or a name word.
-//
-// FHIR bundles are also deflated before sealing: JSON of a claim record shrinks about 13×, and
-// every byte not written is a byte no fsync has to wait for (an MLLP ACK shares the disk).
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /** "VE" + format version 1. Payloads without it are plaintext (encryption off, or written before). */
 const MAGIC = Buffer.from([0x56, 0x45, 0x01]);
-/** "VE" + version 2: as version 1, the sealed body being deflated (raw DEFLATE). */
-const MAGIC_DEFLATED = Buffer.from([0x56, 0x45, 0x02]);
-/** "VZ" + version 1: deflated, not sealed (encryption off). */
-const PLAIN_DEFLATED = Buffer.from([0x56, 0x5a, 0x01]);
-/** Speed over the last few percent: level 1 already gives ~13× on bundles at ~1 ms per 300 KB. */
-const DEFLATE_LEVEL = 1;
+/**
+ * Format version 2, for payloads sealed from chunks (sealChunks): the same header, and a body
+ * that is a run of frames, each [plain length u32][deflated length u32][raw deflate] of at most
+ * FRAME_PLAIN_BYTES, all under one AES-256-GCM. A very large claim record (base64 of XML)
+ * shrinks several times, and SQLite, which copies a bound value twice on insert (the bound
+ * copy, then the row it builds), then copies that much less: this is what keeps the intake of
+ * one 200 MB record under twice its size in memory (DESIGN §4.2, bench/bigFile.ts).
+ */
+const MAGIC_FRAMED = Buffer.from([0x56, 0x45, 0x02]);
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = MAGIC.length + 2 + IV_BYTES + TAG_BYTES;
+const FRAME_PLAIN_BYTES = 1024 * 1024;
+/**
+ * Whole payloads this large are sealed in format 2 too (a huge record's bundle, or its raw bytes
+ * sealed again under a new key), so that they stay as small in the store as at intake.
+ */
+export const FRAMED_FROM_BYTES = 4 * 1024 * 1024;
+const FRAME_HEADER_BYTES = 8;
 
 export interface DataKey {
   id: number;
@@ -81,43 +88,81 @@ export class PayloadCipher {
   }
 
   seal(plain: Buffer): Buffer {
-    return this.sealAs(MAGIC, plain);
-  }
-
-  /** Deflated, then sealed (or only deflated when encryption is off); `open` gives the original bytes. */
-  sealDeflated(plain: Buffer): Buffer {
-    const deflated = deflateRawSync(plain, { level: DEFLATE_LEVEL });
-    return this.encrypting ? this.sealAs(MAGIC_DEFLATED, deflated) : Buffer.concat([PLAIN_DEFLATED, deflated]);
-  }
-
-  private sealAs(magic: Buffer, plain: Buffer): Buffer {
     if (!this.encrypting) return plain;
+    if (plain.length >= FRAMED_FROM_BYTES) return this.sealChunks([plain]);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, iv);
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
     const keyId = Buffer.alloc(2);
     keyId.writeUInt16BE(this.currentId);
-    return Buffer.concat([magic, keyId, iv, cipher.getAuthTag(), body]);
+    return Buffer.concat([MAGIC, keyId, iv, cipher.getAuthTag(), body]);
+  }
+
+  /**
+   * Seals bytes given as chunks (RawChunks) without joining them: framed and deflated
+   * (format 2) when encrypting; joined as they are when not (plaintext is stored as is).
+   */
+  sealChunks(chunks: Iterable<Uint8Array>): Buffer {
+    if (!this.encrypting) return Buffer.concat(Array.from(chunks, (c) => Buffer.from(c)));
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, iv);
+    const body: Buffer[] = [];
+    const sealFrame = (plain: Buffer) => {
+      const deflated = deflateRawSync(plain, { level: 1 });
+      const head = Buffer.alloc(FRAME_HEADER_BYTES);
+      head.writeUInt32BE(plain.length, 0);
+      head.writeUInt32BE(deflated.length, 4);
+      body.push(cipher.update(head), cipher.update(deflated));
+    };
+    // Chunks may be views of a buffer their producer reuses (RawChunks): copied into the frame.
+    const frame = Buffer.allocUnsafe(FRAME_PLAIN_BYTES);
+    let filled = 0;
+    for (const chunk of chunks) {
+      let at = 0;
+      while (at < chunk.length) {
+        const take = Math.min(chunk.length - at, FRAME_PLAIN_BYTES - filled);
+        frame.set(chunk.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === FRAME_PLAIN_BYTES) {
+          sealFrame(frame);
+          filled = 0;
+        }
+      }
+    }
+    if (filled > 0) sealFrame(frame.subarray(0, filled));
+    body.push(cipher.final());
+    const keyId = Buffer.alloc(2);
+    keyId.writeUInt16BE(this.currentId);
+    return Buffer.concat([MAGIC_FRAMED, keyId, iv, cipher.getAuthTag(), ...body]);
+  }
+
+  /**
+   * Sealed in format 2 whatever its size: FHIR bundles, whose JSON shrinks about 13×, so that
+   * every commit and fsync that carries one writes that much less (DESIGN §4.1).
+   */
+  sealDeflated(plain: Buffer): Buffer {
+    return this.sealChunks([plain]);
   }
 
   sealText(text: string): Buffer {
     return this.seal(Buffer.from(text, 'utf8'));
   }
 
-  /** The same payload sealed with the current key (or in clear when encryption is off), deflated if it was. */
+  /** The same payload sealed with the current key (in clear when encryption is off), in format 2 if it was. */
   reseal(data: Buffer): Buffer {
-    const deflated = startsWith(data, MAGIC_DEFLATED) || startsWith(data, PLAIN_DEFLATED);
     const plain = this.open(data);
-    return deflated ? this.sealDeflated(plain) : this.seal(plain);
+    return PayloadCipher.keyIdOf(data) !== null && data[MAGIC.length - 1] === MAGIC_FRAMED[MAGIC.length - 1] ? this.sealChunks([plain]) : this.seal(plain);
   }
 
   /** Key id of a sealed payload, or null for plaintext. */
   static keyIdOf(data: Buffer): number | null {
-    return data.length >= HEADER_BYTES && (startsWith(data, MAGIC) || startsWith(data, MAGIC_DEFLATED)) ? data.readUInt16BE(MAGIC.length) : null;
+    if (data.length < HEADER_BYTES) return null;
+    const magic = data.subarray(0, MAGIC.length);
+    return magic.equals(MAGIC) || magic.equals(MAGIC_FRAMED) ? data.readUInt16BE(MAGIC.length) : null;
   }
 
   open(data: Buffer): Buffer {
-    if (startsWith(data, PLAIN_DEFLATED)) return inflate(data.subarray(PLAIN_DEFLATED.length));
     const keyId = PayloadCipher.keyIdOf(data);
     if (keyId === null) return data;
     const key = this.keys.get(keyId);
@@ -125,13 +170,13 @@ export class PayloadCipher {
     const ivAt = MAGIC.length + 2;
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(ivAt, ivAt + IV_BYTES));
     decipher.setAuthTag(data.subarray(ivAt + IV_BYTES, HEADER_BYTES));
-    let body: Buffer;
+    let plain: Buffer;
     try {
-      body = Buffer.concat([decipher.update(data.subarray(HEADER_BYTES)), decipher.final()]);
+      plain = Buffer.concat([decipher.update(data.subarray(HEADER_BYTES)), decipher.final()]);
     } catch {
       throw new PayloadCipherError('a stored payload failed its integrity check (wrong key or damaged data)');
     }
-    return startsWith(data, MAGIC_DEFLATED) ? inflate(body) : body;
+    return data[MAGIC.length - 1] === MAGIC_FRAMED[MAGIC.length - 1] ? unframe(plain) : plain;
   }
 
   openText(data: Buffer | string): string {
@@ -144,14 +189,33 @@ export class PayloadCipher {
   }
 }
 
-const startsWith = (data: Buffer, magic: Buffer): boolean => data.length >= magic.length && data.subarray(0, magic.length).equals(magic);
-
-function inflate(deflated: Buffer): Buffer {
-  try {
-    return inflateRawSync(deflated);
-  } catch {
-    throw new PayloadCipherError('a stored payload cannot be inflated (damaged data)');
+/** The bytes of a format-2 body (frames of deflated bytes), into one buffer of the right size. */
+function unframe(body: Buffer): Buffer {
+  const frames: { at: number; plain: number; deflated: number }[] = [];
+  let total = 0;
+  for (let at = 0; at < body.length; ) {
+    if (body.length - at < FRAME_HEADER_BYTES) throw new PayloadCipherError('a stored payload is damaged (a frame header is cut short)');
+    const plain = body.readUInt32BE(at);
+    const deflated = body.readUInt32BE(at + 4);
+    if (at + FRAME_HEADER_BYTES + deflated > body.length) throw new PayloadCipherError('a stored payload is damaged (a frame is cut short)');
+    frames.push({ at: at + FRAME_HEADER_BYTES, plain, deflated });
+    total += plain;
+    at += FRAME_HEADER_BYTES + deflated;
   }
+  const out = Buffer.allocUnsafe(total);
+  let written = 0;
+  for (const f of frames) {
+    let bytes: Buffer;
+    try {
+      bytes = inflateRawSync(body.subarray(f.at, f.at + f.deflated), { maxOutputLength: Math.max(1, f.plain) });
+    } catch {
+      throw new PayloadCipherError('a stored payload is damaged (a frame does not inflate)');
+    }
+    if (bytes.length !== f.plain) throw new PayloadCipherError('a stored payload is damaged (a frame does not inflate to its length)');
+    bytes.copy(out, written);
+    written += bytes.length;
+  }
+  return out;
 }
 
 /** A cipher that stores plaintext, for tools that read an unencrypted database. */

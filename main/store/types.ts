@@ -1,10 +1,25 @@
 // The rows and records the store takes and gives (its ports speak only these and the states).
 import type { SearchFields } from './searchFields.js';
 
+/**
+ * A record's original bytes given as a sequence of chunks (a very large claim record, see
+ * connectors/sources/folder/storedRecord.ts): hashed and sealed chunk by chunk, so that the
+ * record is never held whole as one buffer (DESIGN §4.2).
+ */
+export interface RawChunks {
+  /** Total bytes of all chunks. */
+  readonly size: number;
+  /**
+   * The bytes, in order; may be walked more than once (hash, then seal). A chunk may be a view
+   * of a buffer reused for the next one: use it before asking for the next.
+   */
+  chunks(): Iterable<Uint8Array>;
+}
+
 export interface NewRecord {
   sourceId: string;
   format: string;
-  raw: Buffer;
+  raw: Buffer | RawChunks;
   naturalKey: string | null;
   recordIndex?: number;
   /** A record known bad at intake (e.g. unreadable base64) is stored straight as invalid. */

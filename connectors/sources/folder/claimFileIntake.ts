@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import type { IntakeSink } from '../../../main/store/ports.js';
 import type { NewRecord } from '../../../main/store/types.js';
 import { FileState } from '../../../main/store/states.js';
-import { EnvelopeError, hosoToXml, splitEnvelope, type EnvelopeHeader } from '../../formats/xml130/envelope/envelope.js';
+import { EnvelopeError, splitEnvelope, type EnvelopeHeader } from '../../formats/xml130/envelope/envelope.js';
 import { claimRecordKey } from '../../formats/xml130/envelope/recordKey.js';
+import { storedRecordBytes, storedSize } from './storedRecord.js';
 
 export interface RecordProblem {
   /** 1-based HOSO number in the file. */
@@ -44,6 +45,8 @@ export interface FileIntakeOptions {
   handle?: FileHandle;
   /** Records per transaction: larger is faster, smaller loses less re-reading after a crash. */
   batchRecords?: number;
+  /** A batch is committed once its records hold this many bytes, whatever their count. */
+  batchBytes?: number;
   now?: () => number;
   onProgress?: (p: { bytesRead: number; bytesTotal: number; records: number }) => void;
   /** Called after each committed batch (wakes the converter). */
@@ -74,6 +77,8 @@ export async function intakeClaimFile(opts: FileIntakeOptions): Promise<FileInta
   const { store, sourceId, path } = opts;
   const now = opts.now ?? Date.now;
   const batchRecords = opts.batchRecords ?? 200;
+  // Bounds the memory a batch holds (DESIGN §4.2): a very large record is committed on its own.
+  const batchBytes = opts.batchBytes ?? 16 * 1024 * 1024;
   const { hash, size } = await hashFile(path, opts.handle);
   const progress = store.beginFile(sourceId, path, hash, size, now());
   const result: FileIntakeResult = {
@@ -89,6 +94,7 @@ export async function intakeClaimFile(opts: FileIntakeOptions): Promise<FileInta
   if (progress.state === FileState.done) return { ...result, outcome: 'already_done' };
 
   let batch: NewRecord[] = [];
+  let batchSize = 0;
   let seen = 0;
   let bytesRead = 0;
   const flush = () => {
@@ -99,6 +105,7 @@ export async function intakeClaimFile(opts: FileIntakeOptions): Promise<FileInta
     result.newRecords += newIds.length;
     result.duplicates += inserted.length - newIds.length;
     batch = [];
+    batchSize = 0;
     if (newIds.length) opts.onCommitted?.(newIds);
   };
 
@@ -118,15 +125,17 @@ export async function intakeClaimFile(opts: FileIntakeOptions): Promise<FileInta
       const key = claimRecordKey(hoso.files, result.header.maCskcb);
       if (!key.ok) result.problems.push({ record: seen, line: hoso.line, code: key.code, message: key.message });
       if (hoso.index < progress.recordsCommitted) continue; // committed before a restart
+      const raw = storedRecordBytes(hoso, result.header);
+      batchSize += storedSize(raw);
       batch.push({
         sourceId,
         format: 'xml130',
-        raw: Buffer.from(hosoToXml(hoso, result.header), 'utf8'),
+        raw,
         naturalKey: key.ok ? key.naturalKey : null,
         recordIndex: hoso.index,
         invalid: key.ok ? undefined : { code: key.code, message: key.message },
       });
-      if (batch.length >= batchRecords) {
+      if (batch.length >= batchRecords || batchSize >= batchBytes) {
         flush();
         opts.onProgress?.({ bytesRead, bytesTotal: size, records: seen });
       }

@@ -58,7 +58,9 @@ describe('watched folder', () => {
       'good.xml': good,
     };
     for (const [name, body] of Object.entries(cases)) writeFileSync(join(config.path, name), body);
+    // A rejected file is moved first, then its report written beside it: wait for both.
     await waitFor(() => files(config.processedDir).length + files(config.errorDir).filter((f) => !f.endsWith('.txt')).length === 7, { what: 'all files handled' });
+    await waitFor(() => files(config.errorDir).filter((f) => f.endsWith('.error.txt')).length === 6, { what: 'every rejected file reported' });
 
     expect(files(config.processedDir)).toEqual(['good.xml']);
     const reason = (name: string) => readFileSync(join(config.errorDir, `${name}.error.txt`), 'utf8');

@@ -96,6 +96,14 @@ describe('claim-XML envelope reader', () => {
     }).rejects.toMatchObject({ code: 'ENVELOPE_RECORD_TOO_LARGE' });
   });
 
+  it('measures items, not chunks: a chunk far larger than the limits is read when every item is within them', async () => {
+    const hoso = '<HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>QUJD</NOIDUNGFILE></FILEHOSO></HOSO>';
+    const xml = `<GIAMDINHHS><THONGTINHOSO><DANHSACHHOSO>${hoso.repeat(20)}</DANHSACHHOSO></THONGTINHOSO></GIAMDINHHS>`;
+    const events: EnvelopeEvent[] = [];
+    for await (const ev of splitEnvelope(chunks(Buffer.from(xml), xml.length), { maxRecordChars: 200 })) events.push(ev);
+    expect(hosos(events).map((h) => h.files[0]!.noiDungFile)).toEqual(Array(20).fill('QUJD'));
+  });
+
   it('round-trips a HOSO through its stored form', async () => {
     const [h] = hosos((await read(envelopeOf(manyClaims(1)))).events);
     const stored = hosoToXml(h!, { maCskcb: '94170' });

@@ -2,12 +2,48 @@
 // standards/XML130.md §2 and DESIGN §4.2: a file may hold thousands of HOSO (one per
 // encounter, one MA_LK each); we never build the whole document in memory, only one HOSO.
 import { SaxesParser } from 'saxes';
+import { takeHeldText } from './heldText.js';
 
 /** One table of a HOSO: LOAIHOSO (XML1…XML15) and its NOIDUNGFILE (base64 of an inner XML document). */
 export interface FileHoso {
   loaiHoso: string;
   /** The base64 text exactly as it stood in the envelope (whitespace removed). */
   noiDungFile: string;
+}
+
+/**
+ * A table's content at least this long is kept as the pieces it was read in, and joined into
+ * one string only when someone reads `noiDungFile`: intake streams the pieces into the store
+ * (contentPieces) without ever holding the table twice.
+ */
+export const PIECEWISE_CONTENT_CHARS = 1024 * 1024;
+/** Content is taken from the parser once it holds this much (see takeContentSoFar). */
+const HELD_CONTENT_CHARS = 64 * 1024;
+const piecesOf = new WeakMap<FileHoso, readonly string[]>();
+
+function fileFromPieces(loaiHoso: string, pieces: string[]): FileHoso {
+  let chars = 0;
+  for (const p of pieces) chars += p.length;
+  if (chars < PIECEWISE_CONTENT_CHARS || pieces.length < 2) return { loaiHoso, noiDungFile: pieces.join('') };
+  let joined: string | undefined;
+  const file = { loaiHoso } as FileHoso;
+  Object.defineProperty(file, 'noiDungFile', {
+    enumerable: true,
+    get: () => {
+      if (joined === undefined) {
+        joined = pieces.join('');
+        piecesOf.set(file, [joined]); // the pieces are garbage from now on
+      }
+      return joined;
+    },
+  });
+  piecesOf.set(file, pieces);
+  return file;
+}
+
+/** A table's content as the pieces it was read in (whose concatenation is `noiDungFile`). */
+export function contentPieces(file: FileHoso): readonly string[] {
+  return piecesOf.get(file) ?? [file.noiDungFile];
 }
 
 /** One HOSO (one treatment episode) as read from the envelope. */
@@ -104,6 +140,12 @@ export async function* splitEnvelope(
    * NOIDUNGFILE of gigabytes would sit in memory before the per-record check could see it.
    */
   let reportedAt = 0;
+  /**
+   * Whether the last item the parser reported left it in character data (after a start or end
+   * tag or a CDATA section; after a text node it is at a "<"): only then may the text it holds
+   * be taken early (takeHeldText).
+   */
+  let inCharacterData = false;
 
   const fail = (code: EnvelopeErrorCode, message: string) => {
     failure ??= new EnvelopeError(code, message, parser.line, parser.column);
@@ -121,10 +163,12 @@ export async function* splitEnvelope(
   });
   parser.on('doctype', () => {
     reportedAt = parser.position;
+    inCharacterData = false;
     fail(EnvelopeErrorCode.doctype, `the file ${DOCTYPE_REFUSED}`);
   });
   parser.on('opentag', (tag) => {
     reportedAt = parser.position;
+    inCharacterData = true;
     if (failure) return;
     if (path.length >= maxDepth) {
       fail(EnvelopeErrorCode.tooDeep, `elements are nested more than ${maxDepth} deep (a claim-XML envelope is 6 deep): refused`);
@@ -148,26 +192,57 @@ export async function* splitEnvelope(
       fileContent = [];
     }
   });
+  const inContent = () => current !== undefined && path[path.length - 1] === 'NOIDUNGFILE';
+  const addContent = (t: string) => {
+    currentChars += t.length;
+    if (currentChars > maxRecordChars) {
+      fail(EnvelopeErrorCode.recordTooLarge, `HOSO #${current!.index + 1} is larger than ${maxRecordChars} characters`);
+      return;
+    }
+    // Whitespace (line breaks of wrapped base64) is no part of the content; removing it piece
+    // by piece gives what removing it from the whole would.
+    const piece = /\s/.test(t) ? t.replace(/\s+/g, '') : t;
+    if (piece) fileContent.push(piece);
+  };
   const onText = (t: string) => {
     reportedAt = parser.position;
     if (failure) return;
     const name = path[path.length - 1];
-    if (name === 'NOIDUNGFILE' && current) {
-      currentChars += t.length;
-      if (currentChars > maxRecordChars) {
-        fail(EnvelopeErrorCode.recordTooLarge, `HOSO #${current.index + 1} is larger than ${maxRecordChars} characters`);
-        return;
-      }
-      fileContent.push(t);
-    } else if (name !== undefined) {
+    if (name === 'NOIDUNGFILE' && current) addContent(t);
+    else if (name !== undefined) {
       // Short header / LOAIHOSO values only; bounded so a hostile file cannot grow it.
       if (text.length < 4096) text += t;
     }
   };
-  parser.on('text', onText);
-  parser.on('cdata', onText);
+  parser.on('text', (t) => {
+    inCharacterData = false;
+    onText(t);
+  });
+  parser.on('cdata', (t) => {
+    inCharacterData = true;
+    onText(t);
+  });
+  /**
+   * After a chunk: the part of a NOIDUNGFILE text node read so far leaves the parser now, if
+   * nothing but character data came since the parser's last report (no "<" in between).
+   */
+  const takeContentSoFar = (chunk: string, chunkStart: number) => {
+    if (failure || !inCharacterData || !inContent()) return;
+    if (chunk.indexOf('<', Math.max(0, reportedAt - chunkStart)) >= 0) {
+      // Some markup (a comment, say) began and is not reported: the parser holds its text in
+      // the same place until the next report.
+      inCharacterData = false;
+      return;
+    }
+    const held = takeHeldText(parser, HELD_CONTENT_CHARS);
+    if (held) {
+      addContent(held);
+      reportedAt = chunkStart + chunk.length; // the parser now holds nothing
+    }
+  };
   parser.on('closetag', (tag) => {
     reportedAt = parser.position;
+    inCharacterData = true;
     if (failure) return;
     const name = tag.name;
     const parent = path[path.length - 2];
@@ -178,7 +253,7 @@ export async function* splitEnvelope(
       if (Number.isFinite(n)) header.soLuongHoso = n;
     } else if (name === 'LOAIHOSO' && current) fileLoai = text.trim().toUpperCase();
     else if (name === 'FILEHOSO' && current) {
-      current.files.push({ loaiHoso: fileLoai, noiDungFile: fileContent.join('').replace(/\s+/g, '') });
+      current.files.push(fileFromPieces(fileLoai, fileContent));
       fileContent = [];
     } else if (name === 'HOSO' && current) {
       ready.push({ kind: 'hoso', hoso: current });
@@ -192,6 +267,12 @@ export async function* splitEnvelope(
   let first = true;
   let sawBytes = false;
   let byteOffset = 0;
+  /**
+   * Characters given to the parser before the current chunk: the document offset of its first
+   * character, in the units of parser.position at an event (between writes parser.position
+   * counts the last chunk twice, so it cannot serve).
+   */
+  let written = 0;
   for await (const chunk of bytes) {
     if (chunk.length === 0) continue;
     if (first) {
@@ -229,9 +310,11 @@ export async function* splitEnvelope(
       }
     }
     parser.write(str);
+    takeContentSoFar(str, written);
+    written += str.length;
     // Only a record's file content (NOIDUNGFILE) may be large; any other item is short.
     const itemLimit = current && path[path.length - 1] === 'NOIDUNGFILE' ? maxRecordChars : Math.min(maxRecordChars, MAX_OTHER_ITEM_CHARS);
-    if (parser.position - reportedAt > itemLimit) {
+    if (written - reportedAt > itemLimit) {
       fail(EnvelopeErrorCode.recordTooLarge, `one XML item (text, tag or comment) is larger than ${itemLimit} characters: refused`);
     }
     while (ready.length) yield ready.shift()!;
@@ -292,14 +375,27 @@ function validUtf8Prefix(chunk: Uint8Array): number {
   return lo;
 }
 
-/** Serialises a HOSO back to envelope XML: the stored form of one claim record. */
-export function hosoToXml(hoso: Pick<HosoRecord, 'files'>, header: EnvelopeHeader = {}): string {
+/**
+ * The stored form of one claim record (see hosoToXml) as the strings whose concatenation it
+ * is, a large table's content in the pieces it was read in: intake writes a record of any size
+ * from these without building it whole.
+ */
+export function hosoXmlParts(hoso: Pick<HosoRecord, 'files'>, header: EnvelopeHeader = {}): string[] {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const facility = header.maCskcb ? ` MACSKCB="${esc(header.maCskcb).replace(/"/g, '&quot;')}"` : '';
-  const files = hoso.files
-    .map((f) => `<FILEHOSO><LOAIHOSO>${esc(f.loaiHoso)}</LOAIHOSO><NOIDUNGFILE>${f.noiDungFile}</NOIDUNGFILE></FILEHOSO>`)
-    .join('');
-  return `<HOSO${facility}>${files}</HOSO>`;
+  const parts = [`<HOSO${facility}>`];
+  for (const f of hoso.files) {
+    parts.push(`<FILEHOSO><LOAIHOSO>${esc(f.loaiHoso)}</LOAIHOSO><NOIDUNGFILE>`);
+    for (const piece of contentPieces(f)) parts.push(piece);
+    parts.push('</NOIDUNGFILE></FILEHOSO>');
+  }
+  parts.push('</HOSO>');
+  return parts;
+}
+
+/** Serialises a HOSO back to envelope XML: the stored form of one claim record. */
+export function hosoToXml(hoso: Pick<HosoRecord, 'files'>, header: EnvelopeHeader = {}): string {
+  return hosoXmlParts(hoso, header).join('');
 }
 
 /** Reads the stored form written by hosoToXml (small, whole in memory by design). */
