@@ -20,6 +20,7 @@ import { readDb } from '../test/support/dbOracle.js';
 import { startStoreProcess } from './backlog.js';
 import { figuresOf, fmt, measure, measureRun, startPlainThread, type Run } from './mllp.js';
 import { MllpThreadSource } from '../main/intake/mllpThreadSource.js';
+import { ACK_TIME_BOUNDS_MS, type AckTime } from '../connectors/sources/mllp/listener.js';
 import { startSchedulerProbe } from './schedulerProbe.js';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
@@ -37,6 +38,16 @@ async function fillClaimBacklog(dbPath: string, dir: string, records: number, li
   }
   store.transaction(() => rows.forEach((raw) => store.insertMessage({ sourceId: 'his', format: 'xml130', raw, naturalKey: null }, Date.now())));
   store.close();
+}
+
+/** The listener's ACK-time histogram in words: the share within each bound, and the slowest. */
+function ackTimeText(t: AckTime): { count: number; text: string } {
+  let within = 0;
+  const shares = ACK_TIME_BOUNDS_MS.map((b, i) => {
+    within += t.counts[i] ?? 0;
+    return `≤${b} ms ${((100 * within) / Math.max(1, t.count)).toFixed(2)}%`;
+  }).filter((_, i) => [0, 2, 4, 6, 8].includes(i));
+  return { count: t.count, text: `${shares.join(', ')}; slowest ${t.maxMs.toFixed(1)} ms` };
 }
 
 /** Waits until the intake thread's last report has counted `expected` rows. */
@@ -116,6 +127,7 @@ destinations: [{ id: province, type: fhir, baseUrl: "${fhir.url}/province/fhir",
     const lab = a.sources.find((s): s is MllpThreadSource => s instanceof MllpThreadSource)!;
     await waitForReport(() => lab.stats()?.stats.stored ?? 0, labRows);
     const commits = lab.stats()!.commits;
+    const listenerSide = ackTimeText(lab.stats()!.stats.ackTime);
     process.stdout.write(
       [
         '',
@@ -126,6 +138,7 @@ destinations: [{ id: province, type: fhir, baseUrl: "${fhir.url}/province/fhir",
         `  8 messages in flight, commit-before-ACK (agent):    ${fmt(durable8)}`,
         `  8 messages in flight, parse-and-ACK, no storage:    ${fmt(noStorage8)}`,
         `  ratio durable / no storage with 8 in flight: ${(durable8.perSecond / noStorage8.perSecond).toFixed(2)}`,
+        `  the listener's own view (last byte → ACK written, ${listenerSide.count} ACKs): ${listenerSide.text}`,
         `  commits of the lab feed: ${commits.batches} for ${commits.messages} messages (largest ${commits.largestBatch} in one fsync); ${commits.lockWaits} waited for the write lock, longest ${commits.longestLockWaitMs.toFixed(1)} ms`,
         `  event loop of the agent (not the listener's) during it: delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(0)} ms`,
         `  the machine meanwhile: an idle thread wakes late by p50 ${idle.p50.toFixed(2)} ms, p99 ${idle.p99.toFixed(1)} ms, max ${idle.max.toFixed(0)} ms; fsync of the data folder ${fsyncFloor(tmp.path)}`,

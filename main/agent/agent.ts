@@ -35,6 +35,7 @@ import type { ApiInfo, ManagedConfigDto, StatusResponse } from '../api/contract.
 import { AGENT_VERSION, UI_DIR } from '../paths.js';
 import { FolderSource } from '../../connectors/sources/folder/folderSource.js';
 import { MllpThreadSource } from '../intake/mllpThreadSource.js';
+import type { IntakeStats } from '../api/metrics.js';
 import type { Source, SourceStatus } from '../../connectors/sources/types.js';
 import type { FhirClient } from '../../connectors/destinations/fhir/client.js';
 import { createDestinationClient } from '../../connectors/destinations/fhir/destination.js';
@@ -247,6 +248,14 @@ export class Agent {
         maxBufferedBytes: s.maxBufferedBytes,
         tls: s.tls,
       },
+    });
+  }
+
+  /** Counters of each MLLP listener (frames, ACK times, commits), as its thread last reported them. */
+  intakeStats(): IntakeStats[] {
+    return this.sources.flatMap((s) => {
+      const r = s instanceof MllpThreadSource ? s.stats() : undefined;
+      return r ? [{ source: s.id, ...r }] : [];
     });
   }
 

@@ -1,6 +1,7 @@
 // The status API of a running agent, wired in one place: the core endpoints, the managed
 // configuration and the status UI's, on one loopback server (DESIGN §8, §9). The agent and
 // the UI tests both start it through this function, so what the tests see is what runs.
+import type { IntakeStats } from './metrics.js';
 import { join } from 'node:path';
 import { ApiServer, type ApiRoute, type LanListenerOptions } from './server.js';
 import { sessionRoutes } from './sessionRoutes.js';
@@ -17,6 +18,8 @@ export interface ApiAgent extends UiAgent {
   readonly managed: ConfigRouteDeps & { summary(): ManagedConfigDto | null };
   /** The store, with the accounts of the LAN screen. */
   readonly store: UiAgent['store'] & { readonly users: UserAccounts };
+  /** Counters of each MLLP listener, as its thread last reported them (for /metrics). */
+  intakeStats?(): IntakeStats[];
 }
 
 export interface AgentApiOptions {
@@ -39,6 +42,7 @@ export function agentRoutes(agent: ApiAgent, opts: Pick<AgentApiOptions, 'now' |
   const core = apiRoutes({
     store: agent.store,
     status: () => agent.status(),
+    intake: () => agent.intakeStats?.() ?? [],
     logsDir: () => join(agent.config.dataDir, 'logs'),
     retryMessage: (id) => {
       const n = agent.store.retryNow(id, opts.now());

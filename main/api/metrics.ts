@@ -5,6 +5,14 @@
 import type { MetricsSnapshot, Distribution } from '../store/metrics.js';
 import type { StatusResponse } from './contract.js';
 import { OPEN_DELIVERY_STATES } from '../store/states.js';
+import { ACK_TIME_BOUNDS_MS, type CommitStats, type MllpListenerStats } from '../../connectors/sources/mllp/listener.js';
+
+/** One MLLP listener's counters, as its thread reported them. */
+export interface IntakeStats {
+  source: string;
+  stats: MllpListenerStats;
+  commits: CommitStats;
+}
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -42,7 +50,27 @@ class Exposition {
   }
 }
 
-export function renderMetrics(snapshot: MetricsSnapshot, status: StatusResponse, boundsMs: readonly number[] = METRIC_BOUNDS_MS): string {
+/** What each MLLP listener did: what a lab analyzer waited for its ACK, and what became of its frames. */
+function renderIntake(x: Exposition, intake: readonly IntakeStats[]): void {
+  x.family('vhr_mllp_ack_seconds', 'histogram', "Time from a message's last byte to its ACK being written, by MLLP source (commit first, then ACK).");
+  for (const { source, stats } of intake) {
+    const t = stats.ackTime;
+    let cumulative = 0;
+    const counts = ACK_TIME_BOUNDS_MS.map((_, i) => (cumulative += t.counts[i] ?? 0));
+    x.histogram('vhr_mllp_ack_seconds', { source }, { key: source, counts, count: t.count, sumMs: t.sumMs }, ACK_TIME_BOUNDS_MS);
+  }
+  x.family('vhr_mllp_frames_total', 'counter', 'MLLP frames by what became of them: stored, stored_invalid (kept, cannot be parsed), duplicate, refused, oversize, store_failed.');
+  for (const { source, stats: s } of intake) {
+    const outcomes = { stored: s.stored, stored_invalid: s.storedInvalid, duplicate: s.duplicates, refused: s.refused, oversize: s.oversize, store_failed: s.storeFailures };
+    for (const [outcome, n] of Object.entries(outcomes)) x.sample('vhr_mllp_frames_total', { source, outcome }, n);
+  }
+  x.family('vhr_mllp_connections', 'gauge', 'Open MLLP connections, by source.');
+  for (const { source, stats } of intake) x.sample('vhr_mllp_connections', { source }, stats.connectionsOpen);
+  x.family('vhr_mllp_commits_total', 'counter', 'Commits of MLLP messages (several messages may share one fsync), by source.');
+  for (const { source, commits } of intake) x.sample('vhr_mllp_commits_total', { source }, commits.batches);
+}
+
+export function renderMetrics(snapshot: MetricsSnapshot, status: StatusResponse, boundsMs: readonly number[] = METRIC_BOUNDS_MS, intake: readonly IntakeStats[] = []): string {
   const x = new Exposition();
   x.family('vhr_agent_info', 'gauge', 'The agent: version and facility (MA_CSKCB); always 1.');
   x.sample('vhr_agent_info', { version: status.version, facility: status.facility.code }, 1);
@@ -74,5 +102,7 @@ export function renderMetrics(snapshot: MetricsSnapshot, status: StatusResponse,
 
   x.family('vhr_convert_seconds', 'histogram', 'Time from receipt to conversion of a record, by input format.');
   for (const d of snapshot.convertTime) x.histogram('vhr_convert_seconds', { format: d.key }, d, boundsMs);
+
+  if (intake.length) renderIntake(x, intake);
   return x.text();
 }

@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { ROUTES } from './routeTable.js';
 import { problemText } from '../../connectors/formats/problemTexts.js';
 import { MessageState } from '../store/states.js';
-import { METRIC_BOUNDS_MS, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
+import { METRIC_BOUNDS_MS, METRICS_CONTENT_TYPE, renderMetrics, type IntakeStats } from './metrics.js';
 import type { MessageDetailResponse, MessageListResponse, MessageSummaryDto, StatusResponse } from './contract.js';
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
@@ -42,6 +42,8 @@ export function recordContext(store: Pick<ReadModels, 'recordOrigin'>, m: Pick<M
 export interface RouteDeps {
   store: ReadModels;
   status: () => StatusResponse;
+  /** MLLP listeners' counters (frames, ACK times, commits), for /metrics. */
+  intake?: () => IntakeStats[];
   /** The folder of the agent's log files (<dataDir>/logs). */
   logsDir?: () => string;
   /** Makes a record's waiting or rejected deliveries due now; returns how many. */
@@ -57,7 +59,7 @@ export function apiRoutes(deps: RouteDeps): ApiRoute[] {
   const { store } = deps;
   return [
     handle(ROUTES.status, () => ({ json: deps.status() })),
-    handle(ROUTES.metrics, () => ({ text: renderMetrics(store.metricsSnapshot(METRIC_BOUNDS_MS), deps.status()), contentType: METRICS_CONTENT_TYPE })),
+    handle(ROUTES.metrics, () => ({ text: renderMetrics(store.metricsSnapshot(METRIC_BOUNDS_MS), deps.status(), METRIC_BOUNDS_MS, deps.intake?.() ?? []), contentType: METRICS_CONTENT_TYPE })),
     handle(ROUTES.messages, ({ query }) => {
       const limit = Math.min(500, Math.max(1, Number(query.get('limit') ?? 50) || 50));
       const before = parseId(query.get('before') ?? undefined) ?? Number.MAX_SAFE_INTEGER;

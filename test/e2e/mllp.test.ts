@@ -5,6 +5,11 @@ import { connect, type Socket } from 'node:net';
 import { startHarness, type Harness } from '../support/agentHarness.js';
 import { waitFor } from '../support/waitFor.js';
 import { encodeFrame, MllpDecoder } from '../../connectors/sources/mllp/framing.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiInfo } from '../../main/api/contract.js';
+import { pathTo, ROUTES } from '../../main/api/routeTable.js';
+import { parsePrometheusText, sampleValue } from '../support/prometheusText.js';
 import { readSharedSample } from '../support/sharedSamples.js';
 
 const message = (name: string) => readSharedSample('hl7v2', name).toString('utf8').replace(/\r?\n/g, '\r');
@@ -52,6 +57,19 @@ describe('HL7v2 over MLLP through the agent', () => {
       expect(await h.fhir.countResources(base, 'Immunization')).toBeGreaterThanOrEqual(1);
     }
     expect(h.agent.status().sources.find((s) => s.id === 'lab')).toMatchObject({ state: 'listening', received: 2 });
+
+    // /metrics says what the analyzer waited: two ACKs timed, two frames stored, one commit or two.
+    const info = JSON.parse(readFileSync(join(h.dataDir, 'api.json'), 'utf8')) as ApiInfo;
+    const scrape = async () => parsePrometheusText(await (await fetch(`${info.url}${pathTo(ROUTES.metrics)}`, { headers: { Authorization: `Bearer ${info.token}` } })).text());
+    const families = await waitFor(async () => {
+      const f = await scrape();
+      return sampleValue(f, 'vhr_mllp_ack_seconds_count', { source: 'lab' }) === 2 ? f : undefined;
+    }, { what: 'the listener thread reported its ACKs' });
+    expect(families.get('vhr_mllp_ack_seconds')?.type).toBe('histogram');
+    expect(sampleValue(families, 'vhr_mllp_ack_seconds_bucket', { source: 'lab', le: '+Inf' })).toBe(2);
+    expect(sampleValue(families, 'vhr_mllp_frames_total', { source: 'lab', outcome: 'stored' })).toBe(2);
+    expect(sampleValue(families, 'vhr_mllp_frames_total', { source: 'lab', outcome: 'duplicate' })).toBe(0);
+    expect(sampleValue(families, 'vhr_mllp_commits_total', { source: 'lab' })).toBeGreaterThanOrEqual(1);
   });
 
   it('enhanced mode: CA after commit, then AA once converted, or AE with the reason', async () => {
