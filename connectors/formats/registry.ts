@@ -2,7 +2,7 @@
 // assessment ("đúng – đủ – sạch – sống") where it has one.
 import type { ConvertContext, ConvertOutcome } from './types.js';
 import { convertClaimRecordDetailed, type DetailedOutcome } from './xml130/convert.js';
-import { assessQuality } from './xml130/quality/quality.js';
+import { assessQuality } from './xml130/quality/assess.js';
 import { convertHl7v2Message } from './hl7v2/convert.js';
 import type { ValidationIssue } from '../fhir/validator.js';
 

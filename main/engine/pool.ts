@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ProfilePack } from '../../connectors/formats/types.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
-import { ConvertErrorCode, type ConvertedFacts, type RecordFailure } from './convertRecord.js';
+import { ConvertErrorCode } from './errorCodes.js';
+import type { ConvertedFacts, RecordFailure } from './recordResult.js';
 import type { JobMessage, ThreadInit, ThreadMessage } from './protocol.js';
 
 export interface EngineJob {

@@ -1,7 +1,7 @@
 // What crosses between the main thread and a conversion thread: raw bytes (or the record's
 // text) in, serialised results out — strings and one byte buffer, never object graphs, so
 // the structured clone is a copy of bytes and the bundle's buffer is moved, not copied.
-import type { ConvertedFacts, RecordFailure } from './convertRecord.js';
+import type { ConvertedFacts, RecordFailure } from './recordResult.js';
 
 /** Set once per thread, at start. */
 export interface ThreadInit {
@@ -31,7 +31,7 @@ export type TaskResult =
 
 export type ThreadMessage = { kind: 'ready' } | ({ kind: 'result'; seq: number } & TaskResult);
 
-/** What a task module exports. */
+/** What a task module exports. A result may come later (a module loaded on first use); the thread has one record at a time. */
 export interface TaskModule {
-  runJob(job: JobMessage): TaskResult;
+  runJob(job: JobMessage): TaskResult | Promise<TaskResult>;
 }
