@@ -7,7 +7,7 @@ import { handlerFor, type FormatHandler, type RecordQuality } from '../../connec
 import type { ValidationIssue } from '../../connectors/fhir/validator.js';
 import { ConvertErrorCode } from './errorCodes.js';
 import { computeOutputs } from './recordOutputs.js';
-import type { RecordConverted, RecordFailure, RecordIssues, RecordResult } from './recordResult.js';
+import type { EngineInput, RecordConverted, RecordFailure, RecordIssues, RecordResult } from './recordResult.js';
 
 export type ConvertedOutcome = Extract<ConvertOutcome, { ok: true }>;
 
@@ -18,7 +18,7 @@ export type ConvertedOutcome = Extract<ConvertOutcome, { ok: true }>;
  */
 export function runConverter(
   format: string,
-  raw: Uint8Array | string,
+  raw: EngineInput,
   ctx: ConvertContext,
   findingsJson: string | null,
 ): { ok: true; handler: FormatHandler; outcome: ConvertedOutcome } | RecordFailure {
@@ -26,7 +26,7 @@ export function runConverter(
   if (!handler) return { ok: false, code: ConvertErrorCode.unknownFormat, message: `no converter for format "${format}"`, issuesJson: null, findingsJson: null };
   let outcome;
   try {
-    outcome = handler.convert(typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), ctx);
+    outcome = handler.convert(raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) : raw, ctx);
   } catch (err) {
     // A converter bug must not stop the pipeline: the record is kept and shown.
     return { ok: false, code: ConvertErrorCode.converterCrashed, message: `the converter failed on this record: ${(err as Error).message}`, issuesJson: null, findingsJson };
@@ -58,7 +58,7 @@ export function convertedResult(
 }
 
 /** Converts one record without validating it (see convertRecord for the agent's full path). */
-export function convertUnvalidated(format: string, raw: Uint8Array | string, ctx: ConvertContext): RecordResult {
+export function convertUnvalidated(format: string, raw: EngineInput, ctx: ConvertContext): RecordResult {
   const converted = runConverter(format, raw, ctx, null);
   if (!converted.ok) return converted;
   return convertedResult(format, converted.outcome, ctx, { validation: [], quality: undefined, findingsJson: null });

@@ -8,16 +8,17 @@ import { hasErrors, validateR4 } from '../../connectors/fhir/validator.js';
 import { checkStoredRecord, compactFindings } from '../../connectors/formats/xml130/checks/engine.js';
 import { convertedResult, convertUnvalidated, runConverter } from './conversion.js';
 import { ConvertErrorCode } from './errorCodes.js';
-import type { ConvertRecordOptions, RecordIssues, RecordResult } from './recordResult.js';
+import { hosoToXml } from '../../connectors/formats/xml130/envelope/envelope.js';
+import type { ConvertRecordOptions, EngineInput, RecordIssues, RecordResult } from './recordResult.js';
 
 export { ConvertErrorCode } from './errorCodes.js';
-export type { ConvertedFacts, ConvertRecordOptions, RecordFailure, RecordIssues, RecordResult } from './recordResult.js';
+export type { ConvertedFacts, ConvertRecordOptions, EngineInput, RecordFailure, RecordIssues, RecordResult } from './recordResult.js';
 
 /**
- * Converts one stored record (raw bytes, or the text of a claim record already decoded).
+ * Converts one record (stored bytes, the text of a claim record already decoded, or a claim record as split).
  * Never throws for anything a record can contain: a converter bug becomes an invalid result.
  */
-export function convertRecord(format: string, raw: Uint8Array | string, ctx: ConvertContext, opts: ConvertRecordOptions): RecordResult {
+export function convertRecord(format: string, raw: EngineInput, ctx: ConvertContext, opts: ConvertRecordOptions): RecordResult {
   if (!opts.validate) return convertUnvalidated(format, raw, ctx);
   const findingsJson = claimFindings(format, raw);
   const converted = runConverter(format, raw, ctx, findingsJson);
@@ -45,10 +46,11 @@ export function convertRecord(format: string, raw: Uint8Array | string, ctx: Con
  * operator sees what the insurance portal would flag. A finding never stops delivery, and a
  * fault of the checks never stops conversion (null: not checked). Other formats: null.
  */
-function claimFindings(format: string, raw: Uint8Array | string): string | null {
+function claimFindings(format: string, raw: EngineInput): string | null {
   if (format !== 'xml130') return null;
   try {
-    const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+    const text =
+      typeof raw === 'string' ? raw : raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8') : hosoToXml(raw, { maCskcb: raw.maCskcb });
     return JSON.stringify(compactFindings(checkStoredRecord(text)));
   } catch {
     return null;

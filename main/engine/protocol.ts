@@ -1,7 +1,8 @@
 // What crosses between the main thread and a conversion thread: raw bytes (or the record's
-// text) in, serialised results out — strings and one byte buffer, never object graphs, so
-// the structured clone is a copy of bytes and the bundle's buffer is moved, not copied.
-import type { ConvertedFacts, RecordFailure } from './recordResult.js';
+// text, or a claim record as split: a few strings) in, serialised results out — strings and
+// one byte buffer, never large object graphs, so the structured clone is a copy of bytes and
+// the bundle's buffer is moved, not copied.
+import type { ConvertedFacts, EngineInput, RecordFailure } from './recordResult.js';
 
 /** Set once per thread, at start. */
 export interface ThreadInit {
@@ -16,7 +17,7 @@ export interface ThreadInit {
 export interface JobMessage {
   seq: number;
   format: string;
-  raw: Uint8Array | string;
+  raw: EngineInput;
   facilityCode: string;
   /** ConvertContext.now, as epoch milliseconds. */
   now: number;

@@ -1,6 +1,14 @@
 // What converting one record yields (DESIGN §4 convert stage), as the conversion threads send it
 // back: serialised text and small facts, never object graphs.
 import type { ValidationIssue } from '../../connectors/fhir/validator.js';
+import type { SplitHoso } from '../../connectors/formats/xml130/envelope/envelope.js';
+
+/**
+ * A record handed to the engine: the stored record's bytes, a claim record's text already
+ * decoded, or a claim record as split from its envelope (`vhr-agent convert`, which so never
+ * writes the record as text for the thread to read back).
+ */
+export type EngineInput = Uint8Array | string | SplitHoso;
 
 export interface RecordIssues {
   warnings: { code: string; field: string; message: string }[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EnvelopeError, hosoToXml, parseHosoXml, splitEnvelope, type EnvelopeEvent } from './envelope.js';
+import { EnvelopeError, hosoToXml, parseHosoXml, splitEnvelope, splitHoso, type EnvelopeEvent } from './envelope.js';
 import { decodeBase64Strict } from './base64.js';
 import { claimRecordKey } from './recordKey.js';
 import { envelopeOf, manyClaims } from '../../../../test/support/claimXml.js';
@@ -100,6 +100,17 @@ describe('claim-XML envelope reader', () => {
     const [h] = hosos((await read(envelopeOf(manyClaims(1)))).events);
     const stored = hosoToXml(h!, { maCskcb: '94170' });
     expect(parseHosoXml(stored)).toEqual({ maCskcb: '94170', files: h!.files });
+  });
+
+  it('splits a HOSO into what its stored form reads back as, whatever the facility code holds', async () => {
+    const sample = readSharedSample('xml130', 'inpatient-30-drugs.xml');
+    const [h] = hosos((await read(sample, 1 << 16)).events);
+    expect(h!.files.length).toBeGreaterThan(3);
+    for (const header of [{ maCskcb: '94170' }, { maCskcb: 'A"B&C<D' }, { maCskcb: '' }, {}]) {
+      const split = splitHoso(h!, header);
+      expect(split).toEqual(parseHosoXml(hosoToXml(h!, header)));
+      expect(split.files.map((f) => f.loaiHoso)).toEqual(h!.files.map((f) => f.loaiHoso));
+    }
   });
 });
 
