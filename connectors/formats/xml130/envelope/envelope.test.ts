@@ -1,3 +1,4 @@
+import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import { EnvelopeError, hosoToXml, parseHosoXml, splitEnvelope, splitHoso, type EnvelopeEvent } from './envelope.js';
 import { decodeBase64Strict } from './base64.js';
@@ -94,6 +95,47 @@ describe('claim-XML envelope reader', () => {
     await expect(async () => {
       for await (const ev of splitEnvelope(chunks(Buffer.from(envelopeOf(manyClaims(2))), 100), { maxRecordChars: 200 })) events.push(ev);
     }).rejects.toMatchObject({ code: 'ENVELOPE_RECORD_TOO_LARGE' });
+  });
+
+  it('reads a plain base64 content past the parser, and any other content through it, to the same tables', async () => {
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    const contents = [
+      b64('<A>plain</A>'.repeat(400)),
+      // Wrapped lines, a character reference and a CDATA section: the parser reads from there on.
+      `${b64('<B>one</B>'.repeat(50))}\n  ${b64('<B>two</B>')}`,
+      `${b64('<C/>')}&#x41;&#x3D;`,
+      `${b64('<D/>')}<![CDATA[QUJD]]>${b64('<E/>')}`,
+    ];
+    const files = contents.map((c, i) => `<FILEHOSO><LOAIHOSO>XML${i + 1}</LOAIHOSO><NOIDUNGFILE>${c}</NOIDUNGFILE></FILEHOSO>`).join('');
+    const xml = `<GIAMDINHHS><THONGTINHOSO><DANHSACHHOSO><HOSO>${files}</HOSO><HOSO>${files}</HOSO></DANHSACHHOSO></THONGTINHOSO></GIAMDINHHS>`;
+    const expected = [
+      contents[0],
+      `${b64('<B>one</B>'.repeat(50))}${b64('<B>two</B>')}`,
+      `${b64('<C/>')}A=`,
+      `${b64('<D/>')}QUJD${b64('<E/>')}`,
+    ];
+    for (const size of [1, 7, 100, 1 << 20]) {
+      const { events, error } = await read(xml, size);
+      expect(error).toBeUndefined();
+      for (const h of hosos(events)) expect(h.files.map((f) => f.noiDungFile)).toEqual(expected);
+    }
+  });
+
+  it('places an error after a content read past the parser where the parser alone places it', async () => {
+    const content = Buffer.from('<TONG_HOP/>'.repeat(3000)).toString('base64');
+    const xml = `<GIAMDINHHS><HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>${content}</NOIDUNGFILEX></FILEHOSO></HOSO></GIAMDINHHS>`;
+    // What the XML parser says of the same text read on its own, character by character.
+    const alone = new SaxesParser({ position: true });
+    let first: { message: string; line: number; column: number } | undefined;
+    alone.on('error', (err) => {
+      first ??= { message: err.message, line: alone.line, column: alone.column };
+    });
+    alone.write(xml);
+    expect(first).toBeDefined();
+    for (const size of [13, 4096, 1 << 20]) {
+      const { error } = await read(xml, size);
+      expect(error).toMatchObject({ code: 'ENVELOPE_MALFORMED', message: `XML is malformed: ${first!.message}`, line: first!.line, column: first!.column });
+    }
   });
 
   it('round-trips a HOSO through its stored form', async () => {

@@ -69,6 +69,16 @@ export const MAX_OTHER_ITEM_CHARS = 16 * 1024 * 1024;
 /** Shared with the inner-document reader (innerXml.ts): real documents nest 4 levels at most. */
 export const DEFAULT_MAX_XML_DEPTH = 64;
 
+/** A file's content as nearly every export writes it, read past the parser (splitEnvelope's feed). */
+const PLAIN_BASE64 = /^[A-Za-z0-9+/=]+$/;
+const CONTENT_START_TAG = '<NOIDUNGFILE>';
+
+/** saxes 6.0.0 (pinned) keeps its place in these fields; feed moves them past text it read itself. */
+interface SaxesPosition {
+  chunkPosition: number;
+  column: number;
+}
+
 /** Why a DOCTYPE is refused, in the words the operator reads (also used for inner documents). */
 export const DOCTYPE_REFUSED =
   'declares a DOCTYPE: claim XML never has one, and its entity definitions are how XML bombs and external-entity (XXE) attacks work; the file is refused unread';
@@ -104,6 +114,10 @@ export async function* splitEnvelope(
    * NOIDUNGFILE of gigabytes would sit in memory before the per-record check could see it.
    */
   let reportedAt = 0;
+  /** Set when the parser has just read a `<NOIDUNGFILE>` start tag of the current HOSO (see feed). */
+  let contentOpened = false;
+  /** True while a file's content is read past the parser (see feed). */
+  let contentFast = false;
 
   const fail = (code: EnvelopeErrorCode, message: string) => {
     failure ??= new EnvelopeError(code, message, parser.line, parser.column);
@@ -146,20 +160,22 @@ export async function* splitEnvelope(
     } else if (tag.name === 'FILEHOSO' && current) {
       fileLoai = '';
       fileContent = [];
-    }
+    } else if (tag.name === 'NOIDUNGFILE' && current && !tag.isSelfClosing) contentOpened = true;
   });
+  const takeContent = (t: string) => {
+    currentChars += t.length;
+    if (currentChars > maxRecordChars) {
+      fail(EnvelopeErrorCode.recordTooLarge, `HOSO #${current!.index + 1} is larger than ${maxRecordChars} characters`);
+      return;
+    }
+    fileContent.push(t);
+  };
   const onText = (t: string) => {
     reportedAt = parser.position;
     if (failure) return;
     const name = path[path.length - 1];
-    if (name === 'NOIDUNGFILE' && current) {
-      currentChars += t.length;
-      if (currentChars > maxRecordChars) {
-        fail(EnvelopeErrorCode.recordTooLarge, `HOSO #${current.index + 1} is larger than ${maxRecordChars} characters`);
-        return;
-      }
-      fileContent.push(t);
-    } else if (name !== undefined) {
+    if (name === 'NOIDUNGFILE' && current) takeContent(t);
+    else if (name !== undefined) {
       // Short header / LOAIHOSO values only; bounded so a hostile file cannot grow it.
       if (text.length < 4096) text += t;
     }
@@ -168,6 +184,7 @@ export async function* splitEnvelope(
   parser.on('cdata', onText);
   parser.on('closetag', (tag) => {
     reportedAt = parser.position;
+    contentFast = false;
     if (failure) return;
     const name = tag.name;
     const parent = path[path.length - 2];
@@ -187,6 +204,47 @@ export async function* splitEnvelope(
     path.pop();
     text = '';
   });
+
+  /**
+   * Gives text to the parser, except a file's content where it is plain base64 on one line
+   * (nearly every export): that is taken as it is and the parser only told how far it got,
+   * because the parser reads text one character at a time and the content is nearly all of a
+   * file's bytes. Only right after the parser read a `<NOIDUNGFILE>` start tag written just so,
+   * with nothing of the content given to it yet; anything else in the content (whitespace,
+   * entities, CDATA, other characters) and the parser reads the rest of that content itself,
+   * as it would have read all of it.
+   */
+  const feed = (str: string) => {
+    const n = str.length;
+    let from = 0;
+    while (from < n && !failure) {
+      if (contentFast) {
+        let end = str.indexOf('<', from);
+        if (end < 0) end = n;
+        if (end > from) {
+          const run = str.slice(from, end);
+          if (!PLAIN_BASE64.test(run)) contentFast = false;
+          else {
+            takeContent(run);
+            // As if the parser had read the run: positions and columns in later errors stay true.
+            const internals = parser as unknown as SaxesPosition;
+            internals.chunkPosition += run.length;
+            internals.column += run.length;
+            reportedAt = parser.position;
+            from = end;
+            continue;
+          }
+        }
+      }
+      const tag = str.indexOf(CONTENT_START_TAG, from);
+      const stop = tag < 0 ? n : tag + CONTENT_START_TAG.length;
+      contentOpened = false;
+      parser.write(from === 0 && stop === n ? str : str.slice(from, stop));
+      // Ends exactly after the start tag: the parser holds none of the content yet.
+      contentFast = tag >= 0 && contentOpened && !failure;
+      from = stop;
+    }
+  };
 
   let decoder = new TextDecoder('utf-8', { fatal: true });
   let first = true;
@@ -228,7 +286,7 @@ export async function* splitEnvelope(
         throw new EnvelopeError(EnvelopeErrorCode.notXml, 'the file is not XML (it does not start with "<")', 1, 1);
       }
     }
-    parser.write(str);
+    feed(str);
     // Only a record's file content (NOIDUNGFILE) may be large; any other item is short.
     const itemLimit = current && path[path.length - 1] === 'NOIDUNGFILE' ? maxRecordChars : Math.min(maxRecordChars, MAX_OTHER_ITEM_CHARS);
     if (parser.position - reportedAt > itemLimit) {
