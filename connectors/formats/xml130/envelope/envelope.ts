@@ -118,6 +118,8 @@ export async function* splitEnvelope(
   let contentOpened = false;
   /** True while a file's content is read past the parser (see feed). */
   let contentFast = false;
+  /** No text of the current file's content came through the parser: it holds no whitespace to remove. */
+  let contentPlain = true;
 
   const fail = (code: EnvelopeErrorCode, message: string) => {
     failure ??= new EnvelopeError(code, message, parser.line, parser.column);
@@ -160,6 +162,7 @@ export async function* splitEnvelope(
     } else if (tag.name === 'FILEHOSO' && current) {
       fileLoai = '';
       fileContent = [];
+      contentPlain = true;
     } else if (tag.name === 'NOIDUNGFILE' && current && !tag.isSelfClosing) contentOpened = true;
   });
   const takeContent = (t: string) => {
@@ -174,7 +177,10 @@ export async function* splitEnvelope(
     reportedAt = parser.position;
     if (failure) return;
     const name = path[path.length - 1];
-    if (name === 'NOIDUNGFILE' && current) takeContent(t);
+    if (name === 'NOIDUNGFILE' && current) {
+      contentPlain = false;
+      takeContent(t);
+    }
     else if (name !== undefined) {
       // Short header / LOAIHOSO values only; bounded so a hostile file cannot grow it.
       if (text.length < 4096) text += t;
@@ -195,7 +201,8 @@ export async function* splitEnvelope(
       if (Number.isFinite(n)) header.soLuongHoso = n;
     } else if (name === 'LOAIHOSO' && current) fileLoai = text.trim().toUpperCase();
     else if (name === 'FILEHOSO' && current) {
-      current.files.push({ loaiHoso: fileLoai, noiDungFile: fileContent.join('').replace(/\s+/g, '') });
+      const content = fileContent.join('');
+      current.files.push({ loaiHoso: fileLoai, noiDungFile: contentPlain ? content : content.replace(/\s+/g, '') });
       fileContent = [];
     } else if (name === 'HOSO' && current) {
       ready.push({ kind: 'hoso', hoso: current });
