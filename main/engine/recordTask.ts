@@ -40,10 +40,10 @@ export function runJob(job: JobMessage): TaskResult | Promise<TaskResult> {
 }
 
 /**
- * Scratch space the bundle text is encoded into: encoding into a buffer already allocated is
- * several times quicker than letting the encoder size its own (bench/convertCli.ts). It
- * grows to the largest ordinary bundle this thread has seen and stays; a huge bundle is
- * encoded on its own, so that one giant record does not pin its size in every thread.
+ * Scratch space the bundle text is encoded into, then copied out at its exact length: about a
+ * fifth quicker than Buffer.from, which measures the text first. It grows to the largest
+ * ordinary bundle this thread has seen and stays; a huge bundle is encoded on its own, so that
+ * one giant record does not pin its size in every thread.
  */
 const SCRATCH_MAX = 32 * 1024 * 1024;
 let scratch = new Uint8Array(0);

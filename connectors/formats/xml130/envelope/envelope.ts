@@ -180,8 +180,7 @@ export async function* splitEnvelope(
     if (name === 'NOIDUNGFILE' && current) {
       contentPlain = false;
       takeContent(t);
-    }
-    else if (name !== undefined) {
+    } else if (name !== undefined) {
       // Short header / LOAIHOSO values only; bounded so a hostile file cannot grow it.
       if (text.length < 4096) text += t;
     }
