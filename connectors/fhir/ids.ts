@@ -18,11 +18,13 @@ function uuidBytes(uuid: string): Buffer {
   return b;
 }
 
-/** One-shot SHA-1 (Node ≥ 20.12), else a Hash object: the one-shot skips the object's setup per id. */
-const sha1: (data: Buffer) => Buffer =
+/** One-shot SHA-1 as hex (Node ≥ 20.12), else a Hash object: the one-shot skips the object's setup per id. */
+const sha1Hex: (data: Buffer) => string =
   typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (data) => crypto.hash('sha1', data, 'buffer')
-    : (data) => crypto.createHash('sha1').update(data).digest();
+    ? (data) => crypto.hash('sha1', data, 'hex')
+    : (data) => crypto.createHash('sha1').update(data).digest('hex');
+
+const HEX_DIGITS = '0123456789abcdef';
 
 /** RFC 9562 UUID version 5 (SHA-1, name-based). */
 export function uuidV5(name: string, namespace: string = VHR_ID_NAMESPACE): string {
@@ -30,11 +32,11 @@ export function uuidV5(name: string, namespace: string = VHR_ID_NAMESPACE): stri
   const data = Buffer.allocUnsafe(16 + Buffer.byteLength(name, 'utf8'));
   ns.copy(data, 0);
   data.write(name, 16, 'utf8');
-  const b = sha1(data).subarray(0, 16);
-  b[6] = (b[6]! & 0x0f) | 0x50;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  // The first 16 bytes of the hash as text, with the version (5) and variant (10xx) bits set:
+  // digit 12 is the version nibble, digit 16 the variant's.
+  const h = sha1Hex(data);
+  const variant = HEX_DIGITS[(Number.parseInt(h[16]!, 16) & 0x3) | 0x8];
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Id of a resource from its type and business key parts: `resourceId('Encounter', maCskcb, maLk)`. */

@@ -2,12 +2,18 @@
 // assessment ("đúng – đủ – sạch – sống") where it has one.
 import type { ConvertContext, ConvertOutcome } from './types.js';
 import { convertClaimRecordDetailed, type DetailedOutcome } from './xml130/convert.js';
-import { assessQuality } from './xml130/quality/quality.js';
+import type { SplitHoso } from './xml130/envelope/envelope.js';
+import { assessQuality } from './xml130/quality/assess.js';
 import { convertHl7v2Message } from './hl7v2/convert.js';
 import type { ValidationIssue } from '../fhir/validator.js';
 
-/** Raw bytes of a stored record; a claim record may come as its text, already decoded. */
-export type Converter = (raw: Buffer | string, ctx: ConvertContext) => ConvertOutcome;
+/**
+ * A record as the converters take it: the stored record's bytes; a claim record may come as
+ * its text, already decoded, or as split from its envelope (SplitHoso, `vhr-agent convert`).
+ */
+export type RecordInput = Buffer | string | SplitHoso;
+
+export type Converter = (raw: RecordInput, ctx: ConvertContext) => ConvertOutcome;
 
 /** What the quality report needs of one record; names and counts only, never values. */
 export interface RecordQuality {
@@ -24,13 +30,13 @@ export interface FormatHandler {
 
 const HANDLERS: Record<string, FormatHandler> = {
   xml130: {
-    convert: (raw, ctx) => convertClaimRecordDetailed(typeof raw === 'string' ? raw : raw.toString('utf8'), ctx),
+    convert: (raw, ctx) => convertClaimRecordDetailed(Buffer.isBuffer(raw) ? raw.toString('utf8') : raw, ctx),
     assess: (outcome, validation, now) => {
       const q = assessQuality(outcome as DetailedOutcome, validation, now);
       return { missing: q.sufficient.missing, normalised: q.clean.normalisations.length };
     },
   },
-  hl7v2: { convert: (raw, ctx) => convertHl7v2Message(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw, ctx) },
+  hl7v2: { convert: (raw, ctx) => convertHl7v2Message(hl7v2Bytes(raw), ctx) },
 };
 
 export function converterFor(format: string): Converter | undefined {
@@ -39,4 +45,11 @@ export function converterFor(format: string): Converter | undefined {
 
 export function handlerFor(format: string): FormatHandler | undefined {
   return HANDLERS[format];
+}
+
+/** An HL7v2 message's bytes; a split claim record is not one (the caller's error, reported as a converter failure). */
+function hl7v2Bytes(raw: RecordInput): Buffer {
+  if (typeof raw === 'string') return Buffer.from(raw, 'utf8');
+  if (Buffer.isBuffer(raw)) return raw;
+  throw new Error('an HL7v2 message was expected, not a claim record');
 }

@@ -9,11 +9,12 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { splitEnvelope, hosoToXml, EnvelopeError, type EnvelopeHeader } from '../../connectors/formats/xml130/envelope/envelope.js';
+import { splitEnvelope, splitHoso, EnvelopeError, type EnvelopeHeader } from '../../connectors/formats/xml130/envelope/envelope.js';
 import { splitHl7File } from '../../connectors/sources/mllp/fileMessages.js';
 import { sniffFileFormat } from '../../connectors/sources/folder/sniff.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
 import { ConversionEngine, type EngineResult } from '../engine/pool.js';
+import type { EngineInput } from '../engine/recordResult.js';
 import { mapInOrder } from '../engine/inOrder.js';
 import { defineCommand, UsageError } from './command.js';
 
@@ -29,7 +30,7 @@ interface Rejection {
 /** One record read from a file, numbered from 1 within it. */
 interface FileRecord {
   record: number;
-  raw: Uint8Array | string;
+  raw: EngineInput;
   facilityCode: string;
 }
 
@@ -67,7 +68,7 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
   const convertAll = async (file: string, format: 'xml130' | 'hl7v2', records: AsyncIterable<FileRecord> | Iterable<FileRecord>) => {
     const convert = (r: FileRecord) => {
       const job = { format, raw: r.raw, facilityCode: r.facilityCode, now: new Date(), validate: false };
-      // The thread has its own copy now: do not hold the text of every record in flight.
+      // The thread has its own copy now: do not hold the content of every record in flight.
       r.raw = '';
       return engine.convert(job);
     };
@@ -95,7 +96,8 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
             if (ev.kind === 'header') header = ev.header;
             else {
               read = ev.hoso.index + 1;
-              yield { record: read, raw: hosoToXml(ev.hoso, header), facilityCode: opts.facilityCode ?? header.maCskcb ?? '00000' };
+              // Handed over as split: the thread reads the tables without the record written out as text and parsed back.
+              yield { record: read, raw: splitHoso(ev.hoso, header), facilityCode: opts.facilityCode ?? header.maCskcb ?? '00000' };
             }
           }
         }

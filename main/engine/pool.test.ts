@@ -8,6 +8,7 @@ import { hosoOf, manyClaims } from '../../test/support/claimXml.js';
 import { ConversionEngine, type EngineResult } from './pool.js';
 import { mapInOrder } from './inOrder.js';
 import { convertRecord } from './convertRecord.js';
+import { parseHosoXml } from '../../connectors/formats/xml130/envelope/envelope.js';
 
 const NOW = new Date('2026-03-01T08:00:00Z');
 const MISBEHAVING = pathToFileURL(join(PACKAGE_ROOT, 'test', 'fixtures', 'engine', 'misbehavingTask.mjs'));
@@ -43,6 +44,25 @@ describe('conversion engine', () => {
       expect(JSON.parse(g.result.outputs.searchFieldsJson!)).toMatchObject({ maBn: expect.any(String) });
     }
     expect(e.stats).toEqual({ converted: 24, crashed: 0, timedOut: 0, replaced: 0 });
+  });
+
+  it('converts a claim record handed over as split as it converts its stored text, validating or not', async () => {
+    const claims = manyClaims(4, 'SPL');
+    const e = engine({ threads: 1, validates: false });
+    const ctx = { facilityCode: '94170', now: NOW, profilePack: defaultProfilePack() };
+    for (const validate of [false, true]) {
+      for (const c of claims) {
+        const stored = hosoOf(c);
+        const split = { raw: parseHosoXml(stored), format: 'xml130', facilityCode: '94170', now: NOW, validate };
+        const got = await e.convert(split);
+        const expected = convertRecord('xml130', stored, ctx, { validate });
+        if (!expected.ok || !got.ok) throw new Error(`${c.maLk} did not convert`);
+        expect(got.bundle.toString('utf8')).toBe(expected.bundleJson);
+        expect([got.issuesJson, got.qualityJson, got.findingsJson, got.naturalKey]).toEqual([expected.issuesJson, expected.qualityJson, expected.findingsJson, expected.naturalKey]);
+      }
+    }
+    // The thread started without the validator and loaded it for the first record to validate.
+    expect(e.stats).toEqual({ converted: 8, crashed: 0, timedOut: 0, replaced: 0 });
   });
 
   it('reports a bad record as invalid with the converter reason, thread kept', async () => {

@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ProfilePack } from '../../connectors/formats/types.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
-import { ConvertErrorCode, type ConvertedFacts, type RecordFailure } from './convertRecord.js';
+import { ConvertErrorCode } from './errorCodes.js';
+import type { ConvertedFacts, EngineInput, RecordFailure } from './recordResult.js';
 import type { JobMessage, ThreadInit, ThreadMessage } from './protocol.js';
 
 export interface EngineJob {
   format: string;
-  /** The stored record's bytes, or a claim record's text already decoded. */
-  raw: Uint8Array | string;
+  /** The stored record's bytes, a claim record's text already decoded, or a claim record as split (EngineInput). */
+  raw: EngineInput;
   facilityCode: string;
   now: Date;
   /** Validate against R4 and assess quality too (see ConvertRecordOptions). */
@@ -163,8 +164,8 @@ export class ConversionEngine {
   }
 
   /** The record's time limit: the base plus an allowance for its size (a string's length stands in for bytes). */
-  timeLimitFor(raw: Uint8Array | string): number {
-    const size = typeof raw === 'string' ? raw.length : raw.byteLength;
+  timeLimitFor(raw: EngineInput): number {
+    const size = typeof raw === 'string' ? raw.length : raw instanceof Uint8Array ? raw.byteLength : raw.files.reduce((n, f) => n + f.noiDungFile.length, 0);
     return Math.round(this.timeLimitMs + (size / 1024 ** 2) * this.timeLimitPerMiBMs);
   }
 

@@ -1,7 +1,8 @@
 // What crosses between the main thread and a conversion thread: raw bytes (or the record's
-// text) in, serialised results out — strings and one byte buffer, never object graphs, so
-// the structured clone is a copy of bytes and the bundle's buffer is moved, not copied.
-import type { ConvertedFacts, RecordFailure } from './convertRecord.js';
+// text, or a claim record as split: a few strings) in, serialised results out — strings and
+// one byte buffer, never large object graphs, so the structured clone is a copy of bytes and
+// the bundle's buffer is moved, not copied.
+import type { ConvertedFacts, EngineInput, RecordFailure } from './recordResult.js';
 
 /** Set once per thread, at start. */
 export interface ThreadInit {
@@ -16,7 +17,7 @@ export interface ThreadInit {
 export interface JobMessage {
   seq: number;
   format: string;
-  raw: Uint8Array | string;
+  raw: EngineInput;
   facilityCode: string;
   /** ConvertContext.now, as epoch milliseconds. */
   now: number;
@@ -31,7 +32,7 @@ export type TaskResult =
 
 export type ThreadMessage = { kind: 'ready' } | ({ kind: 'result'; seq: number } & TaskResult);
 
-/** What a task module exports. */
+/** What a task module exports. A result may come later (a module loaded on first use); the thread has one record at a time. */
 export interface TaskModule {
-  runJob(job: JobMessage): TaskResult;
+  runJob(job: JobMessage): TaskResult | Promise<TaskResult>;
 }

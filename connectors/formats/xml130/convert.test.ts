@@ -7,7 +7,7 @@ import { hasErrors, validateR4 } from '../../fhir/validator.js';
 import { defaultProfilePack } from '../../profile-pack/index.js';
 import type { ConvertContext, ConvertOutcome } from '../types.js';
 import { convertClaimRecord } from './convert.js';
-import { hosoToXml, splitEnvelope } from './envelope/envelope.js';
+import { hosoToXml, splitEnvelope, splitHoso, type EnvelopeHeader, type HosoRecord } from './envelope/envelope.js';
 import { storedHosoXml, xmlElements } from './envelope/storedForm.js';
 import { sharedSamplesDir } from '../../../test/support/sharedSamples.js';
 
@@ -252,5 +252,37 @@ describe('cards and eras', () => {
   it('names a 4210 element as written when it is bad', () => {
     const out = ok(convertClaimRecord(storedHosoXml([['XML1', tongHop({ ...XML1_4210, MA_BENH: 'Z' })]]), ctx));
     expect(out.warnings).toContainEqual(expect.objectContaining({ field: 'XML1/MA_BENH', code: 'XML130_INVALID_VALUE' }));
+  });
+});
+
+describe('a claim record handed over as split from its envelope', () => {
+  async function split(bytes: AsyncIterable<Buffer | Uint8Array>): Promise<{ header: EnvelopeHeader; hoso: HosoRecord[] }> {
+    let header: EnvelopeHeader = {};
+    const hoso: HosoRecord[] = [];
+    for await (const ev of splitEnvelope(bytes)) {
+      if (ev.kind === 'header') header = ev.header;
+      else hoso.push(ev.hoso);
+    }
+    return { header, hoso };
+  }
+
+  it.each(samples)('%s converts as its stored form does', async (name) => {
+    const { header, hoso } = await split(createReadStream(join(fixtures, name)));
+    for (const h of hoso) expect(convertClaimRecord(splitHoso(h, header), ctx)).toEqual(convertClaimRecord(hosoToXml(h, header), ctx));
+  });
+
+  it('says why a table whose base64 holds "<" (written &lt; in the envelope) cannot be read', async () => {
+    const xml1 = Buffer.from(tongHop(XML1_130), 'utf8').toString('base64');
+    const envelope =
+      '<GIAMDINHHS><THONGTINDONVI><MACSKCB>94170</MACSKCB></THONGTINDONVI><THONGTINHOSO><DANHSACHHOSO><HOSO>' +
+      `<FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>${xml1}</NOIDUNGFILE></FILEHOSO>` +
+      '<FILEHOSO><LOAIHOSO>XML2</LOAIHOSO><NOIDUNGFILE>PERT&lt;</NOIDUNGFILE></FILEHOSO>' +
+      '</HOSO></DANHSACHHOSO></THONGTINHOSO></GIAMDINHHS>';
+    const { header, hoso } = await split((async function* () {
+      yield Buffer.from(envelope, 'utf8');
+    })());
+    const out = ok(convertClaimRecord(splitHoso(hoso[0]!, header), ctx));
+    expect(out.warnings).toContainEqual(expect.objectContaining({ field: 'XML2', message: 'XML2: NOIDUNGFILE is not base64: character "<" at position 4; the table is not converted' }));
+    expect(out.notMapped).toContain('XML2');
   });
 });

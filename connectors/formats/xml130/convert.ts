@@ -1,5 +1,5 @@
-// One stored claim record (one HOSO, as written by hosoToXml) → one FHIR R4 transaction
-// Bundle following VN Core (DESIGN §5, §6). Pure: no I/O, no clock (ctx.now).
+// One stored claim record (one HOSO, as written by hosoToXml, or as split from its envelope)
+// → one FHIR R4 transaction Bundle following VN Core (DESIGN §5, §6). Pure: no I/O, no clock (ctx.now).
 // docs/mapping-xml130.md lists every element, its FHIR path and the rule.
 import type { Appointment, Resource } from '@medplum/fhirtypes';
 import type { ConvertContext, ConvertOutcome } from '../types.js';
@@ -11,7 +11,7 @@ import { MapContext, PackEntryMissing, PackView, Xml130WarningCode } from './map
 import { splitList } from './mappers/datatypes.js';
 import { buildCoverages } from './mappers/coverage.js';
 import { buildEncounter } from './mappers/encounter.js';
-import { EnvelopeError, parseHosoXml, type FileHoso } from './envelope/envelope.js';
+import { EnvelopeError, parseHosoXml, type FileHoso, type SplitHoso } from './envelope/envelope.js';
 import type { InnerTable, Normalisation } from './envelope/innerXml.js';
 import { ERA_4210_MARKERS } from './mappers/mappingTables.js';
 import { buildFacility } from './mappers/organization.js';
@@ -43,7 +43,10 @@ export type DetailedOutcome = ConvertOutcome & {
   tables?: string[];
 };
 
-export function convertClaimRecord(storedHosoXml: string, ctx: ConvertContext): ConvertOutcome {
+/** A claim record as the converter takes it: its stored form (hosoToXml), or the HOSO as split from its envelope. */
+export type ClaimRecordInput = string | SplitHoso;
+
+export function convertClaimRecord(storedHosoXml: ClaimRecordInput, ctx: ConvertContext): ConvertOutcome {
   const { normalisations: _n, xml1: _x, tables: _t, ...outcome } = convertClaimRecordDetailed(storedHosoXml, ctx);
   return outcome as ConvertOutcome;
 }
@@ -53,13 +56,16 @@ type Xml1Read =
   | { ok: true; files: FileHoso[]; table: InnerTable; xml1: TableRow; maLk: string; maCskcb: string };
 
 /** The stored record's tables and its XML1, without which nothing can be converted. */
-function readRecord(storedHosoXml: string, ctx: ConvertContext): Xml1Read {
+function readRecord(record: ClaimRecordInput, ctx: ConvertContext): Xml1Read {
   const fail = (code: string, message: string, field?: string): Xml1Read => ({ ok: false, outcome: { ok: false, code, message, ...(field ? { field } : {}) } });
-  let stored: { maCskcb?: string; files: FileHoso[] };
-  try {
-    stored = parseHosoXml(storedHosoXml);
-  } catch (err) {
-    return fail(ClaimConvertErrorCode.malformedRecord, err instanceof EnvelopeError ? err.message : String(err));
+  let stored: SplitHoso;
+  if (typeof record !== 'string') stored = record;
+  else {
+    try {
+      stored = parseHosoXml(record);
+    } catch (err) {
+      return fail(ClaimConvertErrorCode.malformedRecord, err instanceof EnvelopeError ? err.message : String(err));
+    }
   }
   const files = stored.files.map((f) => ({ ...f, loaiHoso: tableName(f.loaiHoso) }));
   const xml1File = files.find((f) => f.loaiHoso === 'XML1');
@@ -132,8 +138,8 @@ function mapOtherTables(mc: MapContext, files: readonly FileHoso[], record: Reco
   return out;
 }
 
-export function convertClaimRecordDetailed(storedHosoXml: string, ctx: ConvertContext): DetailedOutcome {
-  const read = readRecord(storedHosoXml, ctx);
+export function convertClaimRecordDetailed(record: ClaimRecordInput, ctx: ConvertContext): DetailedOutcome {
+  const read = readRecord(record, ctx);
   if (!read.ok) return read.outcome;
   const { files, table, xml1, maLk, maCskcb } = read;
   const patient = patientIdFor(maCskcb, maLk, xml1.peek('MA_BN'), xml1.peek('SO_CCCD'));

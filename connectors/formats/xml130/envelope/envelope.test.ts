@@ -1,5 +1,6 @@
+import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import { EnvelopeError, hosoToXml, parseHosoXml, splitEnvelope, type EnvelopeEvent } from './envelope.js';
+import { EnvelopeError, hosoToXml, parseHosoXml, splitEnvelope, splitHoso, type EnvelopeEvent } from './envelope.js';
 import { decodeBase64Strict } from './base64.js';
 import { claimRecordKey } from './recordKey.js';
 import { envelopeOf, manyClaims } from '../../../../test/support/claimXml.js';
@@ -104,10 +105,62 @@ describe('claim-XML envelope reader', () => {
     expect(hosos(events).map((h) => h.files[0]!.noiDungFile)).toEqual(Array(20).fill('QUJD'));
   });
 
+  it('reads plain base64 content, and content wrapped or holding references or CDATA, to the same tables whatever the chunk size', async () => {
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    const contents = [
+      b64('<A>plain</A>'.repeat(400)),
+      // Wrapped lines, a character reference and a CDATA section: the parser reads from there on.
+      `${b64('<B>one</B>'.repeat(50))}\n  ${b64('<B>two</B>')}`,
+      `${b64('<C/>')}&#x41;&#x3D;`,
+      `${b64('<D/>')}<![CDATA[QUJD]]>${b64('<E/>')}`,
+    ];
+    const files = contents.map((c, i) => `<FILEHOSO><LOAIHOSO>XML${i + 1}</LOAIHOSO><NOIDUNGFILE>${c}</NOIDUNGFILE></FILEHOSO>`).join('');
+    const xml = `<GIAMDINHHS><THONGTINHOSO><DANHSACHHOSO><HOSO>${files}</HOSO><HOSO>${files}</HOSO></DANHSACHHOSO></THONGTINHOSO></GIAMDINHHS>`;
+    const expected = [
+      contents[0],
+      `${b64('<B>one</B>'.repeat(50))}${b64('<B>two</B>')}`,
+      `${b64('<C/>')}A=`,
+      `${b64('<D/>')}QUJD${b64('<E/>')}`,
+    ];
+    for (const size of [1, 7, 100, 1 << 20]) {
+      const { events, error } = await read(xml, size);
+      expect(error).toBeUndefined();
+      for (const h of hosos(events)) expect(h.files.map((f) => f.noiDungFile)).toEqual(expected);
+    }
+  });
+
+  it('places an error after a long content where the parser alone places it', async () => {
+    const content = Buffer.from('<TONG_HOP/>'.repeat(3000)).toString('base64');
+    const xml = `<GIAMDINHHS><HOSO><FILEHOSO><LOAIHOSO>XML1</LOAIHOSO><NOIDUNGFILE>${content}</NOIDUNGFILEX></FILEHOSO></HOSO></GIAMDINHHS>`;
+    // What the XML parser says of the same text read on its own, character by character.
+    const alone = new SaxesParser({ position: true });
+    let first: { message: string; line: number; column: number } | undefined;
+    alone.on('error', (err) => {
+      first ??= { message: err.message, line: alone.line, column: alone.column };
+    });
+    alone.write(xml);
+    expect(first).toBeDefined();
+    for (const size of [13, 4096, 1 << 20]) {
+      const { error } = await read(xml, size);
+      expect(error).toMatchObject({ code: 'ENVELOPE_MALFORMED', message: `XML is malformed: ${first!.message}`, line: first!.line, column: first!.column });
+    }
+  });
+
   it('round-trips a HOSO through its stored form', async () => {
     const [h] = hosos((await read(envelopeOf(manyClaims(1)))).events);
     const stored = hosoToXml(h!, { maCskcb: '94170' });
     expect(parseHosoXml(stored)).toEqual({ maCskcb: '94170', files: h!.files });
+  });
+
+  it('splits a HOSO into what its stored form reads back as, whatever the facility code holds', async () => {
+    const sample = readSharedSample('xml130', 'inpatient-30-drugs.xml');
+    const [h] = hosos((await read(sample, 1 << 16)).events);
+    expect(h!.files.length).toBeGreaterThan(3);
+    for (const header of [{ maCskcb: '94170' }, { maCskcb: 'A"B&C<D' }, { maCskcb: '' }, {}]) {
+      const split = splitHoso(h!, header);
+      expect(split).toEqual(parseHosoXml(hosoToXml(h!, header)));
+      expect(split.files.map((f) => f.loaiHoso)).toEqual(h!.files.map((f) => f.loaiHoso));
+    }
   });
 });
 

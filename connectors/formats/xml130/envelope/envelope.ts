@@ -398,8 +398,23 @@ export function hosoToXml(hoso: Pick<HosoRecord, 'files'>, header: EnvelopeHeade
   return hosoXmlParts(hoso, header).join('');
 }
 
+/**
+ * One claim record as split from its envelope: its tables and the sending facility from the
+ * envelope's header. What the stored form (hosoToXml) holds, before it is written as text;
+ * `vhr-agent convert` hands this to the converter as it is, without writing and re-reading it.
+ */
+export interface SplitHoso {
+  maCskcb?: string;
+  files: FileHoso[];
+}
+
+/** A split HOSO with its envelope's facility: exactly what parseHosoXml(hosoToXml(hoso, header)) gives. */
+export function splitHoso(hoso: Pick<HosoRecord, 'files'>, header: EnvelopeHeader = {}): SplitHoso {
+  return { maCskcb: header.maCskcb || undefined, files: hoso.files };
+}
+
 /** Reads the stored form written by hosoToXml (small, whole in memory by design). */
-export function parseHosoXml(xml: string): { maCskcb?: string; files: FileHoso[] } {
+export function parseHosoXml(xml: string): SplitHoso {
   const files: FileHoso[] = [];
   const head = /^<HOSO(?:\s+MACSKCB="([^"]*)")?>/.exec(xml);
   if (!head) throw new EnvelopeError(EnvelopeErrorCode.malformed, 'stored HOSO record is not a <HOSO> element');

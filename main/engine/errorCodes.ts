@@ -1,0 +1,12 @@
+// Why a record did not convert, as codes the store, the status page and `vhr-agent convert`
+// report. Kept apart from the converters so that the main thread can name them without
+// loading any converter (the pool and the CLI only relay results).
+export const ConvertErrorCode = {
+  unknownFormat: 'FORMAT_UNKNOWN',
+  fhirInvalid: 'FHIR_INVALID',
+  converterCrashed: 'CONVERTER_FAILED',
+  /** The conversion thread died (out of memory, native fault) while on this record. */
+  threadCrashed: 'CONVERTER_CRASHED',
+  /** The record took longer than the per-record time limit; its thread was stopped. */
+  timedOut: 'CONVERT_TIMEOUT',
+} as const;
