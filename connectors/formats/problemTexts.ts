@@ -48,6 +48,13 @@ const TEXTS: Readonly<Record<string, ProblemText>> = {
   HL7V2_NO_CONTROL_ID: { reason: 'Bản tin HL7v2 không có mã kiểm soát (MSH-10).', action: CALL_IT },
   HL7V2_CHARSET: { reason: 'Bảng mã của bản tin HL7v2 (MSH-18) không đọc được.', action: CALL_IT },
   HL7V2_REFUSED: { reason: 'Bản tin HL7v2 bị từ chối.', action: CALL_IT },
+  CONVERT_RECORD_TOO_LARGE: {
+    reason: 'Hồ sơ quá lớn để chuyển đổi trong giới hạn bộ nhớ cho phép (conversion.maxRecordMiB); hồ sơ gốc vẫn được giữ nguyên.',
+    action: 'Tách hồ sơ trên HIS (ví dụ bỏ tệp đính kèm quá lớn) rồi xuất lại; hoặc nhờ CNTT tăng giới hạn trên máy đủ bộ nhớ (khoảng 25 lần kích thước hồ sơ).',
+  },
+  CONVERTER_FAILED: { reason: 'Bộ chuyển đổi gặp lỗi khi xử lý hồ sơ này.', action: CALL_IT },
+  CONVERTER_CRASHED: { reason: 'Luồng chuyển đổi bị dừng đột ngột khi xử lý hồ sơ này (thiếu bộ nhớ hoặc lỗi hệ thống).', action: CALL_IT },
+  CONVERT_TIMEOUT: { reason: 'Chuyển đổi hồ sơ này mất quá thời gian cho phép nên đã bị dừng.', action: CALL_IT },
 };
 
 /** The Vietnamese reason and next step for a code, or a generic one naming the code. */

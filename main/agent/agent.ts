@@ -137,6 +137,7 @@ export class Agent {
       destinations: () => this.current.destinations.map((d) => d.id),
       // Conversion and validation on threads: this event loop keeps sockets, commits and the API.
       engine: { threads: config.conversion.threads || undefined, ...opts.engine },
+      maxRecordBytes: () => this.current.conversion.maxRecordMiB * 1024 * 1024,
       onConverted: () => this.deliveryWorkers.forEach((w) => w.wake()),
       // Enhanced-mode HL7v2 senders get their application ACK once the record converted (or not).
       onOutcome: (id, sourceId, outcome) => {

@@ -310,6 +310,13 @@ export const ConfigSchema = Type.Object(
           default: 0,
           description: 'Threads converting and validating records beside the one that owns sockets, the database and the API; 0 = cores − 1, at least 1.',
         }),
+        maxRecordMiB: Type.Number({
+          minimum: 1,
+          maximum: 4096,
+          default: 32,
+          description:
+            'Records larger than this (MiB) are not converted: kept as received and shown invalid (CONVERT_RECORD_TOO_LARGE) with their size. Converting a claim record takes about 25× its size in memory.',
+        }),
       },
       { ...closed, default: {}, description: 'The conversion engine (DESIGN §4.9).' },
     ),

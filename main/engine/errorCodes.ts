@@ -9,4 +9,6 @@ export const ConvertErrorCode = {
   threadCrashed: 'CONVERTER_CRASHED',
   /** The record took longer than the per-record time limit; its thread was stopped. */
   timedOut: 'CONVERT_TIMEOUT',
+  /** The record is larger than conversion.maxRecordMiB: converting it would need more memory than allowed. */
+  tooLarge: 'CONVERT_RECORD_TOO_LARGE',
 } as const;

@@ -34,6 +34,12 @@ export interface ConvertWorkerOptions {
    * thread (tools and fuzz tests that drive convertBatch themselves).
    */
   engine?: Omit<EngineOptions, 'profilePack'>;
+  /**
+   * Records larger than this (bytes) are not converted but marked invalid with their size:
+   * conversion holds a claim record's tables, resources and JSON at once (about 25× its size),
+   * and one that outgrows memory would take the whole agent down, again at every restart.
+   */
+  maxRecordBytes?: () => number;
 }
 
 interface BatchInFlight {
@@ -44,6 +50,19 @@ interface BatchInFlight {
 
 /** Bundle bytes committed in one transaction at most (one record more when a single one is larger). */
 const COMMIT_SLICE_BYTES = 512 * 1024;
+
+const MiB = 1024 * 1024;
+
+/** A record left unconverted for its size, said in plain words with what to do. */
+function tooLargeToConvert(bytes: number, limit: number): EngineResult {
+  return {
+    ok: false,
+    code: ConvertErrorCode.tooLarge,
+    message: `the record is ${(bytes / MiB).toFixed(1)} MiB, more than the ${(limit / MiB).toFixed(0)} MiB this agent converts (conversion.maxRecordMiB); it is kept as received. Split it in the HIS export, or raise the limit on a machine with the memory for it (about 25× the record)`,
+    issuesJson: null,
+    findingsJson: null,
+  };
+}
 
 /** Errors that mean the engine was closed under a batch (the agent is stopping): not a record's fault. */
 const closedEngine = (err: unknown) => err instanceof Error && /conversion engine (is|was) closed/.test(err.message);
@@ -139,7 +158,7 @@ export class ConvertWorker {
 
   private startBatch(afterId: number): BatchInFlight {
     const size = this.opts.batchSize ?? (this.engine ? Math.max(8, this.engine.threads * 4) : 50);
-    const records = this.opts.store.messagesToConvert(size, afterId);
+    const records = this.opts.store.messagesToConvert(size, afterId, this.opts.maxRecordBytes?.());
     const ctx = this.opts.context();
     const results = Promise.all(records.map((m) => this.convertOne(m, ctx)));
     results.catch(() => {});
@@ -147,6 +166,7 @@ export class ConvertWorker {
   }
 
   private convertOne(m: MessageToConvert, ctx: ConvertContext): Promise<EngineResult> {
+    if (m.raw === null) return Promise.resolve(tooLargeToConvert(m.rawSize, this.opts.maxRecordBytes?.() ?? 0));
     if (this.engine) return this.engine.convert({ format: m.format, raw: m.raw, facilityCode: ctx.facilityCode, now: ctx.now, validate: true });
     const r = convertRecord(m.format, m.raw, ctx, { validate: true });
     return Promise.resolve(r.ok ? { ...r, bundle: Buffer.from(r.bundleJson, 'utf8') } : r);

@@ -11,7 +11,8 @@ import { writeFindings } from './findings.js';
 
 const statements = preparedStatements((db: Db) => ({
   claimReceived: db.prepare(
-    `SELECT id, source_id, format, raw, natural_key, version FROM messages WHERE state = '${MessageState.received}' AND id > ? ORDER BY id LIMIT ?`,
+    `SELECT id, source_id, format, CASE WHEN raw_size <= @maxRawBytes THEN raw END AS raw, raw_size, natural_key, version
+       FROM messages WHERE state = '${MessageState.received}' AND id > @afterId ORDER BY id LIMIT @limit`,
   ),
   markConverted: db.prepare(
     `UPDATE messages SET state = '${MessageState.converted}', error_code = NULL, error_message = NULL, bundle = ?, issues = ?, resource_count = ?, warning_count = ?,
@@ -36,13 +37,17 @@ export class ConversionStore {
     private readonly cipher: PayloadCipher,
   ) {}
 
-  /** Messages waiting for conversion, oldest first, after `afterId`. */
-  messagesToConvert(limit: number, afterId = 0): MessageToConvert[] {
-    return (statements(this.db).claimReceived.all(afterId, limit) as Row[]).map((r) => ({
+  /**
+   * Messages waiting for conversion, oldest first, after `afterId`. Those over `maxRawBytes`
+   * come without their bytes (never read into memory): the caller says why they are not converted.
+   */
+  messagesToConvert(limit: number, afterId = 0, maxRawBytes = Number.MAX_SAFE_INTEGER): MessageToConvert[] {
+    return (statements(this.db).claimReceived.all({ afterId, limit, maxRawBytes }) as Row[]).map((r) => ({
       id: Number(r.id),
       sourceId: String(r.source_id),
       format: String(r.format),
-      raw: this.cipher.open(r.raw as Buffer),
+      raw: r.raw == null ? null : this.cipher.open(r.raw as Buffer),
+      rawSize: Number(r.raw_size),
       naturalKey: (r.natural_key as string | null) ?? null,
       version: Number(r.version),
     }));

@@ -48,7 +48,7 @@ export interface IntakeSink {
 
 /** Received records waiting for conversion, and the outcome of converting one. */
 export interface ConversionQueue {
-  messagesToConvert(limit: number, afterId?: number): MessageToConvert[];
+  messagesToConvert(limit: number, afterId?: number, maxRawBytes?: number): MessageToConvert[];
   markConverted(
     messageId: number,
     bundleJson: string,

@@ -113,8 +113,8 @@ export class Store implements IntakeSink, ConversionQueue, DeliveryQueue, Operat
 
   // ---- conversion queue -------------------------------------------------------------------
 
-  messagesToConvert(limit: number, afterId = 0) {
-    return this.conversion.messagesToConvert(limit, afterId);
+  messagesToConvert(limit: number, afterId = 0, maxRawBytes?: number) {
+    return this.conversion.messagesToConvert(limit, afterId, maxRawBytes);
   }
   markConverted(...args: Parameters<ConversionQueue['markConverted']>): void {
     this.conversion.markConverted(...args);

@@ -42,7 +42,9 @@ export interface MessageToConvert {
   id: number;
   sourceId: string;
   format: string;
-  raw: Buffer;
+  /** The original bytes; null when the record is over the size the caller can convert (not even read). */
+  raw: Buffer | null;
+  rawSize: number;
   naturalKey: string | null;
   version: number;
 }
