@@ -80,7 +80,8 @@ describe('faults in the status UI', () => {
     expect(await row.getByTestId('record-problem').innerText()).toMatch(/mã hoá base64 bị hỏng/);
 
     await row.getByTestId('record-key').click();
-    await page.getByTestId('record-problem').waitFor();
+    // The record page's own banner (the list shows a 'record-problem' too).
+    await page.getByTestId('record-problem-reason').waitFor();
     expect(await page.locator('h1').innerText()).toContain('HOSO số 2 trong hong-xml1.xml');
     expect(await page.getByTestId('record-problem-reason').innerText()).toBe('Nội dung một bảng của hồ sơ không đọc được (mã hoá base64 bị hỏng).');
     expect(await page.getByTestId('record-problem-action').innerText()).toContain('xuất lại tệp');
@@ -180,8 +181,9 @@ describe('faults in the status UI', () => {
     const backlog = page.getByTestId('backlog');
     // Three records, owed to one destination: 3, not 3 × 2 stores.
     await expect.poll(() => backlog.getByTestId('backlog-records').innerText()).toMatch(/^Còn 3 hồ sơ chờ gửi/);
+    // The screen may still show the moment before the province took the three: wait for the update.
+    await expect.poll(() => backlog.locator('[data-backlog-destination="province"]').count()).toBe(0);
     expect(await backlog.getByTestId('backlog-eta-ministry').innerText()).toBe('đang tạm dừng');
-    expect(await backlog.locator('[data-backlog-destination="province"]').count()).toBe(0);
 
     await page.getByTestId('resume-ministry').click();
     await page.getByTestId('confirm-ok').click();

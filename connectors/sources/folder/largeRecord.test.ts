@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
+import { readDb } from '../../../test/support/dbOracle.js';
 import { Store } from '../../../main/store/store.js';
 import { openKeyring } from '../../../main/store/keyring.js';
 import { generateEnvelope, generateStoredRecords } from '../../../tools/claimXml/generate.js';
@@ -29,14 +29,8 @@ interface RawRow {
   content_hash: string;
   natural_key: string;
 }
-const rawRows = (dbPath: string): RawRow[] => {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare('SELECT record_index, raw, raw_size, content_hash, natural_key FROM messages ORDER BY record_index').all() as RawRow[];
-  } finally {
-    db.close();
-  }
-};
+const rawRows = (dbPath: string): RawRow[] =>
+  readDb(dbPath, (db) => db.prepare('SELECT record_index, raw, raw_size, content_hash, natural_key FROM messages ORDER BY record_index').all() as RawRow[]);
 
 describe('a claim file of very large records', () => {
   const expected = generateStoredRecords(GEN).map((s) => Buffer.from(s, 'utf8'));
