@@ -9,7 +9,8 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { splitEnvelope, splitHoso, EnvelopeError, type EnvelopeHeader } from '../../connectors/formats/xml130/envelope/envelope.js';
+import { contentPieces, splitEnvelope, splitHoso, EnvelopeError, type EnvelopeHeader, type HosoRecord } from '../../connectors/formats/xml130/envelope/envelope.js';
+import { ConvertErrorCode, recordTooLargeMessage } from '../engine/errorCodes.js';
 import { splitHl7File } from '../../connectors/sources/mllp/fileMessages.js';
 import { sniffFileFormat } from '../../connectors/sources/folder/sniff.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
@@ -46,7 +47,21 @@ export interface RecordReport {
 /** Records converting at once per thread: enough that no thread waits for the reader. */
 const IN_FLIGHT_PER_THREAD = 4;
 
-export async function convertFiles(files: string[], opts: { format: InputFormat; facilityCode?: string; threads?: number; report?: boolean }): Promise<number> {
+/** The agent's default (conversion.maxRecordMiB): a bigger record needs about 25× its size in memory. */
+const DEFAULT_MAX_RECORD_MIB = 32;
+
+/** Characters of a split record's tables: its size, near enough, without joining large tables. */
+function hosoChars(hoso: Pick<HosoRecord, 'files'>): number {
+  let n = 0;
+  for (const f of hoso.files) for (const piece of contentPieces(f)) n += piece.length;
+  return n;
+}
+
+export async function convertFiles(
+  files: string[],
+  opts: { format: InputFormat; facilityCode?: string; threads?: number; report?: boolean; maxRecordMiB?: number },
+): Promise<number> {
+  const maxRecordBytes = (opts.maxRecordMiB ?? DEFAULT_MAX_RECORD_MIB) * 1024 * 1024;
   // The main thread here only splits files and writes lines, so every core converts.
   const engine = new ConversionEngine({ threads: opts.threads ?? availableParallelism(), profilePack: defaultProfilePack(), validates: false });
   let rejected = 0;
@@ -96,6 +111,11 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
             if (ev.kind === 'header') header = ev.header;
             else {
               read = ev.hoso.index + 1;
+              const size = hosoChars(ev.hoso);
+              if (size > maxRecordBytes) {
+                reject({ file, record: read, code: ConvertErrorCode.tooLarge, message: recordTooLargeMessage(size, maxRecordBytes) });
+                continue;
+              }
               // Handed over as split: the thread reads the tables without the record written out as text and parsed back.
               yield { record: read, raw: splitHoso(ev.hoso, header), facilityCode: opts.facilityCode ?? header.maCskcb ?? '00000' };
             }
@@ -110,7 +130,12 @@ export async function convertFiles(files: string[], opts: { format: InputFormat;
         }
       } else {
         const messages = splitHl7File(await readFile(file)).map((raw, i) => ({ record: i + 1, raw, facilityCode: opts.facilityCode ?? '00000' }));
-        await convertAll(file, format, messages);
+        const fitting = messages.filter((m) => {
+          if (m.raw.length <= maxRecordBytes) return true;
+          reject({ file, record: m.record, code: ConvertErrorCode.tooLarge, message: recordTooLargeMessage(m.raw.length, maxRecordBytes) });
+          return false;
+        });
+        await convertAll(file, format, fitting);
       }
     }
   } finally {
@@ -129,12 +154,15 @@ export const command = defineCommand({
     report: { type: 'boolean', description: 'also one JSON line per converted record on stderr: its warnings and the input fields left unmapped' },
     format: { type: 'string', value: 'auto|xml130|hl7v2', description: 'what the files hold (default auto: told by content)' },
     facility: { type: 'string', value: 'MA_CSKCB', description: 'facility code for records that do not carry one' },
+    'max-record-mib': { type: 'string', value: 'MiB', description: `records larger than this are rejected, not converted (default ${DEFAULT_MAX_RECORD_MIB}, as the agent; converting takes about 25× a record's size in memory)` },
   },
   details: 'One JSON line per rejected record on stderr ({"file","record","code","message"}); with --report also {"file","record","naturalKey","warnings","notMapped"} per converted record.\nExit 0 when every record converted, 1 when some were rejected, 2 on bad usage.',
   run: ({ values, positionals }) => {
     const format = values.format ?? 'auto';
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be auto, xml130 or hl7v2, got ${format}`);
     if (positionals.length === 0) throw new UsageError('convert needs at least one FILE');
-    return convertFiles(positionals, { format: format as InputFormat, facilityCode: values.facility, report: values.report === true });
+    const maxRecordMiB = values['max-record-mib'] === undefined ? undefined : Number(values['max-record-mib']);
+    if (maxRecordMiB !== undefined && !(maxRecordMiB >= 1)) throw new UsageError(`--max-record-mib must be a number of MiB, at least 1, got ${values['max-record-mib']}`);
+    return convertFiles(positionals, { format: format as InputFormat, facilityCode: values.facility, report: values.report === true, maxRecordMiB });
   },
 });

@@ -12,3 +12,10 @@ export const ConvertErrorCode = {
   /** The record is larger than conversion.maxRecordMiB: converting it would need more memory than allowed. */
   tooLarge: 'CONVERT_RECORD_TOO_LARGE',
 } as const;
+
+const MiB = 1024 * 1024;
+
+/** Why a record over the size limit is not converted, with what to do (agent and `convert` alike). */
+export function recordTooLargeMessage(bytes: number, limitBytes: number): string {
+  return `the record is ${(bytes / MiB).toFixed(1)} MiB, more than the ${(limitBytes / MiB).toFixed(0)} MiB converted at most (conversion.maxRecordMiB, or --max-record-mib); it is kept as received. Split it in the HIS export, or raise the limit on a machine with the memory for it (about 25× the record)`;
+}

@@ -10,6 +10,7 @@ import type { SearchFields } from '../store/searchFields.js';
 import type { ConvertContext, ProfilePack } from '../../connectors/formats/types.js';
 import type { RecordQuality } from '../../connectors/formats/registry.js';
 import { ConvertErrorCode, convertRecord } from '../engine/convertRecord.js';
+import { recordTooLargeMessage } from '../engine/errorCodes.js';
 import { storedFindings } from './claimFindings.js';
 import { ConversionEngine, type EngineOptions, type EngineResult } from '../engine/pool.js';
 import { RecordOutputName } from '../engine/recordOutputs.js';
@@ -51,17 +52,9 @@ interface BatchInFlight {
 /** Bundle bytes committed in one transaction at most (one record more when a single one is larger). */
 const COMMIT_SLICE_BYTES = 512 * 1024;
 
-const MiB = 1024 * 1024;
-
 /** A record left unconverted for its size, said in plain words with what to do. */
 function tooLargeToConvert(bytes: number, limit: number): EngineResult {
-  return {
-    ok: false,
-    code: ConvertErrorCode.tooLarge,
-    message: `the record is ${(bytes / MiB).toFixed(1)} MiB, more than the ${(limit / MiB).toFixed(0)} MiB this agent converts (conversion.maxRecordMiB); it is kept as received. Split it in the HIS export, or raise the limit on a machine with the memory for it (about 25× the record)`,
-    issuesJson: null,
-    findingsJson: null,
-  };
+  return { ok: false, code: ConvertErrorCode.tooLarge, message: recordTooLargeMessage(bytes, limit), issuesJson: null, findingsJson: null };
 }
 
 /** Errors that mean the engine was closed under a batch (the agent is stopping): not a record's fault. */

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../main/paths.js';
 import { envelopeOf, manyClaims } from '../support/claimXml.js';
+import { generateEnvelope } from '../../tools/claimXml/generate.js';
 import { tempDir } from '../support/tempDir.js';
 import { pathTo, ROUTES } from '../../main/api/routeTable.js';
 import { sharedSamplesDir } from '../support/sharedSamples.js';
@@ -14,7 +15,7 @@ const XML = sharedSamplesDir('xml130');
 const HL7 = sharedSamplesDir('hl7v2');
 
 function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -54,6 +55,27 @@ describe('vhr-agent convert / validate', () => {
         { file: mixed, record: 2, code: 'BAD_BASE64', message: expect.stringContaining('not base64') },
         { file: truncated, record: null, code: 'ENVELOPE_TRUNCATED', message: expect.stringMatching(/ends before the XML is complete/) },
       ]);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  it('rejects a record over --max-record-mib with its size instead of converting it', () => {
+    const tmp = tempDir('vhr-cli-size-');
+    try {
+      const small = generateEnvelope({ records: 1, seed: 31, lines: 5 });
+      const big = generateEnvelope({ records: 1, seed: 32, lines: 1500, firstRecord: 1 });
+      const bodyOf = (env: string) => env.slice(env.indexOf('<DANHSACHHOSO>') + 14, env.lastIndexOf('</DANHSACHHOSO>'));
+      const file = join(tmp.path, 'two.xml');
+      writeFileSync(file, small.replace('</DANHSACHHOSO>', `${bodyOf(big)}</DANHSACHHOSO>`));
+      const out = cli(['convert', '--max-record-mib', '1', file]);
+      expect(out.code).toBe(1);
+      expect(lines(out.stdout)).toHaveLength(1);
+      expect(lines(out.stderr).map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+        { file, record: 2, code: 'CONVERT_RECORD_TOO_LARGE', message: expect.stringMatching(/^the record is \d+\.\d MiB, more than the 1 MiB converted at most/) },
+      ]);
+      expect(cli(['convert', file]).code).toBe(0); // under the default limit
+      expect(cli(['convert', '--max-record-mib', 'lots', file]).code).toBe(2);
     } finally {
       tmp.cleanup();
     }

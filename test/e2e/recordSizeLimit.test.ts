@@ -34,7 +34,7 @@ describe('conversion.maxRecordMiB', () => {
     expect(tooBig[0]!.raw!.length).toBeGreaterThan(1024 * 1024); // its bytes kept
     const detail = h.agent.store.message(tooBig[0]!.id)!;
     expect(detail.errorCode).toBe('CONVERT_RECORD_TOO_LARGE');
-    expect(detail.errorMessage).toMatch(/^the record is \d+\.\d MiB, more than the 1 MiB this agent converts \(conversion\.maxRecordMiB\); it is kept as received/);
+    expect(detail.errorMessage).toMatch(/^the record is \d+\.\d MiB, more than the 1 MiB converted at most \(conversion\.maxRecordMiB, or --max-record-mib\); it is kept as received/);
     // The records officer reads why in Vietnamese, with the file and the HOSO number.
     const info = JSON.parse(readFileSync(join(h.dataDir, 'api.json'), 'utf8')) as ApiInfo;
     const res = await fetch(`${info.url}${pathTo(ROUTES.message, { params: { id: tooBig[0]!.id } })}`, { headers: { Authorization: `Bearer ${info.token}` } });
