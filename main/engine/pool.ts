@@ -3,13 +3,12 @@
 // API. One record per thread at a time; a record that crashes its thread or outlives the
 // per-record time limit gets an invalid result with the reason, its thread is replaced, and
 // every other record carries on.
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ProfilePack } from '../../connectors/formats/types.js';
 import { defaultProfilePack } from '../../connectors/profile-pack/index.js';
 import { ConvertErrorCode } from './errorCodes.js';
+import { threadEntry } from '../util/threadEntry.js';
 import type { ConvertedFacts, EngineInput, RecordFailure } from './recordResult.js';
 import type { JobMessage, ThreadInit, ThreadMessage } from './protocol.js';
 
@@ -49,14 +48,6 @@ export function defaultThreadCount(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-/** The thread entry: beside this module when built; the built copy when running from sources (tests). */
-function threadEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./worker.js', import.meta.url);
-  const built = new URL('../../dist/main/engine/worker.js', import.meta.url);
-  if (!existsSync(built)) throw new Error(`conversion threads need the built ${fileURLToPath(built)}: run \`npm run build\` first`);
-  return built;
-}
-
 interface Pending {
   msg: JobMessage;
   resolve: (r: EngineResult) => void;
@@ -92,7 +83,7 @@ export class ConversionEngine {
     this.timeLimitMs = opts.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
     this.timeLimitPerMiBMs = opts.timeLimitPerMiBMs ?? DEFAULT_TIME_LIMIT_PER_MIB_MS;
     this.init = { profilePackJson: JSON.stringify(opts.profilePack ?? defaultProfilePack()), loadValidator: opts.validates ?? true, taskModule: opts.taskModule?.href };
-    this.entry = threadEntry();
+    this.entry = threadEntry(import.meta.url, './worker.js', 'conversion threads');
     for (let i = 0; i < this.threads; i++) this.pool.push(this.spawn());
   }
 
