@@ -52,7 +52,8 @@ export class ErrorFiles {
       }
       const present = new Set(names);
       for (const name of names) {
-        if (name.endsWith(REASON_SUFFIX)) continue;
+        // Reports are listed with their file; hidden entries (a report being written) are not rejected files.
+        if (name.endsWith(REASON_SUFFIX) || name.startsWith('.')) continue;
         let st;
         try {
           st = statSync(join(dir, name));

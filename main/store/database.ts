@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { WriterLock } from './writerLock.js';
+import { preparedStatements } from './prepared.js';
 
 export type Db = Database.Database;
 /** One result row as better-sqlite3 gives it. */
@@ -105,15 +106,24 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
  */
 export function withDerivedCommits<T>(db: Db, work: () => T): T {
   if (db.inTransaction) return work();
-  const level = db.pragma('synchronous', { simple: true }) as number;
+  // Prepared once: a statement made per call holds native memory until the garbage collector
+  // finalises it, and this runs for every conversion and delivery outcome.
+  const s = syncPragmas(db);
+  const level = s.level.get() as number;
   if (level < 2) return work();
-  db.pragma('synchronous = NORMAL');
+  s.normal.run();
   try {
     return work();
   } finally {
-    db.pragma('synchronous = FULL');
+    s.full.run();
   }
 }
+
+const syncPragmas = preparedStatements((db: Db) => ({
+  level: db.prepare('PRAGMA synchronous').pluck(),
+  normal: db.prepare('PRAGMA synchronous = NORMAL'),
+  full: db.prepare('PRAGMA synchronous = FULL'),
+}));
 
 /** Applies, in order, each migration newer than the database; each in its own transaction. */
 export function migrate(db: Db, migrations: readonly Migration[]): number[] {

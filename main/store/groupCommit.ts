@@ -4,6 +4,7 @@
 // sockets; the next turn of the event loop reads all of it, and it goes in the next shared
 // transaction, hence one fsync for the lot. Each sender still gets its ACK only after its
 // own row is on disk.
+import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 
 interface Pending {
@@ -33,6 +34,9 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function pause(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
+
+/** A setting pragma: some answer with the new value (a row), some with nothing. */
+const applyPragma = (s: Database.Statement): void => void (s.reader ? s.get() : s.run());
 
 const isBusy = (err: unknown): boolean => {
   const code = (err as { code?: unknown }).code;
@@ -115,16 +119,20 @@ export class GroupCommit {
     });
   }
 
-  /** The connection's own busy timeout, put back after each commit. */
-  private busyTimeout?: number;
+  /** Turn the connection's busy timeout off around a commit, and back to what it was. */
+  private busyPragmas?: { off: Database.Statement; back: Database.Statement };
 
   /** BEGIN IMMEDIATE takes the write lock first, so a busy lock fails before any work ran. */
   private commitTaking(commit: () => void): void {
     const { lockWaitMs, lockRetryMs = 0.2 } = this.opts;
     if (lockWaitMs === undefined) return commit();
     const start = performance.now();
-    this.busyTimeout ??= this.db.pragma('busy_timeout', { simple: true }) as number;
-    this.db.pragma('busy_timeout = 0');
+    // Prepared once (not a statement per commit, each holding native memory until finalised).
+    this.busyPragmas ??= {
+      off: this.db.prepare('PRAGMA busy_timeout = 0'),
+      back: this.db.prepare(`PRAGMA busy_timeout = ${Number(this.db.pragma('busy_timeout', { simple: true }))}`),
+    };
+    applyPragma(this.busyPragmas.off);
     try {
       for (;;) {
         try {
@@ -136,7 +144,7 @@ export class GroupCommit {
         }
       }
     } finally {
-      this.db.pragma(`busy_timeout = ${this.busyTimeout}`);
+      applyPragma(this.busyPragmas.back);
     }
   }
 }

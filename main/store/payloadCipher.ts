@@ -89,7 +89,7 @@ export class PayloadCipher {
 
   seal(plain: Buffer): Buffer {
     if (!this.encrypting) return plain;
-    if (plain.length >= FRAMED_FROM_BYTES) return this.sealChunks([plain]);
+    if (plain.length >= FRAMED_FROM_BYTES) return this.sealDeflated(plain);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, iv);
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
@@ -104,33 +104,39 @@ export class PayloadCipher {
    */
   sealChunks(chunks: Iterable<Uint8Array>): Buffer {
     if (!this.encrypting) return Buffer.concat(Array.from(chunks, (c) => Buffer.from(c)));
+    return this.sealFrames((sealFrame) => {
+      // Chunks may be views of a buffer their producer reuses (RawChunks): copied into the frame.
+      const frame = Buffer.allocUnsafe(FRAME_PLAIN_BYTES);
+      let filled = 0;
+      for (const chunk of chunks) {
+        let at = 0;
+        while (at < chunk.length) {
+          const take = Math.min(chunk.length - at, FRAME_PLAIN_BYTES - filled);
+          frame.set(chunk.subarray(at, at + take), filled);
+          filled += take;
+          at += take;
+          if (filled === FRAME_PLAIN_BYTES) {
+            sealFrame(frame);
+            filled = 0;
+          }
+        }
+      }
+      if (filled > 0) sealFrame(frame.subarray(0, filled));
+    });
+  }
+
+  /** Format 2 around whatever frames `produce` hands to `sealFrame`, in order. */
+  private sealFrames(produce: (sealFrame: (plain: Buffer) => void) => void): Buffer {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, iv);
     const body: Buffer[] = [];
-    const sealFrame = (plain: Buffer) => {
+    produce((plain) => {
       const deflated = deflateRawSync(plain, { level: 1 });
       const head = Buffer.alloc(FRAME_HEADER_BYTES);
       head.writeUInt32BE(plain.length, 0);
       head.writeUInt32BE(deflated.length, 4);
       body.push(cipher.update(head), cipher.update(deflated));
-    };
-    // Chunks may be views of a buffer their producer reuses (RawChunks): copied into the frame.
-    const frame = Buffer.allocUnsafe(FRAME_PLAIN_BYTES);
-    let filled = 0;
-    for (const chunk of chunks) {
-      let at = 0;
-      while (at < chunk.length) {
-        const take = Math.min(chunk.length - at, FRAME_PLAIN_BYTES - filled);
-        frame.set(chunk.subarray(at, at + take), filled);
-        filled += take;
-        at += take;
-        if (filled === FRAME_PLAIN_BYTES) {
-          sealFrame(frame);
-          filled = 0;
-        }
-      }
-    }
-    if (filled > 0) sealFrame(frame.subarray(0, filled));
+    });
     body.push(cipher.final());
     const keyId = Buffer.alloc(2);
     keyId.writeUInt16BE(this.currentId);
@@ -142,7 +148,11 @@ export class PayloadCipher {
    * every commit and fsync that carries one writes that much less (DESIGN §4.1).
    */
   sealDeflated(plain: Buffer): Buffer {
-    return this.sealChunks([plain]);
+    if (!this.encrypting) return plain;
+    // A whole buffer nobody reuses: framed by views of it, no frame buffer to fill.
+    return this.sealFrames((sealFrame) => {
+      for (let at = 0; at < plain.length; at += FRAME_PLAIN_BYTES) sealFrame(plain.subarray(at, at + FRAME_PLAIN_BYTES));
+    });
   }
 
   sealText(text: string): Buffer {
@@ -152,7 +162,7 @@ export class PayloadCipher {
   /** The same payload sealed with the current key (in clear when encryption is off), in format 2 if it was. */
   reseal(data: Buffer): Buffer {
     const plain = this.open(data);
-    return PayloadCipher.keyIdOf(data) !== null && data[MAGIC.length - 1] === MAGIC_FRAMED[MAGIC.length - 1] ? this.sealChunks([plain]) : this.seal(plain);
+    return PayloadCipher.keyIdOf(data) !== null && data[MAGIC.length - 1] === MAGIC_FRAMED[MAGIC.length - 1] ? this.sealDeflated(plain) : this.seal(plain);
   }
 
   /** Key id of a sealed payload, or null for plaintext. */

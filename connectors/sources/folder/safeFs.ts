@@ -9,6 +9,7 @@
 //   - moves into processed/ and error/ and `<name>.error.txt` reports are exclusive creates: an
 //     entry already there (a planted symlink included) is never replaced or written through;
 //     the next free name is used instead.
+import { randomUUID } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { link, lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { extname, join } from 'node:path';
@@ -168,24 +169,31 @@ async function copyFromHandle(src: FileHandle, to: string): Promise<void> {
 /**
  * Writes `<name>.error.txt` in `dir` as a new file (O_EXCL, no-follow, 0600). If that name is
  * taken — by an earlier report or by a planted link — `<name> (2).error.txt` and so on: the
- * entry already there is left exactly as it was. Returns the path written.
+ * entry already there is left exactly as it was. The report appears whole: it is written to a
+ * hidden file first and then linked under its name (a link never replaces what is there), so
+ * nobody — an officer, the status screen — reads it half written. Returns the path written.
  */
 export async function writeReportExclusive(dir: string, name: string, text: string): Promise<string> {
-  for (const candidate of candidateNames(name)) {
-    const to = join(dir, `${candidate}.error.txt`);
-    let fh: FileHandle;
-    try {
-      fh = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o600);
-    } catch (err) {
-      if (isTaken(err)) continue;
-      throw err;
+  const partial = join(dir, `.${randomUUID()}.partial`);
+  const fh = await open(partial, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o600);
+  try {
+    await fh.writeFile(text, 'utf8');
+  } finally {
+    await fh.close();
+  }
+  try {
+    for (const candidate of candidateNames(name)) {
+      const to = join(dir, `${candidate}.error.txt`);
+      try {
+        await link(partial, to);
+        return to;
+      } catch (err) {
+        if (isTaken(err)) continue;
+        throw err;
+      }
     }
-    try {
-      await fh.writeFile(text, 'utf8');
-    } finally {
-      await fh.close();
-    }
-    return to;
+  } finally {
+    await unlink(partial).catch(() => undefined);
   }
   throw new Error('unreachable');
 }
