@@ -107,9 +107,9 @@ describe('the MLLP intake thread', () => {
   });
 
   it('a thread that dies is replaced on the same port; the agent writes on, nothing unACKed is stored', async () => {
-    const src = startSource({ threadModule: FAULTY });
+    const src = startSource({ threadModule: FAULTY, listener: { sourceId: 'lab', host: '127.0.0.1', port: 0, ackMode: 'enhanced' } });
     const { port } = await src.start();
-    expect(ackCode(await exchange(port, message('before')))).toBe('AA');
+    expect(ackCode(await exchange(port, message('before')))).toBe('CA');
     const firstConnections = () => src.stats()?.stats.connectionsTotal ?? 0;
     await waitFor(() => firstConnections() === 1, { what: 'the first thread counted its connection' });
     src.applicationAck(-1, { ok: true }); // the fault
@@ -117,7 +117,7 @@ describe('the MLLP intake thread', () => {
     expect(src.status().detail).toMatch(/stopped unexpectedly \(simulated fault in the MLLP intake thread\); starting it again/);
     await waitFor(() => src.status().state === 'listening' && firstConnections() === 0, { what: 'a new thread listening', timeoutMs: 20_000 });
     expect(src.status().address).toBe(`127.0.0.1:${port}`);
-    expect(ackCode(await exchange(port, message('after')))).toBe('AA');
+    expect(ackCode(await exchange(port, message('after')))).toBe('CA');
     expect(readStoredMessages(store.path, { sourceId: 'lab', dataKey: dataKey() }).map((r) => r.naturalKey)).toEqual(['before', 'after']);
     // The agent's connection still writes: the dead thread left no lock behind.
     store.transaction(() => store.insertMessage({ sourceId: 'his', format: 'xml130', raw: Buffer.from('<x/>'), naturalKey: null }, 1));

@@ -150,6 +150,8 @@ export class MllpThreadSource implements Source {
 
   /** Enhanced mode: the application ACK of a converted (or failed) message, sent by the thread. */
   applicationAck(messageId: number, outcome: ApplicationOutcome): void {
+    // Original mode has no application ACK: nothing to pass (nor to store) per message.
+    if (this.opts.listener.ackMode !== 'enhanced') return;
     this.worker?.postMessage({ kind: 'applicationAck', messageId, outcome } satisfies ToThread);
   }
 }

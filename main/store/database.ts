@@ -6,7 +6,6 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { WriterLock } from './writerLock.js';
-import { preparedStatements } from './prepared.js';
 
 export type Db = Database.Database;
 /** One result row as better-sqlite3 gives it. */
@@ -106,24 +105,28 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
  */
 export function withDerivedCommits<T>(db: Db, work: () => T): T {
   if (db.inTransaction) return work();
-  // Prepared once: a statement made per call holds native memory until the garbage collector
-  // finalises it, and this runs for every conversion and delivery outcome.
-  const s = syncPragmas(db);
-  const level = s.level.get() as number;
-  if (level < 2) return work();
-  s.normal.run();
+  if (syncLevelOf(db) < 2) return work();
+  // exec, not pragma(): a setting pragma takes effect when compiled, so it cannot be prepared
+  // once and re-run, and a statement made per call (pragma()) holds native memory until the
+  // garbage collector finalises it — this runs for every conversion and delivery outcome.
+  db.exec('PRAGMA synchronous = NORMAL');
   try {
     return work();
   } finally {
-    s.full.run();
+    db.exec('PRAGMA synchronous = FULL');
   }
 }
 
-const syncPragmas = preparedStatements((db: Db) => ({
-  level: db.prepare('PRAGMA synchronous').pluck(),
-  normal: db.prepare('PRAGMA synchronous = NORMAL'),
-  full: db.prepare('PRAGMA synchronous = FULL'),
-}));
+/** The connection's own synchronous level (set when it was opened), read once. */
+const syncLevels = new WeakMap<Db, number>();
+function syncLevelOf(db: Db): number {
+  let level = syncLevels.get(db);
+  if (level === undefined) {
+    level = db.pragma('synchronous', { simple: true }) as number;
+    syncLevels.set(db, level);
+  }
+  return level;
+}
 
 /** Applies, in order, each migration newer than the database; each in its own transaction. */
 export function migrate(db: Db, migrations: readonly Migration[]): number[] {

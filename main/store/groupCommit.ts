@@ -4,7 +4,6 @@
 // sockets; the next turn of the event loop reads all of it, and it goes in the next shared
 // transaction, hence one fsync for the lot. Each sender still gets its ACK only after its
 // own row is on disk.
-import type Database from 'better-sqlite3';
 import type { Db } from './database.js';
 
 interface Pending {
@@ -34,9 +33,6 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 function pause(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
-
-/** A setting pragma: some answer with the new value (a row), some with nothing. */
-const applyPragma = (s: Database.Statement): void => void (s.reader ? s.get() : s.run());
 
 const isBusy = (err: unknown): boolean => {
   const code = (err as { code?: unknown }).code;
@@ -119,20 +115,17 @@ export class GroupCommit {
     });
   }
 
-  /** Turn the connection's busy timeout off around a commit, and back to what it was. */
-  private busyPragmas?: { off: Database.Statement; back: Database.Statement };
+  /** The connection's own busy timeout, put back after each commit. */
+  private busyTimeout?: number;
 
   /** BEGIN IMMEDIATE takes the write lock first, so a busy lock fails before any work ran. */
   private commitTaking(commit: () => void): void {
     const { lockWaitMs, lockRetryMs = 0.2 } = this.opts;
     if (lockWaitMs === undefined) return commit();
     const start = performance.now();
-    // Prepared once (not a statement per commit, each holding native memory until finalised).
-    this.busyPragmas ??= {
-      off: this.db.prepare('PRAGMA busy_timeout = 0'),
-      back: this.db.prepare(`PRAGMA busy_timeout = ${Number(this.db.pragma('busy_timeout', { simple: true }))}`),
-    };
-    applyPragma(this.busyPragmas.off);
+    // exec, not pragma(): no statement object per commit holding native memory until finalised.
+    this.busyTimeout ??= Number(this.db.pragma('busy_timeout', { simple: true }));
+    this.db.exec('PRAGMA busy_timeout = 0');
     try {
       for (;;) {
         try {
@@ -144,7 +137,7 @@ export class GroupCommit {
         }
       }
     } finally {
-      applyPragma(this.busyPragmas.back);
+      this.db.exec(`PRAGMA busy_timeout = ${this.busyTimeout}`);
     }
   }
 }

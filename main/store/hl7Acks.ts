@@ -48,8 +48,9 @@ export class Hl7AckStore {
     this.insert.run(sourceId, controlId, messageId, ack, now);
   }
 
+  /** A transaction of its own: it takes its turn on the writer lock like every other write (writerLock.ts). */
   setApplicationAck(messageId: number, appAck: string): void {
-    this.setApp.run(appAck, messageId);
+    this.db.transaction(() => this.setApp.run(appAck, messageId))();
   }
 
   /** Runs `fn` in one transaction (nested store calls become savepoints of it). */

@@ -56,7 +56,7 @@ describe('HL7v2 over MLLP through the agent', () => {
       expect(await h.fhir.countResources(base, 'DiagnosticReport')).toBeGreaterThanOrEqual(1);
       expect(await h.fhir.countResources(base, 'Immunization')).toBeGreaterThanOrEqual(1);
     }
-    expect(h.agent.status().sources.find((s) => s.id === 'lab')).toMatchObject({ state: 'listening', received: 2 });
+    expect(h.agent.status().sources.find((s) => s.id === 'lab'), JSON.stringify(h.agent.status().sources)).toMatchObject({ state: 'listening', received: 2 });
 
     // /metrics says what the analyzer waited: two ACKs timed, two frames stored, one commit or two.
     const info = JSON.parse(readFileSync(join(h.dataDir, 'api.json'), 'utf8')) as ApiInfo;
