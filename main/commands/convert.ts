@@ -18,6 +18,8 @@ import { ConversionEngine, type EngineResult } from '../engine/pool.js';
 import type { EngineInput } from '../engine/recordResult.js';
 import { mapInOrder } from '../engine/inOrder.js';
 import { defineCommand, UsageError } from './command.js';
+// The agent's default (conversion.maxRecordMiB): a bigger record needs about 25× its size in memory.
+import { DEFAULT_MAX_RECORD_MIB } from '../config/definition.js';
 
 export type InputFormat = 'auto' | 'xml130' | 'hl7v2';
 
@@ -46,9 +48,6 @@ export interface RecordReport {
 
 /** Records converting at once per thread: enough that no thread waits for the reader. */
 const IN_FLIGHT_PER_THREAD = 4;
-
-/** The agent's default (conversion.maxRecordMiB): a bigger record needs about 25× its size in memory. */
-const DEFAULT_MAX_RECORD_MIB = 32;
 
 /** Characters of a split record's tables: its size, near enough, without joining large tables. */
 function hosoChars(hoso: Pick<HosoRecord, 'files'>): number {

@@ -15,6 +15,9 @@
 //   x-branches, x-branch  the members of a union chosen by `type` (see byType)
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 
+/** Largest record converted by default (MiB); `vhr-agent convert` uses it too. */
+export const DEFAULT_MAX_RECORD_MIB = 32;
+
 /** A closed list of words: `enum` gives ajv's check and the docs their list. */
 function words<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
@@ -313,7 +316,7 @@ export const ConfigSchema = Type.Object(
         maxRecordMiB: Type.Number({
           minimum: 1,
           maximum: 4096,
-          default: 32,
+          default: DEFAULT_MAX_RECORD_MIB,
           description:
             'Records larger than this (MiB) are not converted: kept as received and shown invalid (CONVERT_RECORD_TOO_LARGE) with their size. Converting a claim record takes about 25× its size in memory.',
         }),

@@ -162,7 +162,7 @@ export class PayloadCipher {
   /** The same payload sealed with the current key (in clear when encryption is off), in format 2 if it was. */
   reseal(data: Buffer): Buffer {
     const plain = this.open(data);
-    return PayloadCipher.keyIdOf(data) !== null && data[MAGIC.length - 1] === MAGIC_FRAMED[MAGIC.length - 1] ? this.sealDeflated(plain) : this.seal(plain);
+    return PayloadCipher.keyIdOf(data) !== null && isFramed(data) ? this.sealDeflated(plain) : this.seal(plain);
   }
 
   /** Key id of a sealed payload, or null for plaintext. */
@@ -186,7 +186,7 @@ export class PayloadCipher {
     } catch {
       throw new PayloadCipherError('a stored payload failed its integrity check (wrong key or damaged data)');
     }
-    return data[MAGIC.length - 1] === MAGIC_FRAMED[MAGIC.length - 1] ? unframe(plain) : plain;
+    return isFramed(data) ? unframe(plain) : plain;
   }
 
   openText(data: Buffer | string): string {
@@ -198,6 +198,9 @@ export class PayloadCipher {
     return createHmac('sha256', this.indexKey).update(value, 'utf8').digest('base64url').slice(0, 22);
   }
 }
+
+/** A sealed payload (keyIdOf not null) in format 2: its version byte says so. */
+const isFramed = (sealed: Buffer): boolean => sealed[MAGIC.length - 1] === MAGIC_FRAMED[MAGIC.length - 1];
 
 /** The bytes of a format-2 body (frames of deflated bytes), into one buffer of the right size. */
 function unframe(body: Buffer): Buffer {

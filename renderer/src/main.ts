@@ -12,6 +12,7 @@ import { renderRecords, type RecordsQuery } from './views/records.js';
 import { renderReports } from './views/reports.js';
 import { renderSettings } from './views/settings.js';
 import { renderSignIn } from './views/signIn.js';
+import { langSwitch } from './views/langSwitch.js';
 import type { SessionResponse } from '../../main/api/contract.js';
 import './styles.css';
 
@@ -97,21 +98,7 @@ function start(api: Api, session?: SessionResponse): void {
             ),
           )
         : null,
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary lang',
-          lang: lang() === 'vi' ? 'en' : 'vi',
-          'aria-label': t('lang.switchLabel'),
-          'data-testid': 'lang-switch',
-          onclick: () => {
-            setLang(lang() === 'vi' ? 'en' : 'vi');
-            route_();
-          },
-        },
-        t('lang.switch'),
-      ),
+      langSwitch(() => route_()),
     );
     drawLive();
   };

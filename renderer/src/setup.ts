@@ -7,30 +7,11 @@ import type { ConnectionTestResponse } from '../../main/api/contract.js';
 import { pathTo, type AnyRoute, type RequestOf, type ResponseOf } from '../../main/api/routeTable.js';
 import { SETUP_ROUTES, type SetupAuthType, type SetupCheck, type SetupDestination, type SetupDraft } from '../../main/setup/routes.js';
 import { h, replaceChildren } from './dom.js';
+import { takeTabToken } from './tabToken.js';
 
 const STORAGE_KEY = 'vhr.setup.token';
 type Lang = 'vi' | 'en';
 let lang: Lang = 'vi';
-
-/** The one-time token from the link's fragment, kept for this tab only and taken out of the address bar. */
-function readToken(): string | null {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (m) {
-    const token = decodeURIComponent(m[1]!);
-    try {
-      sessionStorage.setItem(STORAGE_KEY, token);
-    } catch {
-      // storage disabled: the token lives in memory only
-    }
-    history.replaceState(null, '', location.pathname);
-    return token;
-  }
-  try {
-    return sessionStorage.getItem(STORAGE_KEY);
-  } catch {
-    return null;
-  }
-}
 
 async function call<R extends AnyRoute>(token: string, route: R, body?: RequestOf<R>): Promise<ResponseOf<R>> {
   const res = await fetch(pathTo(route), {
@@ -161,7 +142,7 @@ function checkButton(id: string, run: () => Promise<SetupCheck>, result: HTMLEle
 
 async function main(): Promise<void> {
   const app = document.getElementById('app')!;
-  const token = readToken();
+  const token = takeTabToken(STORAGE_KEY, location.pathname);
   if (!token) {
     replaceChildren(app, h('main', { class: 'card' }, say('Liên kết cài đặt không hợp lệ. Hãy mở đúng liên kết do lệnh "vhr-agent setup" in ra.', 'Invalid setup link: open the link printed by "vhr-agent setup".')));
     return;

@@ -4,7 +4,8 @@
 import type { SignInResponse } from '../../../main/api/contract.js';
 import { pathTo, ROUTES } from '../../../main/api/routeTable.js';
 import { h, replaceChildren } from '../dom.js';
-import { lang, setLang, t } from '../i18n/index.js';
+import { t } from '../i18n/index.js';
+import { langSwitch } from './langSwitch.js';
 
 export function renderSignIn(root: HTMLElement, onSignedIn: (s: SignInResponse) => void, notice?: string): void {
   const message = h('p', { class: 'sign-in-error', role: 'alert', 'data-testid': 'sign-in-error' }, notice ?? '');
@@ -49,21 +50,7 @@ export function renderSignIn(root: HTMLElement, onSignedIn: (s: SignInResponse) 
       h('h1', { id: 'sign-in-title' }, t('app.title'), ' — ', t('signIn.title')),
       h('p', {}, t('signIn.intro')),
       form,
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'secondary lang',
-          lang: lang() === 'vi' ? 'en' : 'vi',
-          'aria-label': t('lang.switchLabel'),
-          'data-testid': 'lang-switch',
-          onclick: () => {
-            setLang(lang() === 'vi' ? 'en' : 'vi');
-            renderSignIn(root, onSignedIn, message.textContent || undefined);
-          },
-        },
-        t('lang.switch'),
-      ),
+      langSwitch(() => renderSignIn(root, onSignedIn, message.textContent || undefined)),
     ),
   );
   document.title = `${t('signIn.title')} — VHR Agent`;
